@@ -1,0 +1,1 @@
+"""Mentoring bot: the aiogram application, its configuration and background work."""

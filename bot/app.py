@@ -1,0 +1,105 @@
+"""Assembling the application: bot, dispatcher, routers, middlewares, scheduler."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.commands import publish_default
+from bot.config import Settings
+from bot.fsm_storage import DbStorage
+from bot.i18n import Translator
+from bot.middlewares import ContextMiddleware, DbSessionMiddleware
+from db.engine import create_engine_and_sessionmaker
+from db.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(token=settings.bot_token, session=session)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dp: Dispatcher
+    translator: Translator
+    scheduler: AsyncIOScheduler
+    clock: Clock = utc_clock
+    _polling: asyncio.Task | None = field(default=None, repr=False)
+
+    async def bot_username(self) -> str:
+        me = await self.bot.me()
+        return me.username or ""
+
+    async def start(self, migrate: bool = True, polling: bool = True) -> None:
+        if migrate:
+            await upgrade_async(self.settings.db_url)
+        await publish_default(self.bot, self.translator, self.settings.default_locale)
+        self.scheduler.start()
+        if polling:
+            self._polling = asyncio.create_task(
+                self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False,
+                                      allowed_updates=self.dp.resolve_used_update_types()),
+                name="polling",
+            )
+
+    async def wait(self) -> None:
+        if self._polling is not None:
+            await self._polling
+
+    async def stop(self) -> None:
+        if self._polling is not None and not self._polling.done():
+            try:
+                await self.dp.stop_polling()
+            except RuntimeError:
+                pass
+            try:
+                await asyncio.wait_for(self._polling, timeout=10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._polling.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def build_app(settings: Settings, clock: Clock = utc_clock, events_isolation: BaseEventIsolation | None = None) -> App:
+    from bot.scheduler import install_jobs
+    from handlers import get_routers
+
+    engine, sessionmaker = create_engine_and_sessionmaker(settings.db_url, echo=settings.db_echo)
+    translator = Translator(default=settings.default_locale)
+    bot = make_bot(settings)
+    dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))
+    dp.include_routers(*get_routers())
+    dp["sessionmaker"] = sessionmaker
+    dp["clock"] = clock
+    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    app = App(settings, engine, sessionmaker, bot, dp, translator, scheduler, clock)
+    dp["app"] = app
+    install_jobs(app)
+    return app

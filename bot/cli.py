@@ -1,0 +1,200 @@
+"""Command line: run the bot, migrate, and bootstrap a deployment as administrator.
+
+    python -m bot                      run the bot (long polling)
+    python -m bot migrate              apply database migrations
+    python -m bot admin create-region NAME [--timezone TZ]
+    python -m bot admin create-municipality --region REGION NAME
+    python -m bot admin create-org --municipality MUNICIPALITY --type TYPE NAME [--timezone TZ]
+    python -m bot admin invite-curator (--org ORG | --municipality M | --region R | --unit ID) [--days N]
+    python -m bot admin tree
+
+REGION, MUNICIPALITY and ORG are ids or exact names.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ConfigError, Settings, load_settings
+from db.engine import create_engine_and_sessionmaker
+from db.migrate import upgrade
+from db.models import Unit
+from domain import invitations
+from domain.rules import ORG_TYPES, Invalid
+from domain.units import children, create_unit, find_by_name
+
+log = logging.getLogger("bot")
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Mentoring programmes bot")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot with long polling (default)")
+    sub.add_parser("migrate", help="apply database migrations")
+    admin = sub.add_parser("admin", help="bootstrap regions, municipalities, organisations, curators")
+    asub = admin.add_subparsers(dest="action", required=True)
+    r = asub.add_parser("create-region")
+    r.add_argument("name")
+    r.add_argument("--timezone")
+    m = asub.add_parser("create-municipality")
+    m.add_argument("--region", required=True)
+    m.add_argument("name")
+    o = asub.add_parser("create-org")
+    o.add_argument("--municipality", required=True)
+    o.add_argument("--type", required=True, choices=ORG_TYPES)
+    o.add_argument("--timezone")
+    o.add_argument("name")
+    i = asub.add_parser("invite-curator")
+    g = i.add_mutually_exclusive_group(required=True)
+    g.add_argument("--org")
+    g.add_argument("--municipality")
+    g.add_argument("--region")
+    g.add_argument("--unit", type=int)
+    i.add_argument("--days", type=int, default=None, help="days the link stays valid (default from settings)")
+    asub.add_parser("tree", help="print the hierarchy with ids")
+    return p
+
+
+async def _resolve(session: AsyncSession, kind: str, ref: str) -> Unit:
+    if ref.isdigit():
+        unit = await session.get(Unit, int(ref))
+        if unit is not None and unit.kind == kind:
+            return unit
+    found = await find_by_name(session, kind, ref)
+    if not found:
+        raise CliError(f"no {kind} {ref!r}; see `python -m bot admin tree`")
+    if len(found) > 1:
+        raise CliError(f"several {kind}s are called {ref!r}; use the id: {', '.join(str(u.id) for u in found)}")
+    return found[0]
+
+
+async def _admin(settings: Settings, args: argparse.Namespace) -> str:
+    await asyncio.to_thread(upgrade, settings.db_url)
+    engine, sessionmaker = create_engine_and_sessionmaker(settings.db_url)
+    now = datetime.now(timezone.utc)
+    try:
+        async with sessionmaker() as session:
+            try:
+                out = await _admin_action(session, settings, args, now)
+            except Invalid as exc:
+                raise CliError(f"refused: {exc.code}") from None
+            await session.commit()
+            return out
+    finally:
+        await engine.dispose()
+
+
+async def _admin_action(session: AsyncSession, settings: Settings, args: argparse.Namespace, now: datetime) -> str:
+    if args.action == "create-region":
+        unit = await create_unit(session, "region", args.name, timezone=args.timezone or settings.timezone)
+        return f"region {unit.id}: {unit.name}"
+    if args.action == "create-municipality":
+        region = await _resolve(session, "region", args.region)
+        unit = await create_unit(session, "municipality", args.name, parent=region)
+        return f"municipality {unit.id}: {unit.name} (region {region.id})"
+    if args.action == "create-org":
+        mun = await _resolve(session, "municipality", args.municipality)
+        unit = await create_unit(session, "organisation", args.name, parent=mun, org_type=args.type,
+                                 timezone=args.timezone)
+        return f"organisation {unit.id}: {unit.name} ({unit.org_type}, municipality {mun.id})"
+    if args.action == "invite-curator":
+        if args.unit is not None:
+            unit = await session.get(Unit, args.unit)
+            if unit is None:
+                raise CliError(f"no unit {args.unit}")
+        elif args.org:
+            unit = await _resolve(session, "organisation", args.org)
+        elif args.municipality:
+            unit = await _resolve(session, "municipality", args.municipality)
+        else:
+            unit = await _resolve(session, "region", args.region)
+        username = await _bot_username(settings)
+        days = args.days if args.days is not None else settings.invitation_default_days
+        if days <= 0:
+            raise CliError("--days must be positive")
+        inv = await invitations.create(session, kind="curator", unit=unit, now=now, days=days)
+        return invitations.link(username, inv)
+    if args.action == "tree":
+        lines: list[str] = []
+
+        async def walk(parent: Unit | None, depth: int) -> None:
+            for unit in await children(session, parent):
+                extra = f", {unit.org_type}" if unit.org_type else ""
+                lines.append(f"{'  ' * depth}{unit.id} {unit.kind}{extra}: {unit.name}")
+                await walk(unit, depth + 1)
+
+        await walk(None, 0)
+        return "\n".join(lines) or "(empty)"
+    raise CliError(f"unknown action {args.action}")
+
+
+async def _bot_username(settings: Settings) -> str:
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.app import make_bot
+
+    bot = make_bot(settings)
+    try:
+        me = await bot.get_me()
+    except (TelegramAPIError, OSError) as exc:
+        raise CliError(f"could not ask Telegram for the bot's username (getMe): {exc}") from None
+    finally:
+        await bot.session.close()
+    if not me.username:
+        raise CliError("the bot has no username")
+    return me.username
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import build_app
+
+    import signal
+
+    app = build_app(settings)
+    await app.start()
+    me = await app.bot.me()
+    log.info("bot %s started (id %s)", me.username, me.id)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(app.dp.stop_polling()))
+    try:
+        await app.wait()
+    finally:
+        await app.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    try:
+        if args.command in (None, "run"):
+            try:
+                asyncio.run(_run(settings))
+            except KeyboardInterrupt:
+                pass
+            return 0
+        if args.command == "migrate":
+            upgrade(settings.db_url)
+            print("database is up to date")
+            return 0
+        print(asyncio.run(_admin(settings, args)))
+        return 0
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,94 @@
+"""aiogram FSM storage on the application's own database sessions.
+
+A dialog interrupted by a restart continues where it stopped. Inside an update, the storage
+writes through that update's session (``CURRENT_SESSION``), so the dialog state commits or
+rolls back together with what the handler changed; and SQLite's one-connection pool is never
+asked for a second connection by the same task. Outside an update it uses a short session.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import delete, inspect, or_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import FsmRecord
+
+CURRENT_SESSION: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+def storage_key(key: StorageKey) -> str:
+    parts = [str(key.bot_id), str(key.chat_id), str(key.user_id)]
+    if key.thread_id:
+        parts.append(f"t{key.thread_id}")
+    if key.business_connection_id:
+        parts.append(f"b{key.business_connection_id}")
+    if key.destiny != "default":
+        parts.append(f"d{key.destiny}")
+    return ":".join(parts)
+
+
+class DbStorage(BaseStorage):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        current = CURRENT_SESSION.get()
+        if current is not None:
+            yield current
+            await current.flush()
+            return
+        async with self.sessionmaker() as session:
+            yield session
+            await session.commit()
+
+    async def _save(self, key: StorageKey, **values: Any) -> None:
+        k = storage_key(key)
+        async with self._session() as session:
+            row = await session.get(FsmRecord, k)
+            if row is None:
+                row = FsmRecord(key=k, state=None, data={})
+                session.add(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            if row.state is None and not row.data:
+                if inspect(row).persistent:
+                    await session.delete(row)
+                else:
+                    session.expunge(row)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._save(key, state=value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self._session() as session:
+            row = await session.get(FsmRecord, storage_key(key))
+            return row.state if row else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._save(key, data=dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self._session() as session:
+            row = await session.get(FsmRecord, storage_key(key))
+            return dict(row.data or {}) if row else {}
+
+    async def close(self) -> None:
+        return None
+
+
+async def forget_tg_user(session: AsyncSession, tg_id: int) -> None:
+    """Erase every dialog state of a Telegram user (used by /deleteme)."""
+    await session.execute(
+        delete(FsmRecord).where(or_(FsmRecord.key.like(f"%:{tg_id}"), FsmRecord.key.like(f"%:{tg_id}:%")))
+    )
+
+
+__all__ = ["DbStorage", "CURRENT_SESSION", "forget_tg_user"]

@@ -1,0 +1,566 @@
+"""The outbox sender: drains ``outbox`` rows to Telegram, paced, exactly once.
+
+Life cycle of a row::
+
+    pending ──claim──▶ claimed ──(commit)──▶ sending ──HTTP──▶ sent
+       ▲                  │                     │
+       │   quiet hours,   │                     ├─ 429 ────────────▶ pending (due = now+retry_after)
+       └── per-chat pace ─┘                     ├─ 403 / chat not found ▶ failed 'blocked' (+ user unreachable)
+       └── lease expired ─┘                     ├─ other error ─────▶ pending (due = now+backoff) … failed
+                                                └─ worker died ─────▶ unknown (after the lease)
+    claimed ──▶ dropped (user unreachable or erased, or the row's relevance check says no)
+
+Why 'sending' is committed before the request, and why 'unknown' is never re-sent
+----------------------------------------------------------------------------------
+The Bot API has no idempotency key: if a request reached Telegram, sending it again makes a
+second message. A worker can be killed (``kill -9``, OOM, power loss) at any point, so the
+row's status is committed at the two moments that matter:
+
+* ``sending`` in its own transaction *immediately before* the HTTP request leaves;
+* ``sent`` (+ ``sent_at``, ``tg_message_id``) right after the answer arrives.
+
+After a crash, a row still ``claimed`` was certainly not sent: once its lease
+(``outbox_lease_seconds``) expires it goes back to ``pending`` and is sent by whoever claims
+it next. A row still ``sending`` is ambiguous, but the window between the commit and the
+request leaving is microseconds while the request itself takes 50–200 ms, so it most
+probably *was* delivered. Such rows are marked ``unknown`` (logged with their ids) and
+never retried: a lost message can be re-issued by its producer, a duplicate cannot be taken
+back. The lease must exceed the HTTP timeout (aiogram's default is 60 s; the lease defaults to
+120 s) so that a live worker's slow request is not declared dead; should it happen anyway,
+the late answer still records the row as ``sent``.
+
+The one remaining window for a duplicate is a network error (e.g. a timeout) after the
+request reached Telegram: such errors are retried with backoff, like 5xx answers, because
+treating every network hiccup as ``unknown`` would lose far more messages than it saves.
+
+Concurrency: claiming is one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``
+on PostgreSQL, so several processes never claim the same row; every later transition is a
+conditional UPDATE on (status, claimed_by), so a worker that lost its lease cannot send.
+SQLite has a single writer, where the same statement is atomic as it is.
+
+Pacing: a token bucket for the global rate (``outbox_rate_per_second``) and at most one
+message per ``outbox_per_chat_interval`` per chat; rows for a chat that was messaged too
+recently are pushed back (staggered) and stay pending without blocking others. Per-chat pacing
+is per process. A 429 pauses the whole sender for ``retry_after`` seconds.
+
+Quiet hours are applied at claim time in the recipient's zone (row.tz, else the bot's);
+payloads with ``"urgent": true`` ignore them.
+
+Logs carry row and user ids only, never names or texts.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import math
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    DetailedAiogramError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Translator
+from db.base import utcnow
+from db.models import OutboxMessage, User
+from domain.outbox import (
+    CLAIMED,
+    DROPPED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    PerChatPacer,
+    RateLimiter,
+    backoff,
+    is_relevant,
+    quiet_until,
+    recipient_reachable,
+)
+
+log = logging.getLogger(__name__)
+
+O = OutboxMessage  # noqa: E741 - short alias for the many statements below
+_NO_SYNC = {"synchronize_session": False}
+_LAST_ERROR_MAX = 500
+JOB_ID = "outbox-sender"
+
+
+@dataclass(slots=True)
+class _Job:
+    """A claimed row this worker intends to send in the current pass."""
+
+    row_id: int
+    chat_id: int
+    user_id: int | None
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A row marked 'sending', with its text rendered for the recipient."""
+
+    row_id: int
+    chat_id: int
+    user_id: int | None
+    text: str
+    markup: InlineKeyboardMarkup | None
+    parse_mode: str | None
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _error_text(exc: BaseException) -> str:
+    """A short description of an error for ``last_error``: never the message text.
+
+    aiogram's messages are Telegram's descriptions or the HTTP client's; ClientDecodeError's
+    ``str`` would include the response body (which echoes the text), so only its message is used.
+    """
+    if isinstance(exc, (DetailedAiogramError, ClientDecodeError)):
+        detail = exc.message
+    else:
+        detail = str(exc)[:200]
+    text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return text[:_LAST_ERROR_MAX]
+
+
+def _chat_unreachable(exc: BaseException) -> bool:
+    """403 (blocked, kicked, deactivated) or "chat not found": the chat will not take messages."""
+    if isinstance(exc, TelegramForbiddenError):
+        return True
+    if isinstance(exc, (TelegramBadRequest, TelegramNotFound)):
+        return "chat not found" in exc.message.lower()
+    return False
+
+
+class OutboxSender:
+    """Sends due outbox rows. One instance per process; run :meth:`tick` periodically.
+
+    ``clock`` returns the aware UTC "now" used for due dates, leases and quiet hours (tests
+    control it); pacing uses ``monotonic`` (real seconds by default).
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        translator: Translator,
+        worker_id: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        concurrency: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        rate_limiter: RateLimiter | None = None,
+        pacer: PerChatPacer | None = None,
+    ) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.translator = translator
+        self.worker_id = (worker_id or _default_worker_id())[:64]
+        self._clock = clock or utcnow
+        self._monotonic = monotonic
+        rate = settings.outbox_rate_per_second
+        self.limiter = rate_limiter or RateLimiter(rate, clock=monotonic)
+        self.pacer = pacer or PerChatPacer(settings.outbox_per_chat_interval, clock=monotonic)
+        # Enough requests in flight to reach the rate with ~250 ms of Telegram latency.
+        self.concurrency = concurrency or max(1, min(64, math.ceil(rate * 0.25) + 1))
+        self._lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self._resume_at = 0.0
+        self._lock = asyncio.Lock()
+
+    # --- public API -----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The sender's current UTC time (the injected clock)."""
+        return self._clock()
+
+    def paused_for(self) -> float:
+        """Seconds left of a flood-control (429) pause; 0 when sending is allowed."""
+        return max(0.0, self._resume_at - self._monotonic())
+
+    async def tick(self) -> int:
+        """One pass: recover stale leases, claim due rows, send them paced, mark them.
+
+        Returns the number of messages sent in this pass.
+        """
+        async with self._lock:
+            await self.recover()
+            if self.paused_for() > 0:
+                return 0
+            jobs = await self._claim()
+            if not jobs:
+                return 0
+            results = await self._run_jobs(jobs)
+            return sum(results)
+
+    async def recover(self) -> tuple[int, list[int]]:
+        """Return expired 'claimed' rows to 'pending'; mark expired 'sending' rows 'unknown'.
+
+        Returns (number of released rows, ids of rows marked unknown).
+        """
+        cutoff = self.now() - self._lease
+        async with self.sessionmaker() as session, session.begin():
+            released = await session.execute(
+                update(O)
+                .where(O.status == CLAIMED, O.claimed_at < cutoff)
+                .values(status=PENDING, claimed_by=None, claimed_at=None)
+                .execution_options(**_NO_SYNC)
+            )
+            unknown = (
+                await session.execute(
+                    update(O)
+                    .where(O.status == SENDING, O.claimed_at < cutoff)
+                    .values(status=UNKNOWN, last_error="worker lost during send; not retried")
+                    .returning(O.id)
+                    .execution_options(**_NO_SYNC)
+                )
+            ).scalars().all()
+        n_released = released.rowcount or 0
+        if n_released:
+            log.info("outbox: %d expired claims returned to pending", n_released)
+        if unknown:
+            log.warning("outbox: rows %s were being sent by a lost worker; marked unknown", sorted(unknown))
+        return n_released, list(unknown)
+
+    async def release_claims(self) -> int:
+        """Return this worker's claimed (not yet sending) rows to pending, e.g. at shutdown."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(O)
+                .where(O.status == CLAIMED, O.claimed_by == self.worker_id)
+                .values(status=PENDING, claimed_by=None, claimed_at=None)
+                .execution_options(**_NO_SYNC)
+            )
+        return result.rowcount or 0
+
+    def install(self, scheduler: AsyncIOScheduler) -> None:
+        """Add the periodic job (first run immediately, so start-up recovers stale leases)."""
+        scheduler.add_job(
+            self._scheduled_tick,
+            "interval",
+            seconds=self.settings.outbox_tick_seconds,
+            id=JOB_ID,
+            name="outbox sender",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,  # the default (1 s) silently drops late runs
+            next_run_time=datetime.now(scheduler.timezone),
+        )
+
+    # --- claiming -------------------------------------------------------------------------
+
+    def _claim_limit(self) -> int:
+        """Rows per pass: the batch, but no more than can be sent well within the lease."""
+        within_lease = int(self.settings.outbox_rate_per_second * self.settings.outbox_lease_seconds / 2)
+        return max(1, min(self.settings.outbox_batch, max(self.concurrency, within_lease)))
+
+    async def _claim(self) -> list[_Job]:
+        now = self.now()
+        async with self.sessionmaker() as session, session.begin():
+            due = (
+                select(O.id)
+                .where(O.status == PENDING, O.due_at <= now)
+                .order_by(O.due_at, O.id)
+                .limit(self._claim_limit())
+            )
+            if session.bind.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids = (
+                await session.execute(
+                    update(O)
+                    .where(O.id.in_(due.scalar_subquery()), O.status == PENDING)
+                    .values(status=CLAIMED, claimed_by=self.worker_id, claimed_at=now)
+                    .returning(O.id)
+                    .execution_options(**_NO_SYNC)
+                )
+            ).scalars().all()
+            if not ids:
+                return []
+            rows = (
+                await session.execute(select(O).where(O.id.in_(ids)).order_by(O.due_at, O.id))
+            ).scalars().all()
+            return self._plan(rows, now)
+
+    def _plan(self, rows: Sequence[OutboxMessage], now: datetime) -> list[_Job]:
+        """Keep the rows to send in this pass; push back the others (they stay pending).
+
+        Runs inside the claim transaction, on ORM rows that the commit then writes.
+        """
+        s = self.settings
+        interval = self.pacer.interval
+        budget = min(max(s.outbox_tick_seconds, 0.0), s.outbox_lease_seconds / 4)
+        planned: dict[int, float] = {}  # chat → wait before its one message of this pass
+        deferred: dict[int, int] = {}  # chat → rows already pushed back in this pass
+        jobs: list[_Job] = []
+        for row in rows:
+            if not (row.payload or {}).get("urgent"):
+                until = self._quiet_until(row, now)
+                if until is not None:
+                    self._unclaim(row, until)
+                    log.debug("outbox: row %s held by quiet hours", row.id)
+                    continue
+            wait = self.pacer.ready_in(row.chat_id)
+            if row.chat_id not in planned and wait <= budget:
+                planned[row.chat_id] = wait
+                jobs.append(_Job(row.id, row.chat_id, row.user_id))
+                continue
+            k = deferred.get(row.chat_id, 0)
+            deferred[row.chat_id] = k + 1
+            first = planned[row.chat_id] + interval if row.chat_id in planned else wait
+            self._unclaim(row, max(row.due_at, now + timedelta(seconds=first + k * interval)))
+        return jobs
+
+    def _quiet_until(self, row: OutboxMessage, now: datetime) -> datetime | None:
+        s = self.settings
+        zone = row.tz or s.timezone
+        try:
+            return quiet_until(now, zone, s.quiet_hours_start, s.quiet_hours_end)
+        except (ValueError, KeyError):  # unknown zone stored in the row
+            log.warning("outbox: row %s has an unknown time zone; using the bot's", row.id)
+            return quiet_until(now, s.timezone, s.quiet_hours_start, s.quiet_hours_end)
+
+    @staticmethod
+    def _unclaim(row: OutboxMessage, due_at: datetime) -> None:
+        row.status = PENDING
+        row.due_at = due_at
+        row.claimed_by = None
+        row.claimed_at = None
+
+    # --- sending --------------------------------------------------------------------------
+
+    async def _run_jobs(self, jobs: list[_Job]) -> list[bool]:
+        queue: asyncio.Queue[_Job] = asyncio.Queue()
+        for job in jobs:
+            queue.put_nowait(job)
+        results: list[bool] = []
+
+        async def worker() -> None:
+            while True:
+                try:
+                    job = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                try:
+                    results.append(await self._process(job))
+                except Exception:  # noqa: BLE001 - one row must not stop the pass
+                    log.exception("outbox: row %s: unexpected error", job.row_id)
+                    results.append(False)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(jobs)))))
+        return results
+
+    async def _process(self, job: _Job) -> bool:
+        """Send one claimed row; True when Telegram accepted it."""
+        delay = self.pacer.ready_in(job.chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self.limiter.acquire()
+        if self.paused_for() > 0:
+            await self._release(job.row_id)
+            return False
+        prepared = await self._prepare(job)
+        if prepared is None:
+            return False
+        self.pacer.note(job.chat_id)
+        kwargs: dict[str, Any] = {}
+        if prepared.markup is not None:
+            kwargs["reply_markup"] = prepared.markup
+        if prepared.parse_mode:
+            kwargs["parse_mode"] = prepared.parse_mode
+        try:
+            message = await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)
+        except TelegramRetryAfter as exc:
+            await self._on_retry_after(prepared, exc.retry_after)
+            return False
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+            if _chat_unreachable(exc):
+                await self._on_unreachable(prepared, exc)
+            else:
+                await self._on_error(prepared, exc)
+            return False
+        await self._on_sent(prepared, message.message_id)
+        return True
+
+    async def _prepare(self, job: _Job) -> _Prepared | None:
+        """Check the row is still ours and worth sending, render it and commit 'sending'.
+
+        Returns None when the row must not be sent now (lost lease, dropped).
+        """
+        now = self.now()
+        owned = (O.id == job.row_id, O.status == CLAIMED, O.claimed_by == self.worker_id)
+        async with self.sessionmaker() as session, session.begin():
+            row = (await session.execute(select(O).where(*owned))).scalar_one_or_none()
+            if row is None:
+                log.info("outbox: row %s no longer leased by this worker; skipped", job.row_id)
+                return None
+            user = await session.get(User, row.user_id) if row.user_id is not None else None
+            reason: str | None = None
+            if not recipient_reachable(user):
+                reason = "recipient unreachable or erased"
+            elif not await is_relevant(session, row):
+                reason = "not relevant any more"
+            if reason is not None:
+                await session.execute(
+                    update(O).where(*owned).values(status=DROPPED, last_error=reason, claimed_by=None)
+                    .execution_options(**_NO_SYNC)
+                )
+                log.info("outbox: row %s (user %s) dropped: %s", row.id, row.user_id, reason)
+                return None
+            text, markup, parse_mode = self._render(row, user)
+            marked = await session.execute(
+                update(O).where(*owned).values(status=SENDING, claimed_at=now).execution_options(**_NO_SYNC)
+            )
+            if marked.rowcount != 1:
+                return None
+        return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode)
+
+    def _render(
+        self, row: OutboxMessage, user: User | None
+    ) -> tuple[str, InlineKeyboardMarkup | None, str | None]:
+        """Render the payload in the recipient's current locale."""
+        payload = row.payload or {}
+        locale = user.locale if user is not None else None
+        parse_mode = payload.get("parse_mode")
+        args = dict(payload.get("args") or {})
+        if parse_mode and parse_mode.upper() == "HTML":
+            args = {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in args.items()}
+        text = self.translator.get(locale, payload["key"], **args)
+        markup = None
+        if payload.get("buttons"):
+            keyboard: list[list[InlineKeyboardButton]] = []
+            for spec_row in payload["buttons"]:
+                buttons = []
+                for spec in spec_row:
+                    label = self.translator.get(locale, spec["text_key"], **(spec.get("args") or {}))
+                    if spec.get("url") is not None:
+                        buttons.append(InlineKeyboardButton(text=label, url=spec["url"]))
+                    else:
+                        buttons.append(InlineKeyboardButton(text=label, callback_data=spec["callback_data"]))
+                keyboard.append(buttons)
+            markup = InlineKeyboardMarkup(inline_keyboard=keyboard)
+        return text, markup, parse_mode
+
+    # --- outcomes ---------------------------------------------------------------------------
+
+    async def _release(self, row_id: int) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O)
+                .where(O.id == row_id, O.status == CLAIMED, O.claimed_by == self.worker_id)
+                .values(status=PENDING, claimed_by=None, claimed_at=None)
+                .execution_options(**_NO_SYNC)
+            )
+
+    async def _on_sent(self, p: _Prepared, message_id: int) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O)
+                .where(O.id == p.row_id, O.status.in_((SENDING, UNKNOWN)))
+                .values(status=SENT, sent_at=self.now(), tg_message_id=message_id, last_error=None)
+                .execution_options(**_NO_SYNC)
+            )
+        log.debug("outbox: row %s sent (user %s)", p.row_id, p.user_id)
+
+    async def _on_retry_after(self, p: _Prepared, retry_after: float) -> None:
+        """429: pause everything, put the row back without counting an attempt."""
+        retry_after = max(float(retry_after), 0.0)
+        self._resume_at = max(self._resume_at, self._monotonic() + retry_after)
+        self.limiter.drain()
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O)
+                .where(O.id == p.row_id, O.status == SENDING)
+                .values(
+                    status=PENDING,
+                    due_at=self.now() + timedelta(seconds=retry_after),
+                    claimed_by=None,
+                    claimed_at=None,
+                )
+                .execution_options(**_NO_SYNC)
+            )
+        log.warning("outbox: flood control on row %s; pausing %.1f s", p.row_id, retry_after)
+
+    async def _on_unreachable(self, p: _Prepared, exc: BaseException) -> None:
+        """403 / chat not found: the user is unreachable; fail this row, drop their others."""
+        now = self.now()
+        async with self.sessionmaker() as session, session.begin():
+            if p.user_id is not None:
+                await session.execute(
+                    update(User)
+                    .where(User.id == p.user_id, User.unreachable_at.is_(None))
+                    .values(unreachable_at=now)
+                    .execution_options(**_NO_SYNC)
+                )
+            await session.execute(
+                update(O)
+                .where(O.id == p.row_id, O.status.in_((SENDING, UNKNOWN)))
+                .values(status=FAILED, last_error="blocked")
+                .execution_options(**_NO_SYNC)
+            )
+            same_recipient = O.chat_id == p.chat_id
+            if p.user_id is not None:
+                same_recipient = or_(same_recipient, O.user_id == p.user_id)
+            dropped = await session.execute(
+                update(O)
+                .where(same_recipient, O.status.in_((PENDING, CLAIMED)), O.id != p.row_id)
+                .values(status=DROPPED, last_error="blocked", claimed_by=None)
+                .execution_options(**_NO_SYNC)
+            )
+        log.info(
+            "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
+            p.row_id, p.user_id, type(exc).__name__, dropped.rowcount or 0,
+        )
+
+    async def _on_error(self, p: _Prepared, exc: BaseException) -> None:
+        """Any other failure: retry with backoff, then give up after outbox_max_attempts."""
+        now = self.now()
+        error = _error_text(exc)
+        async with self.sessionmaker() as session, session.begin():
+            attempts = await session.scalar(select(O.attempts).where(O.id == p.row_id))
+            attempts = (attempts or 0) + 1
+            values: dict[str, Any] = {"attempts": attempts, "last_error": error, "claimed_by": None, "claimed_at": None}
+            if attempts >= self.settings.outbox_max_attempts:
+                values["status"] = FAILED
+            else:
+                values["status"] = PENDING
+                values["due_at"] = now + backoff(attempts)
+            await session.execute(
+                update(O).where(O.id == p.row_id, O.status == SENDING).values(**values).execution_options(**_NO_SYNC)
+            )
+        log.warning(
+            "outbox: row %s (user %s) attempt %d failed: %s%s",
+            p.row_id, p.user_id, attempts, type(exc).__name__,
+            "; giving up" if attempts >= self.settings.outbox_max_attempts else "",
+        )
+
+    async def _scheduled_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # noqa: BLE001 - keep the schedule alive; the next pass retries
+            log.exception("outbox: pass failed")
+
+
+__all__ = ["OutboxSender", "JOB_ID"]

@@ -1,0 +1,213 @@
+"""The schema. Changes go through Alembic (`db/migrations`), never `create_all` in production.
+
+Personal data lives in few columns (users.full_name, participants' profile fields); erasure
+nulls them and keeps the anonymous remainder (organisation, role, category, birth year) so
+that the counts curators report stay right.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, UTCDateTime, utcnow
+
+
+class Unit(Base):
+    """A node of the hierarchy region → municipality → organisation.
+
+    ``path`` is a materialised path of ids ("3/17/204/") so that a subtree is one indexed
+    prefix query, whatever its depth.
+    """
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # region | municipality | organisation
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # casefolded name: SQLite's lower() folds ASCII only, so "Школа" and "школа" need this
+    name_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    org_type: Mapped[str | None] = mapped_column(String(16))  # school | college | additional | employer
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", lazy="raise")
+
+
+class User(Base):
+    """A Telegram user the bot keeps something about (a participant, a curator)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    full_name: Mapped[str | None] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Participant(Base):
+    """A mentor or a mentee registered in an organisation."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # mentor | mentee
+    category: Mapped[str] = mapped_column(String(24))
+    grade: Mapped[int | None] = mapped_column(Integer)
+    course: Mapped[int | None] = mapped_column(Integer)
+    company: Mapped[str | None] = mapped_column(String(200))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    full_name: Mapped[str | None] = mapped_column(String(150))
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goals_text: Mapped[str | None] = mapped_column(Text)
+    strengths: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    format: Mapped[str | None] = mapped_column(String(8))  # online | offline | any
+    status: Mapped[str] = mapped_column(String(24), index=True)  # active | awaiting_consent | erased
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    parental_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User | None] = relationship(lazy="raise")
+    org: Mapped[Unit] = relationship(lazy="raise")
+
+
+class Consent(Base):
+    """A consent given (or declined later): who, when, which text version, who recorded it."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # personal_data | parental
+    version: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CuratorRole(Base):
+    __tablename__ = "curator_roles"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship(lazy="raise")
+
+
+class Invitation(Base):
+    """A deep-link invitation: for a curator of a unit, or for participants of an organisation."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # curator | participant
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str | None] = mapped_column(String(8))  # None = any; mentor | mentee
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship(lazy="raise")
+
+
+class FsmRecord(Base):
+    """aiogram FSM state and data, so a dialog survives a restart."""
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message the bot sends on its own initiative. Rows, not timers: nothing is lost in a crash.
+
+    Life cycle: pending → claimed (a worker leased it) → sending (the HTTP request is about to
+    leave) → sent | failed | dropped. A row found in ``sending`` after a crash is never sent again
+    (see bot/outbox.py for the reasoning).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tg_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to whom (ids only, never names): erasures, consents, exports, invitations."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+__all__ = [
+    "Unit",
+    "User",
+    "Participant",
+    "Consent",
+    "CuratorRole",
+    "Invitation",
+    "FsmRecord",
+    "OutboxMessage",
+    "AuditEvent",
+]

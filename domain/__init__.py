@@ -1,0 +1,1 @@
+"""Domain logic, free of aiogram: rules, validation and services over SQLAlchemy sessions."""

@@ -1,0 +1,64 @@
+"""Curators learn of new registrations in a digest, not one message per person.
+
+Each run counts, per curator, the participants registered in their subtree since their last
+digest and queues one outbox message (counts only, no names). Moving ``last_digest_at`` and
+queueing happen in one transaction, so a crash can neither lose nor repeat a digest.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CuratorRole, Participant, Unit, User
+from domain.outbox import enqueue
+
+
+class _Settings(Protocol):
+    timezone: str
+
+
+async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Settings) -> int:
+    rows = await session.execute(
+        select(CuratorRole, Unit, User)
+        .join(Unit, Unit.id == CuratorRole.unit_id)
+        .join(User, User.id == CuratorRole.user_id)
+        .where(CuratorRole.revoked_at.is_(None), User.tg_id.is_not(None), User.unreachable_at.is_(None))
+    )
+    queued = 0
+    for role, unit, user in rows.all():
+        since = role.last_digest_at or role.created_at
+        counts = dict(
+            (await session.execute(
+                select(Participant.role, func.count())
+                .join(Unit, Unit.id == Participant.org_id)
+                .where(Unit.path.startswith(unit.path), Participant.registered_at > since,
+                       Participant.registered_at <= now, Participant.status != "erased")
+                .group_by(Participant.role)
+            )).all()
+        )
+        total = sum(counts.values())
+        if total == 0:
+            continue
+        awaiting = await session.scalar(
+            select(func.count()).select_from(Participant).join(Unit, Unit.id == Participant.org_id)
+            .where(Unit.path.startswith(unit.path), Participant.status == "awaiting_consent")
+        ) or 0
+        row = await enqueue(
+            session,
+            user_id=user.id,
+            chat_id=user.tg_id,
+            kind="digest",
+            key="digest-new-registrations",
+            args={"unit": unit.name, "total": total, "mentors": counts.get("mentor", 0),
+                  "mentees": counts.get("mentee", 0), "awaiting": awaiting},
+            dedupe_key=f"digest:{role.id}:{now.strftime('%Y%m%d%H%M%S')}",
+            tz=unit.timezone or settings.timezone,
+        )
+        role.last_digest_at = now
+        if row is not None:
+            queued += 1
+    await session.flush()
+    return queued

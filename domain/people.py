@@ -1,0 +1,218 @@
+"""Users, participants, curators: registration, consent, parental consent, erasure, listings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AuditEvent, Consent, CuratorRole, FsmRecord, Invitation, OutboxMessage, Participant, Unit, User
+from domain.rules import Profile, is_minor
+
+CONSENT_VERSION = "pd-2026-11"
+PAGE_SIZE = 10
+
+
+async def audit(session: AsyncSession, action: str, actor: int | None, obj: str | None = None,
+                obj_id: int | None = None, **details: object) -> None:
+    session.add(AuditEvent(actor_user_id=actor, action=action, object_type=obj, object_id=obj_id, details=details))
+
+
+async def user_by_tg(session: AsyncSession, tg_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.tg_id == tg_id))
+
+
+async def get_or_create_user(session: AsyncSession, tg_id: int, locale: str | None) -> User:
+    user = await user_by_tg(session, tg_id)
+    if user is None:
+        user = User(tg_id=tg_id, locale=locale)
+        session.add(user)
+        await session.flush()
+    elif user.unreachable_at is not None:
+        user.unreachable_at = None  # they wrote to us, so they can be reached again
+    return user
+
+
+async def participant_of(session: AsyncSession, user: User | None) -> Participant | None:
+    if user is None:
+        return None
+    return await session.scalar(
+        select(Participant).where(Participant.user_id == user.id, Participant.status != "erased")
+    )
+
+
+async def record_consent(session: AsyncSession, user: User, now: datetime, kind: str = "personal_data",
+                         participant: Participant | None = None, recorded_by: int | None = None) -> Consent:
+    consent = Consent(
+        user_id=user.id,
+        participant_id=participant.id if participant else None,
+        kind=kind,
+        version=CONSENT_VERSION,
+        given_at=now,
+        recorded_by_user_id=recorded_by,
+    )
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def register_participant(
+    session: AsyncSession,
+    *,
+    tg_id: int,
+    locale: str,
+    invitation: Invitation,
+    profile: Profile,
+    consent_given_at: datetime,
+    now: datetime,
+) -> Participant:
+    """Create the user, the participant and the consent record in the caller's transaction."""
+    profile.validate(now.date())
+    user = await get_or_create_user(session, tg_id, locale)
+    user.locale = locale
+    user.full_name = profile.full_name
+    minor = is_minor(profile.birth_year, now.date())
+    participant = Participant(
+        user_id=user.id,
+        org_id=invitation.unit_id,
+        role=profile.role,
+        category=profile.category,
+        grade=profile.grade,
+        course=profile.course,
+        company=profile.company,
+        birth_year=profile.birth_year,
+        full_name=profile.full_name,
+        interests=list(profile.interests),
+        tags=list(profile.tags),
+        goals=list(profile.goals) if profile.role == "mentee" else [],
+        goals_text=profile.goals_text if profile.role == "mentee" else None,
+        strengths=list(profile.strengths) if profile.role == "mentor" else [],
+        capacity=profile.capacity if profile.role == "mentor" else None,
+        days=list(profile.days),
+        times=list(profile.times),
+        format=profile.format,
+        status="awaiting_consent" if minor else "active",
+        invitation_id=invitation.id,
+        registered_at=now,
+        updated_at=now,
+    )
+    session.add(participant)
+    await session.flush()
+    await record_consent(session, user, consent_given_at, participant=participant)
+    await audit(session, "participant.registered", user.id, "participant", participant.id,
+                org_id=invitation.unit_id, minor=minor)
+    return participant
+
+
+async def confirm_parental_consent(session: AsyncSession, participant: Participant, curator: User, now: datetime) -> bool:
+    """Record a parent's consent confirmed by the curator; False when nothing was awaiting it."""
+    result = await session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id, Participant.status == "awaiting_consent")
+        .values(status="active", parental_consent_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    await session.refresh(participant)
+    session.add(Consent(user_id=participant.user_id, participant_id=participant.id, kind="parental",
+                        version=CONSENT_VERSION, given_at=now, recorded_by_user_id=curator.id))
+    await audit(session, "participant.parental_consent", curator.id, "participant", participant.id)
+    return True
+
+
+async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
+    """Withdraw consent and erase personal data; keep anonymous counts (org, role, category, year).
+
+    The Telegram id goes too, so nothing links the remaining row to the person.
+    """
+    participant = await participant_of(session, user)
+    if participant is not None:
+        participant.full_name = None
+        participant.company = None
+        participant.interests = []
+        participant.tags = []
+        participant.goals = []
+        participant.goals_text = None
+        participant.strengths = []
+        participant.days = []
+        participant.times = []
+        participant.format = None
+        participant.capacity = None
+        participant.status = "erased"
+        participant.erased_at = now
+        participant.user_id = None
+    await session.execute(
+        update(Consent).where(Consent.user_id == user.id, Consent.withdrawn_at.is_(None)).values(withdrawn_at=now)
+    )
+    await session.execute(update(Consent).where(Consent.user_id == user.id).values(user_id=None))
+    await session.execute(
+        update(CuratorRole).where(CuratorRole.user_id == user.id, CuratorRole.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending"))
+    if user.tg_id is not None:
+        tg = user.tg_id
+        await session.execute(
+            delete(FsmRecord).where(FsmRecord.key.like(f"%:{tg}") | FsmRecord.key.like(f"%:{tg}:%"))
+        )
+    user.full_name = None
+    user.tg_id = None
+    user.erased_at = now
+    await audit(session, "user.erased", user.id, "user", user.id)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class ParticipantFilter:
+    role: str | None = None  # mentor | mentee | None
+    status: str | None = None  # active | awaiting_consent | None
+
+
+async def list_participants(session: AsyncSession, org: Unit, flt: ParticipantFilter, page: int,
+                            page_size: int = PAGE_SIZE) -> tuple[list[Participant], int]:
+    cond = [Participant.org_id == org.id, Participant.status != "erased"]
+    if flt.role:
+        cond.append(Participant.role == flt.role)
+    if flt.status:
+        cond.append(Participant.status == flt.status)
+    total = await session.scalar(select(func.count()).select_from(Participant).where(*cond)) or 0
+    rows = await session.scalars(
+        select(Participant).where(*cond).order_by(Participant.full_name, Participant.id)
+        .offset(max(page, 0) * page_size).limit(page_size)
+    )
+    return list(rows.all()), total
+
+
+async def participant_in_scope(session: AsyncSession, scope_path: str, participant_id: int) -> Participant | None:
+    row = await session.execute(
+        select(Participant, Unit).join(Unit, Unit.id == Participant.org_id).where(Participant.id == participant_id)
+    )
+    found = row.first()
+    if found is None:
+        return None
+    participant, unit = found
+    if not unit.path.startswith(scope_path) or participant.status == "erased":
+        return None
+    return participant
+
+
+async def accept_curator(session: AsyncSession, *, tg_id: int, locale: str, full_name: str,
+                         invitation: Invitation, now: datetime) -> CuratorRole:
+    user = await get_or_create_user(session, tg_id, locale)
+    user.locale = locale
+    if not user.full_name:
+        user.full_name = full_name
+    role = await session.scalar(
+        select(CuratorRole).where(CuratorRole.user_id == user.id, CuratorRole.unit_id == invitation.unit_id)
+    )
+    if role is None:
+        role = CuratorRole(user_id=user.id, unit_id=invitation.unit_id, invitation_id=invitation.id,
+                           created_at=now, last_digest_at=now)
+        session.add(role)
+    else:
+        role.revoked_at = None
+    await session.flush()
+    await record_consent(session, user, now)
+    await audit(session, "curator.accepted", user.id, "unit", invitation.unit_id)
+    return role

@@ -1,0 +1,18 @@
+"""Routers, one per feature. Built in a function: a router can be attached to one parent only."""
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from handlers import common, curator, errors, fallback, profile, registration, start
+
+    return [
+        errors.build_router(),
+        common.build_router(),
+        start.build_router(),
+        registration.build_router(),
+        profile.build_router(),
+        curator.build_router(),
+        fallback.build_router(),  # last: whatever nobody else took
+    ]

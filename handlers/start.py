@@ -1,0 +1,72 @@
+"""/start: plain (a greeting for whoever you are) or with an invitation payload (deep link)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translate
+from db.models import CuratorRole, User
+from domain import invitations
+from domain.people import participant_of
+from domain.units import curator_scopes
+from handlers.registration import begin_curator_acceptance, begin_participant_registration
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+
+    @router.message(CommandStart(deep_link=True))
+    async def start_with_payload(
+        message: Message,
+        command: CommandObject,
+        session: AsyncSession,
+        user: User | None,
+        state: FSMContext,
+        t: Translate,
+        now: datetime,
+    ) -> None:
+        inv, problem = await invitations.lookup(session, command.args, now)
+        if problem is not None or inv is None:
+            await message.answer(t(f"invite-{problem.value if problem else 'unknown'}"))
+            return
+        if inv.kind == "curator":
+            if user is not None:
+                existing = await session.scalar(
+                    select(CuratorRole).where(CuratorRole.user_id == user.id, CuratorRole.unit_id == inv.unit_id,
+                                              CuratorRole.revoked_at.is_(None))
+                )
+                if existing is not None:
+                    await message.answer(t("invite-curator-already"))
+                    return
+            await state.clear()
+            await begin_curator_acceptance(message, state, t, inv)
+            return
+        if await participant_of(session, user) is not None:
+            await message.answer(t("start-already-registered"))
+            return
+        await state.clear()
+        await begin_participant_registration(message, state, t, inv)
+
+    @router.message(CommandStart())
+    async def start_plain(message: Message, session: AsyncSession, user: User | None, is_admin: bool,
+                          state: FSMContext, t: Translate) -> None:
+        if await state.get_state() is not None:
+            await message.answer(t("start-in-dialog"))
+            return
+        participant = await participant_of(session, user)
+        if participant is not None:
+            await message.answer(t("start-participant", name=participant.full_name or ""))
+        elif user is not None and await curator_scopes(session, user.id):
+            await message.answer(t("start-curator"))
+        elif is_admin:
+            await message.answer(t("start-admin"))
+        else:
+            await message.answer(t("start-guest"))
+
+    return router
