@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -85,7 +85,12 @@ class App:
         await self.engine.dispose()
 
 
-def build_app(settings: Settings, clock: Clock = utc_clock, events_isolation: BaseEventIsolation | None = None) -> App:
+def build_app(
+    settings: Settings,
+    clock: Clock = utc_clock,
+    events_isolation: BaseEventIsolation | None = None,
+    extra_routers: Sequence[Router] = (),
+) -> App:
     from bot.scheduler import install_jobs
     from handlers import get_routers
 
@@ -95,7 +100,7 @@ def build_app(settings: Settings, clock: Clock = utc_clock, events_isolation: Ba
     dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))
-    dp.include_routers(*get_routers())
+    dp.include_routers(*extra_routers, *get_routers())
     dp["sessionmaker"] = sessionmaker
     dp["clock"] = clock
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
