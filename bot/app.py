@@ -19,7 +19,7 @@ from bot.commands import publish_default
 from bot.config import Settings
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
-from bot.middlewares import ContextMiddleware, DbSessionMiddleware
+from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
 
@@ -34,6 +34,7 @@ def utc_clock() -> datetime:
 
 def make_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(CommitBeforeRequest())
     return Bot(token=settings.bot_token, session=session)
 
 

@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject, User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,3 +68,18 @@ class ContextMiddleware(BaseMiddleware):
         data["is_admin"] = bool(tg_user and self.settings.is_admin(tg_user.id))
         data["now"] = self.clock()
         return await handler(event, data)
+
+
+class CommitBeforeRequest(BaseRequestMiddleware):
+    """Commit the update's work before any Bot API call made while handling it.
+
+    Two reasons: a user is never told "saved" about something that then fails to commit, and the
+    database connection is not held across a network round trip (on SQLite there is one
+    connection, so holding it would serialise every update behind Telegram's latency).
+    """
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
+        session = CURRENT_SESSION.get()
+        if session is not None and session.in_transaction():
+            await session.commit()
+        return await make_request(bot, method)

@@ -20,9 +20,8 @@ class LangCb(CallbackData, prefix="lang"):
     code: str
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
-    # Language names are shown in their own language, whatever the current locale.
-    translator = Translator()
+def language_keyboard(translator: Translator) -> InlineKeyboardMarkup:
+    """Language names are shown in their own language, whatever the current locale."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=translator.get(code, "language-name"), callback_data=LangCb(code=code).pack())
@@ -62,8 +61,8 @@ def build_router() -> Router:
         await message.answer(t("cancel-done"))
 
     @router.message(Command("language"))
-    async def cmd_language(message: Message, t: Translate) -> None:
-        await message.answer(t("language-choose"), reply_markup=language_keyboard())
+    async def cmd_language(message: Message, t: Translate, translator: Translator) -> None:
+        await message.answer(t("language-choose"), reply_markup=language_keyboard(translator))
 
     @router.callback_query(LangCb.filter(F.code.in_(SUPPORTED)))
     async def set_language(
