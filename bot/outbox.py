@@ -32,11 +32,16 @@ the late answer still records the row as ``sent``.
 The one remaining window for a duplicate is a network error (e.g. a timeout) after the
 request reached Telegram: such errors are retried with backoff, like 5xx answers, because
 treating every network hiccup as ``unknown`` would lose far more messages than it saves.
+Cancelling a pass (shutdown) while a request is in flight leaves its row ``sending`` and thus
+``unknown``; call :meth:`OutboxSender.release_claims` after stopping the scheduler to hand the
+rows that were only claimed back at once instead of after the lease.
 
-Concurrency: claiming is one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``
-on PostgreSQL, so several processes never claim the same row; every later transition is a
-conditional UPDATE on (status, claimed_by), so a worker that lost its lease cannot send.
-SQLite has a single writer, where the same statement is atomic as it is.
+Concurrency: on PostgreSQL a batch is claimed by ``SELECT id … ORDER BY due_at, id LIMIT n
+FOR UPDATE SKIP LOCKED`` followed by ``UPDATE … SET status='claimed' WHERE id IN (those ids)
+AND status='pending'`` in one transaction, so several processes never claim the same row (see
+``_claim`` for why not a single UPDATE with a sub-select). On SQLite (one writer at a time) the
+single ``UPDATE … WHERE id IN (SELECT …)`` is atomic. Every later transition is a conditional
+UPDATE on (status, claimed_by), so a worker that lost its lease cannot send.
 
 Pacing: a token bucket for the global rate (``outbox_rate_per_second``) and at most one
 message per ``outbox_per_chat_interval`` per chat; rows for a chat that was messaged too
@@ -286,12 +291,23 @@ class OutboxSender:
                 .order_by(O.due_at, O.id)
                 .limit(self._claim_limit())
             )
-            if session.bind.dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
+            if session.get_bind().dialect.name == "postgresql":
+                # Lock the batch first, then update exactly those rows. A single
+                # "UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)" is not
+                # safe: when it meets a row updated concurrently, PostgreSQL's recheck
+                # (EvalPlanQual) re-runs the sub-select and can claim far more than n rows
+                # (298 of 300 with n=40 in a test), starving the other workers and the lease.
+                locked = (await session.execute(due.with_for_update(skip_locked=True))).scalars().all()
+                if not locked:
+                    return []
+                target = O.id.in_(locked)
+            else:
+                # SQLite has one writer at a time: the statement is atomic as it is.
+                target = O.id.in_(due.scalar_subquery())
             ids = (
                 await session.execute(
                     update(O)
-                    .where(O.id.in_(due.scalar_subquery()), O.status == PENDING)
+                    .where(target, O.status == PENDING)
                     .values(status=CLAIMED, claimed_by=self.worker_id, claimed_at=now)
                     .returning(O.id)
                     .execution_options(**_NO_SYNC)
@@ -429,7 +445,16 @@ class OutboxSender:
                 )
                 log.info("outbox: row %s (user %s) dropped: %s", row.id, row.user_id, reason)
                 return None
-            text, markup, parse_mode = self._render(row, user)
+            try:
+                text, markup, parse_mode = self._render(row, user)
+            except Exception as exc:  # noqa: BLE001 - a malformed payload must not loop forever
+                await session.execute(
+                    update(O).where(*owned)
+                    .values(status=FAILED, last_error=f"render: {type(exc).__name__}", claimed_by=None)
+                    .execution_options(**_NO_SYNC)
+                )
+                log.error("outbox: row %s (kind %s) cannot be rendered: %s", row.id, row.kind, type(exc).__name__)
+                return None
             marked = await session.execute(
                 update(O).where(*owned).values(status=SENDING, claimed_at=now).execution_options(**_NO_SYNC)
             )

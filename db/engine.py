@@ -30,6 +30,15 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # Let SQLAlchemy, not the driver, open transactions: the driver's implicit BEGIN
+            # breaks SAVEPOINTs (releasing the first one would commit the whole transaction).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn):  # pragma: no cover - trivial
+            # IMMEDIATE: take the write lock up front, so a second process (the CLI) waits on
+            # busy_timeout instead of failing on a read-to-write upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)

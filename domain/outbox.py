@@ -1,0 +1,367 @@
+"""The outbox: every message the bot sends on its own initiative, as rows, not timers.
+
+This module is framework-free (no aiogram): it writes rows (:func:`enqueue`), holds the pure
+rules the sender applies (:func:`quiet_until`, :func:`backoff`, :class:`RateLimiter`,
+:class:`PerChatPacer`) and the relevance registry (:func:`register_relevance`). The sender
+itself lives in ``bot/outbox.py``.
+
+Payload format (JSON, no rendered text: texts are rendered at send time in the recipient's
+*current* locale, so nothing personal is frozen here)::
+
+    {
+        "key": "digest-body",                     # Fluent message id
+        "args": {"count": 3},                     # Fluent arguments (str/int/float)
+        "buttons": [                              # rows of inline buttons, optional
+            [{"text_key": "digest-open", "args": {}, "callback_data": "digest:open"}],
+            [{"text_key": "digest-help", "url": "https://example.org/help"}],
+        ],
+        "urgent": true,                           # optional: ignores quiet hours
+        "parse_mode": "HTML"                      # optional: string args are HTML-escaped
+    }
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import time as dtime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import OutboxMessage, User
+
+log = logging.getLogger(__name__)
+
+# --- Statuses ------------------------------------------------------------------------------
+
+PENDING: Final = "pending"
+CLAIMED: Final = "claimed"
+SENDING: Final = "sending"
+SENT: Final = "sent"
+FAILED: Final = "failed"
+DROPPED: Final = "dropped"
+UNKNOWN: Final = "unknown"  # was 'sending' when its worker died: most probably delivered
+
+#: Statuses after which a row is never touched again by the sender.
+FINAL_STATUSES: Final = frozenset({SENT, FAILED, DROPPED, UNKNOWN})
+
+ButtonSpec = dict[str, Any]
+ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
+
+
+# --- Writing rows ---------------------------------------------------------------------------
+
+
+def build_payload(
+    key: str,
+    args: Mapping[str, Any] | None = None,
+    buttons: ButtonRows | None = None,
+    *,
+    urgent: bool = False,
+    parse_mode: str | None = None,
+) -> dict[str, Any]:
+    """Validate and normalise a payload (see the module docstring for the format)."""
+    if not key:
+        raise ValueError("an outbox message needs a Fluent key")
+    payload: dict[str, Any] = {"key": key, "args": dict(args or {})}
+    if buttons:
+        rows: list[list[ButtonSpec]] = []
+        for row in buttons:
+            out_row: list[ButtonSpec] = []
+            for button in row:
+                if not button.get("text_key"):
+                    raise ValueError("a button needs a text_key")
+                has_cb = button.get("callback_data") is not None
+                has_url = button.get("url") is not None
+                if has_cb == has_url:
+                    raise ValueError("a button needs exactly one of callback_data and url")
+                if has_cb and len(str(button["callback_data"]).encode()) > 64:
+                    raise ValueError("callback_data is limited to 64 bytes by Telegram")
+                spec: ButtonSpec = {"text_key": button["text_key"], "args": dict(button.get("args") or {})}
+                if has_cb:
+                    spec["callback_data"] = str(button["callback_data"])
+                else:
+                    spec["url"] = str(button["url"])
+                out_row.append(spec)
+            if out_row:
+                rows.append(out_row)
+        if rows:
+            payload["buttons"] = rows
+    if urgent:
+        payload["urgent"] = True
+    if parse_mode:
+        payload["parse_mode"] = parse_mode
+    return payload
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    user_id: int | None,
+    chat_id: int,
+    kind: str,
+    key: str,
+    args: Mapping[str, Any] | None = None,
+    buttons: ButtonRows | None = None,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    tz: str | None = None,
+    urgent: bool = False,
+    parse_mode: str | None = None,
+) -> OutboxMessage | None:
+    """Write a pending outbox row in the caller's transaction (the caller commits).
+
+    ``due_at`` (aware) defaults to now. ``tz`` is the recipient's IANA zone for quiet hours
+    (the bot's zone when None). With a ``dedupe_key`` that already exists nothing is written
+    and None is returned; the check is race-free on SQLite and PostgreSQL.
+    """
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
+    if tz is not None:
+        ZoneInfo(tz)  # raises on an unknown zone: fail at the producer, not in the sender
+    row = OutboxMessage(
+        user_id=user_id,
+        chat_id=chat_id,
+        kind=kind,
+        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode),
+        dedupe_key=dedupe_key,
+        tz=tz,
+        due_at=due_at or utcnow(),
+        status=PENDING,
+        attempts=0,
+    )
+    if dedupe_key is None:
+        session.add(row)
+        await session.flush()
+        return row
+
+    # Check, then insert inside a SAVEPOINT so that losing a race to a concurrent
+    # transaction (IntegrityError on the unique key) leaves the caller's transaction usable.
+    if await _dedupe_exists(session, dedupe_key):
+        return None
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        log.debug("outbox: dedupe key taken concurrently (kind=%s)", kind)
+        return None
+    return row
+
+
+async def _dedupe_exists(session: AsyncSession, dedupe_key: str) -> bool:
+    found = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key).limit(1)
+    )
+    return found is not None
+
+
+# --- Relevance ----------------------------------------------------------------------------
+
+RelevanceCheck = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
+_RELEVANCE: dict[str, RelevanceCheck] = {}
+
+
+def register_relevance(kind: str, check: RelevanceCheck) -> None:
+    """Register ``async check(session, row) -> bool`` for rows of ``kind``.
+
+    The sender calls it right before sending (in the transaction that marks the row
+    'sending'); False drops the row. Kinds without a checker are always relevant.
+    Registering a kind again replaces its checker.
+    """
+    _RELEVANCE[kind] = check
+
+
+def unregister_relevance(kind: str) -> None:
+    """Remove the checker of ``kind`` (tests use it to clean up)."""
+    _RELEVANCE.pop(kind, None)
+
+
+async def is_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    """Whether ``row`` should still be sent according to its kind's checker."""
+    check = _RELEVANCE.get(row.kind)
+    if check is None:
+        return True
+    return bool(await check(session, row))
+
+
+def recipient_reachable(user: User | None) -> bool:
+    """False for users who blocked the bot or were erased: they never get a message.
+
+    Rows without a user (a plain chat id) count as reachable.
+    """
+    if user is None:
+        return True
+    return user.unreachable_at is None and user.erased_at is None and user.tg_id is not None
+
+
+# --- Pure rules ----------------------------------------------------------------------------
+
+
+def _zone(tz: str | tzinfo) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def _local_moment(day: date, hour: int, zone: tzinfo) -> datetime:
+    """``day`` at ``hour``:00 in ``zone``, as aware UTC.
+
+    zoneinfo resolves DST edge cases with fold=0: a wall time skipped by a spring-forward
+    maps to the instant of the transition (e.g. 02:00 → 03:00 DST), an ambiguous one
+    (autumn) to its first occurrence.
+    """
+    return datetime.combine(day, dtime(hour), tzinfo=zone).astimezone(timezone.utc)
+
+
+def quiet_until(now_utc: datetime, tz_name: str | tzinfo, start_hour: int, end_hour: int) -> datetime | None:
+    """The UTC moment quiet hours end if ``now_utc`` is inside them, else None.
+
+    Quiet hours are ``[start_hour, end_hour)`` in local wall time of ``tz_name``; a window
+    with start > end crosses midnight (22 → 8), start == end means no quiet hours.
+    """
+    if now_utc.tzinfo is None:
+        raise ValueError("now_utc must be timezone-aware")
+    if start_hour == end_hour:
+        return None
+    zone = _zone(tz_name)
+    local = now_utc.astimezone(zone)
+    hour = local.hour
+    if start_hour < end_hour:
+        if not start_hour <= hour < end_hour:
+            return None
+        end_day = local.date()
+    else:
+        if hour >= start_hour:
+            end_day = local.date() + timedelta(days=1)
+        elif hour < end_hour:
+            end_day = local.date()
+        else:
+            return None
+    end = _local_moment(end_day, end_hour, zone)
+    # Defensive: a DST fold can put the computed end at or before now; never return the past.
+    return end if end > now_utc else None
+
+
+BACKOFF_BASE_SECONDS: Final = 30.0
+BACKOFF_CAP_SECONDS: Final = 3600.0
+
+
+def backoff(attempt: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> timedelta:
+    """Delay before retry number ``attempt`` (1-based): base·2^(attempt-1), capped; no jitter."""
+    if attempt < 1:
+        attempt = 1
+    exponent = min(attempt - 1, 62)  # avoid float overflow for absurd attempt counts
+    return timedelta(seconds=min(cap, base * math.pow(2, exponent)))
+
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimiter:
+    """A token bucket: ``rate`` tokens per second, at most ``burst`` saved up.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests need no real time.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = float(rate)
+        self.burst = float(burst) if burst is not None else max(1.0, self.rate / 5)
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = self.burst
+        self._stamp = clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = max(0.0, now - self._stamp)
+        self._stamp = now
+        self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
+
+    def try_acquire(self) -> float:
+        """Take a token if one is available and return 0, else return the seconds to wait."""
+        self._refill()
+        if self._tokens >= 1.0 - 1e-9:  # tolerate float rounding of elapsed × rate
+            self._tokens = max(0.0, self._tokens - 1.0)
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    async def acquire(self) -> None:
+        """Wait for a token. Fair enough for a bounded set of tasks (no strict FIFO)."""
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return
+            await self._sleep(wait)
+
+    def drain(self) -> None:
+        """Forget saved-up tokens (after a flood-control pause, restart gently)."""
+        self._refill()
+        self._tokens = min(self._tokens, 0.0)
+
+
+class PerChatPacer:
+    """At most one message per ``interval`` seconds per chat (monotonic, injectable clock)."""
+
+    def __init__(self, interval: float, *, clock: Clock = time.monotonic) -> None:
+        self.interval = max(0.0, float(interval))
+        self._clock = clock
+        self._last: dict[int, float] = {}
+
+    def ready_in(self, chat_id: int) -> float:
+        """Seconds until ``chat_id`` may receive a message (0 when it may now)."""
+        last = self._last.get(chat_id)
+        if last is None:
+            return 0.0
+        return max(0.0, last + self.interval - self._clock())
+
+    def note(self, chat_id: int) -> None:
+        """Record a message to ``chat_id`` now."""
+        self._last[chat_id] = self._clock()
+        self._forget_old()
+
+    def _forget_old(self) -> None:
+        if len(self._last) < 10_000:
+            return
+        horizon = self._clock() - self.interval
+        self._last = {chat: t for chat, t in self._last.items() if t > horizon}
+
+
+__all__ = [
+    "PENDING",
+    "CLAIMED",
+    "SENDING",
+    "SENT",
+    "FAILED",
+    "DROPPED",
+    "UNKNOWN",
+    "FINAL_STATUSES",
+    "build_payload",
+    "enqueue",
+    "register_relevance",
+    "unregister_relevance",
+    "is_relevant",
+    "recipient_reachable",
+    "quiet_until",
+    "backoff",
+    "RateLimiter",
+    "PerChatPacer",
+]
