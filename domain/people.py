@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent, Consent, CuratorRole, FsmRecord, Invitation, OutboxMessage, Participant, Unit, User
-from domain.rules import Profile, is_minor
+from domain.rules import Invalid, Profile, is_minor
 
 CONSENT_VERSION = "pd-2026-11"
 PAGE_SIZE = 10
@@ -103,6 +103,52 @@ async def register_participant(
     await audit(session, "participant.registered", user.id, "participant", participant.id,
                 org_id=invitation.unit_id, minor=minor)
     return participant
+
+
+async def update_profile(session: AsyncSession, participant: Participant, profile: Profile, now: datetime) -> list[str]:
+    """Save an edited questionnaire (the role stays); returns the names of the changed fields.
+
+    A change of the birth year never skips the parental consent: an active participant without
+    a recorded parental consent who turns out to be a minor goes back to awaiting_consent, and
+    one awaiting it stays so until their curator confirms it.
+    """
+    if profile.role != participant.role:
+        raise Invalid("role")
+    profile.validate(now.date())
+    values = {
+        "category": profile.category,
+        "grade": profile.grade,
+        "course": profile.course,
+        "company": profile.company,
+        "birth_year": profile.birth_year,
+        "full_name": profile.full_name,
+        "interests": list(profile.interests),
+        "tags": list(profile.tags),
+        "goals": list(profile.goals) if profile.role == "mentee" else [],
+        "goals_text": profile.goals_text if profile.role == "mentee" else None,
+        "strengths": list(profile.strengths) if profile.role == "mentor" else [],
+        "capacity": profile.capacity if profile.role == "mentor" else None,
+        "days": list(profile.days),
+        "times": list(profile.times),
+        "format": profile.format,
+    }
+    changed = [name for name, value in values.items() if getattr(participant, name) != value]
+    for name in changed:
+        setattr(participant, name, values[name])
+    if (participant.status == "active" and participant.parental_consent_at is None
+            and is_minor(profile.birth_year, now.date())):
+        participant.status = "awaiting_consent"
+        changed.append("status")
+    if "full_name" in changed and participant.user_id is not None:
+        user = await session.get(User, participant.user_id)
+        if user is not None:
+            user.full_name = profile.full_name
+    participant.updated_at = now
+    if changed:
+        await audit(session, "participant.updated", participant.user_id, "participant", participant.id,
+                    fields=sorted(changed))
+    await session.flush()
+    return changed
 
 
 async def confirm_parental_consent(session: AsyncSession, participant: Participant, curator: User, now: datetime) -> bool:
