@@ -61,7 +61,7 @@ async def create_unit(
     org_type: str | None = None,
     timezone: str | None = None,
 ) -> Unit:
-    expected = CHILD_KIND[parent.kind if parent else None]
+    expected = CHILD_KIND.get(parent.kind if parent else None)  # nothing below an organisation
     if kind != expected:
         raise Invalid("unit-kind")
     if kind == "organisation" and org_type not in ORG_TYPES:

@@ -1,0 +1,189 @@
+## The curator's and administrator's menu (/curator, /admin)
+
+cur-only-curators = This menu is for curators of mentoring programmes. If you are a curator, open the invitation link you were sent. What I can do: /help.
+adm-only-admins = This command is for the bot's administrators. Curators: /curator. What I can do: /help.
+cur-not-found = Not found or not yours. Nothing was changed. Open the menu again: /curator.
+cur-stale = This button is out of date. Open the menu again: /curator.
+
+## Navigation
+
+cur-btn-prev = ◀
+cur-btn-next = ▶
+cur-page = { $page } / { $pages }
+cur-btn-up = ⬆ { $name }
+cur-btn-top = ⬆ To the list
+cur-btn-cancel = Cancel
+cur-btn-no = No, keep it
+cur-btn-back-org = ⬅ { $name }
+cur-btn-back-unit = ⬅ { $name }
+cur-btn-back-list = ⬅ Back to participants
+cur-mark = ●{" "}
+
+## Units
+
+adm-top-title = All regions
+cur-top-title = You are a curator of several units. Choose one:
+cur-title-region = Region: { $name }
+cur-title-municipality = Municipality: { $name }
+cur-title-organisation = { $type }: { $name }
+cur-trail = Part of: { $trail }
+cur-counts = Mentors: { $mentors }, mentees: { $mentees }, awaiting parental consent: { $awaiting }
+cur-child-button = { $name } ({ $mentors } / { $mentees })
+cur-children-region = { $n ->
+    [one] { $n } region
+   *[other] { $n } regions
+} (in brackets: mentors / mentees):
+cur-children-municipality = { $n ->
+    [one] { $n } municipality
+   *[other] { $n } municipalities
+} (in brackets: mentors / mentees):
+cur-children-organisation = { $n ->
+    [one] { $n } organisation
+   *[other] { $n } organisations
+} (in brackets: mentors / mentees):
+adm-no-regions = There are no regions yet. Create the first one.
+cur-no-children-municipality = There are no municipalities yet.
+cur-no-children-organisation = There are no organisations yet.
+
+cur-orgtype-school = School
+cur-orgtype-college = College
+cur-orgtype-additional = Institution of additional education
+cur-orgtype-employer = Employer partner
+
+adm-btn-new-region = ➕ Region
+cur-btn-new-municipality = ➕ Municipality
+cur-btn-new-organisation = ➕ Organisation
+cur-btn-invite-curator = 👤 Invite a curator
+cur-btn-participants = 👥 Participants ({ $n })
+cur-btn-awaiting = ⏳ Awaiting parental consent ({ $n })
+cur-btn-links = 🔗 Invitation links
+
+## Participants
+
+cur-role-mentor = mentor
+cur-role-mentee = mentee
+cur-status-active = active
+cur-status-awaiting_consent = awaiting parental consent
+cur-cat-school_student = school student
+cur-cat-college_student = college student
+cur-cat-young_specialist = young specialist
+cur-cat-teacher = teacher
+cur-cat-employer_rep = employer's representative
+cur-grade = grade { $grade }
+cur-course = year { $course }
+
+cur-plist-title = Participants: { $name }
+cur-plist-filter = Role: { $role }. Status: { $status }.
+cur-plist-found = { $n ->
+    [one] { $n } participant found.
+   *[other] { $n } participants found.
+}
+cur-plist-empty = Nobody found.
+cur-pline = { $n }. { $name } — { $role }, { $details }; { $status }
+cur-f-role-a = All roles
+cur-f-role-m = Mentors
+cur-f-role-e = Mentees
+cur-f-status-a = All
+cur-f-status-c = Active
+cur-f-status-w = Awaiting consent
+
+cur-card =
+    { $name }
+    Role: { $role }
+    Category: { $details }
+    Year of birth: { $year }
+    Status: { $status }
+    Organisation: { $org }
+    Registered: { $registered }
+cur-card-consent = Parental consent confirmed: { $date }
+cur-card-capacity = Can take { $n ->
+    [one] { $n } mentee
+   *[other] { $n } mentees
+}
+cur-btn-confirm-consent = ✅ Confirm parental consent
+
+cur-await-title = Awaiting parental consent: { $name }
+cur-await-empty = Nobody is awaiting confirmation of parental consent.
+cur-await-found = { $n ->
+    [one] { $n } participant is awaiting confirmation.
+   *[other] { $n } participants are awaiting confirmation.
+}
+cur-await-line = { $n }. { $name } — { $details }, born { $year }
+cur-await-hint = Once you have the written consent of a parent or legal guardian, press the button with the participant's number.
+cur-btn-confirm-one = ✅ { $n }. { $name }
+cur-consent-confirmed = Parental consent for { $name } is confirmed.
+cur-consent-already = Parental consent for { $name } has already been confirmed. Nothing was changed.
+cur-consent-not-needed = { $name } does not need a parental consent confirmed. Nothing was changed.
+
+## Invitation links
+
+cur-links-title = Invitation links: { $name }
+cur-links-empty = There are no active links. Create a new one.
+cur-links-found = { $n ->
+    [one] { $n } active link.
+   *[other] { $n } active links.
+}
+cur-link-role-any = any role
+cur-link-role-mentor = mentors
+cur-link-role-mentee = mentees
+cur-link-until = valid until { $date }
+cur-link-no-expiry = no expiry
+cur-link-uses = used { $uses } of { $max }
+cur-link-uses-unlimited = used { $uses }, unlimited
+cur-link-line = { $role }, { $until }, { $uses }
+cur-btn-revoke = ✖ Revoke { $n }
+cur-btn-new-link = ➕ New link
+cur-btn-create-link = ✅ Create the link
+
+cur-new-link-role = A new link for { $name }. Whom are you inviting?
+cur-new-link-days = A new link: { $role }. For how many days should it be valid?
+cur-new-link-uses = A new link: { $role }, { $days }. How many people may register with it?
+cur-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+cur-uses-unlimited = Unlimited
+cur-link-created =
+    A link for { $name } has been created: { $summary }.
+
+    { $link }
+
+    Forward it to the participants. You can revoke it under "Invitation links".
+
+cur-revoke-ask =
+    Revoke this link of { $name }?
+    { $summary }
+    Those who have registered stay participants; nobody new will be able to register with this link.
+cur-btn-revoke-yes = ✖ Yes, revoke
+cur-revoked = The link has been revoked.
+cur-revoke-already = This link has already been revoked. Nothing was changed.
+
+## Inviting a curator
+
+cur-curator-invite-ask = Create a one-use invitation link for a curator ({ $unit })? It will be valid for { $days }.
+cur-curator-invite-created =
+    A link for a curator ({ $unit }) has been created, one use, { $until }:
+
+    { $link }
+
+    Below is a message you can forward to the future curator.
+cur-curator-invite-forward =
+    You are invited to become a curator of a mentoring programme ({ $unit }).
+    Open the link to accept the invitation (one use, { $until }):
+    { $link }
+
+## Creating regions, municipalities and organisations
+
+cur-ask-name-region = Type the name of the new region.
+cur-ask-name-municipality = Type the name of the new municipality in { $parent }.
+cur-ask-name-organisation = Type the name of the new organisation in { $parent }.
+cur-ask-org-type = What type of organisation is { $name }?
+cur-org-type-expected = Choose the type of organisation with a button above, or cancel: /cancel.
+cur-name-expected = Send the name as text, or cancel: /cancel.
+cur-created = Created: { $name }.
+cur-create-cancelled = Creation cancelled.
+cur-invalid-unit-name-short = The name is too short. Send the name again.
+cur-invalid-unit-name-long = The name is longer than { $max } characters. Send a shorter one.
+cur-invalid-unit-exists = There is already a unit with this name here. Send another name.
+cur-invalid-unit-kind = A unit of this kind cannot be created here.
+cur-invalid-org-type = Choose the type of organisation with a button.

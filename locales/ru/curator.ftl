@@ -1,0 +1,196 @@
+## Меню куратора и администратора (/curator, /admin)
+
+cur-only-curators = Это меню для кураторов программ наставничества. Если вы куратор, откройте ссылку-приглашение, которую вам прислали. Что я умею: /help.
+adm-only-admins = Эта команда — для администраторов бота. Кураторам: /curator. Что я умею: /help.
+cur-not-found = Не найдено или недоступно вам. Ничего не изменилось. Откройте меню заново: /curator.
+cur-stale = Эта кнопка устарела. Откройте меню заново: /curator.
+
+## Навигация
+
+cur-btn-prev = ◀
+cur-btn-next = ▶
+cur-page = { $page } / { $pages }
+cur-btn-up = ⬆ { $name }
+cur-btn-top = ⬆ К списку
+cur-btn-cancel = Отмена
+cur-btn-no = Нет, оставить
+cur-btn-back-org = ⬅ { $name }
+cur-btn-back-unit = ⬅ { $name }
+cur-btn-back-list = ⬅ К списку участников
+cur-mark = ●{" "}
+
+## Подразделения
+
+adm-top-title = Все регионы
+cur-top-title = Вы куратор нескольких подразделений. Выберите:
+cur-title-region = Регион: { $name }
+cur-title-municipality = Муниципалитет: { $name }
+cur-title-organisation = { $type }: { $name }
+cur-trail = Входит в: { $trail }
+cur-counts = Наставников: { $mentors }, наставляемых: { $mentees }, ждут согласия родителей: { $awaiting }
+cur-child-button = { $name } ({ $mentors } / { $mentees })
+cur-children-region = { $n ->
+    [one] { $n } регион
+    [few] { $n } региона
+   *[many] { $n } регионов
+} (в скобках — наставники / наставляемые):
+cur-children-municipality = { $n ->
+    [one] { $n } муниципалитет
+    [few] { $n } муниципалитета
+   *[many] { $n } муниципалитетов
+} (в скобках — наставники / наставляемые):
+cur-children-organisation = { $n ->
+    [one] { $n } организация
+    [few] { $n } организации
+   *[many] { $n } организаций
+} (в скобках — наставники / наставляемые):
+adm-no-regions = Регионов пока нет. Создайте первый.
+cur-no-children-municipality = Муниципалитетов пока нет.
+cur-no-children-organisation = Организаций пока нет.
+
+cur-orgtype-school = Школа
+cur-orgtype-college = Колледж
+cur-orgtype-additional = Учреждение дополнительного образования
+cur-orgtype-employer = Предприятие-партнёр
+
+adm-btn-new-region = ➕ Регион
+cur-btn-new-municipality = ➕ Муниципалитет
+cur-btn-new-organisation = ➕ Организация
+cur-btn-invite-curator = 👤 Пригласить куратора
+cur-btn-participants = 👥 Участники ({ $n })
+cur-btn-awaiting = ⏳ Ждут согласия родителей ({ $n })
+cur-btn-links = 🔗 Ссылки-приглашения
+
+## Участники
+
+cur-role-mentor = наставник
+cur-role-mentee = наставляемый
+cur-status-active = активен
+cur-status-awaiting_consent = ждёт согласия родителей
+cur-cat-school_student = школьник
+cur-cat-college_student = студент колледжа
+cur-cat-young_specialist = молодой специалист
+cur-cat-teacher = педагог
+cur-cat-employer_rep = представитель работодателя
+cur-grade = { $grade } класс
+cur-course = { $course } курс
+
+cur-plist-title = Участники: { $name }
+cur-plist-filter = Роль: { $role }. Статус: { $status }.
+cur-plist-found = { $n ->
+    [one] Найден { $n } участник.
+    [few] Найдено { $n } участника.
+   *[many] Найдено { $n } участников.
+}
+cur-plist-empty = Никого не найдено.
+cur-pline = { $n }. { $name } — { $role }, { $details }; { $status }
+cur-f-role-a = Все роли
+cur-f-role-m = Наставники
+cur-f-role-e = Наставляемые
+cur-f-status-a = Все
+cur-f-status-c = Активные
+cur-f-status-w = Ждут согласия
+
+cur-card =
+    { $name }
+    Роль: { $role }
+    Категория: { $details }
+    Год рождения: { $year }
+    Статус: { $status }
+    Организация: { $org }
+    Зарегистрирован(а): { $registered }
+cur-card-consent = Согласие родителей подтверждено: { $date }
+cur-card-capacity = Готов(а) взять { $n ->
+    [one] { $n } наставляемого
+   *[other] { $n } наставляемых
+}
+cur-btn-confirm-consent = ✅ Подтвердить согласие родителей
+
+cur-await-title = Ждут согласия родителей: { $name }
+cur-await-empty = Никто не ждёт подтверждения согласия родителей.
+cur-await-found = { $n ->
+    [one] { $n } участник ждёт подтверждения.
+    [few] { $n } участника ждут подтверждения.
+   *[many] { $n } участников ждут подтверждения.
+}
+cur-await-line = { $n }. { $name } — { $details }, { $year } г. р.
+cur-await-hint = Получив письменное согласие родителя или законного представителя, нажмите кнопку с номером участника.
+cur-btn-confirm-one = ✅ { $n }. { $name }
+cur-consent-confirmed = Согласие родителей для участника { $name } подтверждено.
+cur-consent-already = Согласие родителей для участника { $name } уже подтверждено. Ничего не изменилось.
+cur-consent-not-needed = Участнику { $name } подтверждение согласия родителей не требуется. Ничего не изменилось.
+
+## Ссылки-приглашения
+
+cur-links-title = Ссылки-приглашения: { $name }
+cur-links-empty = Действующих ссылок нет. Создайте новую.
+cur-links-found = { $n ->
+    [one] { $n } действующая ссылка.
+    [few] { $n } действующие ссылки.
+   *[many] { $n } действующих ссылок.
+}
+cur-link-role-any = любая роль
+cur-link-role-mentor = наставники
+cur-link-role-mentee = наставляемые
+cur-link-until = действует до { $date }
+cur-link-no-expiry = бессрочно
+cur-link-uses = использовано { $uses } из { $max }
+cur-link-uses-unlimited = использовано { $uses }, без ограничения
+cur-link-line = { $role }, { $until }, { $uses }
+cur-btn-revoke = ✖ Отозвать { $n }
+cur-btn-new-link = ➕ Новая ссылка
+cur-btn-create-link = ✅ Создать ссылку
+
+cur-new-link-role = Новая ссылка для организации «{ $name }». Кого приглашаем?
+cur-new-link-days = Новая ссылка: { $role }. Сколько дней она будет действовать?
+cur-new-link-uses = Новая ссылка: { $role }, { $days }. Сколько человек смогут по ней зарегистрироваться?
+cur-days = { $n ->
+    [one] { $n } день
+    [few] { $n } дня
+   *[many] { $n } дней
+}
+cur-uses-unlimited = Без ограничения
+cur-link-created =
+    Ссылка для организации «{ $name }» создана: { $summary }.
+
+    { $link }
+
+    Перешлите её участникам. Отозвать её можно в разделе «Ссылки-приглашения».
+
+cur-revoke-ask =
+    Отозвать ссылку организации «{ $name }»?
+    { $summary }
+    Те, кто уже зарегистрировался, останутся участниками; новые по этой ссылке зарегистрироваться не смогут.
+cur-btn-revoke-yes = ✖ Да, отозвать
+cur-revoked = Ссылка отозвана.
+cur-revoke-already = Эта ссылка уже отозвана. Ничего не изменилось.
+
+## Приглашение куратора
+
+cur-curator-invite-ask = Создать одноразовую ссылку-приглашение для куратора ({ $unit })? Она будет действовать { $days }.
+cur-curator-invite-created =
+    Ссылка для куратора ({ $unit }) создана, одноразовая, { $until }:
+
+    { $link }
+
+    Ниже — сообщение, которое можно переслать будущему куратору.
+cur-curator-invite-forward =
+    Вас приглашают стать куратором программы наставничества ({ $unit }).
+    Откройте ссылку, чтобы принять приглашение (одноразовая, { $until }):
+    { $link }
+
+## Создание регионов, муниципалитетов и организаций
+
+cur-ask-name-region = Введите название нового региона.
+cur-ask-name-municipality = Введите название нового муниципалитета в регионе «{ $parent }».
+cur-ask-name-organisation = Введите название новой организации в муниципалитете «{ $parent }».
+cur-ask-org-type = Какой тип у организации «{ $name }»?
+cur-org-type-expected = Выберите тип организации кнопкой выше или отмените: /cancel.
+cur-name-expected = Пришлите название текстом или отмените: /cancel.
+cur-created = Создано: { $name }.
+cur-create-cancelled = Создание отменено.
+cur-invalid-unit-name-short = Название слишком короткое. Пришлите название ещё раз.
+cur-invalid-unit-name-long = Название длиннее { $max } символов. Пришлите название покороче.
+cur-invalid-unit-exists = Здесь уже есть подразделение с таким названием. Пришлите другое название.
+cur-invalid-unit-kind = Здесь нельзя создать подразделение такого вида.
+cur-invalid-org-type = Выберите тип организации кнопкой.
