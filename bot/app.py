@@ -19,6 +19,7 @@ from bot.commands import publish_default
 from bot.config import Settings
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
+from bot.outbox import OutboxSender
 from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
@@ -48,6 +49,7 @@ class App:
     translator: Translator
     scheduler: AsyncIOScheduler
     clock: Clock = utc_clock
+    sender: OutboxSender | None = None
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def bot_username(self) -> str:
@@ -82,6 +84,8 @@ class App:
                 self._polling.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.sender is not None:
+            await self.sender.close()
         await self.bot.session.close()
         await self.engine.dispose()
 

@@ -189,6 +189,7 @@ class OutboxSender:
         rate = settings.outbox_rate_per_second
         self.limiter = rate_limiter or RateLimiter(rate, clock=monotonic)
         self.pacer = pacer or PerChatPacer(settings.outbox_per_chat_interval, clock=monotonic)
+        self._current: asyncio.Task[None] | None = None  # the scheduled pass in flight
         # Enough requests in flight to reach the rate with ~250 ms of Telegram latency.
         self.concurrency = concurrency or max(1, min(64, math.ceil(rate * 0.25) + 1))
         self._lease = timedelta(seconds=settings.outbox_lease_seconds)
@@ -582,10 +583,23 @@ class OutboxSender:
         )
 
     async def _scheduled_tick(self) -> None:
+        self._current = asyncio.current_task()
         try:
             await self.tick()
         except Exception:  # noqa: BLE001 - keep the schedule alive; the next pass retries
             log.exception("outbox: pass failed")
+        finally:
+            self._current = None
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """At shutdown, after the scheduler stopped: let the pass in flight finish (its requests
+        are already out), then hand back the claims nobody will send."""
+        current = self._current
+        if current is not None and not current.done():
+            done, _ = await asyncio.wait({current}, timeout=timeout)
+            if not done:
+                current.cancel()
+        await self.release_claims()
 
 
 __all__ = ["OutboxSender", "JOB_ID"]

@@ -20,7 +20,7 @@ def install_jobs(app: App) -> None:
 
     sender = OutboxSender(app.bot, app.sessionmaker, app.settings, app.translator, clock=app.clock)
     sender.install(app.scheduler)
-    app.sender = sender  # type: ignore[attr-defined]
+    app.sender = sender
 
     async def digest_job() -> None:
         async with app.sessionmaker() as session:

@@ -54,6 +54,7 @@ async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Setti
             key="digest-new-registrations",
             args={"unit": unit.name, "total": total, "mentors": counts.get("mentor", 0),
                   "mentees": counts.get("mentee", 0), "awaiting": awaiting},
+            due_at=now,
             dedupe_key=f"digest:{role.id}:{now.strftime('%Y%m%d%H%M%S')}",
             tz=unit.timezone or settings.timezone,
         )

@@ -9,11 +9,11 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
 *current* locale, so nothing personal is frozen here)::
 
     {
-        "key": "digest-body",                     # Fluent message id
+        "key": "<fluent-key>",                   # Fluent message id
         "args": {"count": 3},                     # Fluent arguments (str/int/float)
         "buttons": [                              # rows of inline buttons, optional
-            [{"text_key": "digest-open", "args": {}, "callback_data": "digest:open"}],
-            [{"text_key": "digest-help", "url": "https://example.org/help"}],
+            [{"text_key": "<fluent-key>", "args": {}, "callback_data": "digest:open"}],
+            [{"text_key": "<fluent-key>", "url": "https://example.org/help"}],
         ],
         "urgent": true,                           # optional: ignores quiet hours
         "parse_mode": "HTML"                      # optional: string args are HTML-escaped
