@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY pyproject.toml constraints.txt README.md ./
+COPY scripts ./scripts
 COPY bot ./bot
 COPY handlers ./handlers
 COPY db ./db
