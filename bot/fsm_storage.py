@@ -14,7 +14,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, inspect, or_
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import FsmRecord
@@ -84,11 +84,4 @@ class DbStorage(BaseStorage):
         return None
 
 
-async def forget_tg_user(session: AsyncSession, tg_id: int) -> None:
-    """Erase every dialog state of a Telegram user (used by /deleteme)."""
-    await session.execute(
-        delete(FsmRecord).where(or_(FsmRecord.key.like(f"%:{tg_id}"), FsmRecord.key.like(f"%:{tg_id}:%")))
-    )
-
-
-__all__ = ["DbStorage", "CURRENT_SESSION", "forget_tg_user"]
+__all__ = ["DbStorage", "CURRENT_SESSION"]

@@ -12,8 +12,10 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CuratorRole, Participant, Unit, User
-from domain.outbox import enqueue
+from db.models import CuratorRole, OutboxMessage, Participant, Unit, User
+from domain.outbox import enqueue, register_relevance
+
+KIND = "digest"
 
 
 class _Settings(Protocol):
@@ -50,12 +52,12 @@ async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Setti
             session,
             user_id=user.id,
             chat_id=user.tg_id,
-            kind="digest",
+            kind=KIND,
             key="digest-new-registrations",
             args={"unit": unit.name, "total": total, "mentors": counts.get("mentor", 0),
                   "mentees": counts.get("mentee", 0), "awaiting": awaiting},
             due_at=now,
-            dedupe_key=f"digest:{role.id}:{now.strftime('%Y%m%d%H%M%S')}",
+            dedupe_key=f"{KIND}:{role.id}:{now.strftime('%Y%m%d%H%M%S')}",
             tz=unit.timezone or settings.timezone,
         )
         role.last_digest_at = now
@@ -63,3 +65,16 @@ async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Setti
             queued += 1
     await session.flush()
     return queued
+
+
+async def _still_curator(session: AsyncSession, row: OutboxMessage) -> bool:
+    """A digest held by quiet hours is dropped if its curator role was revoked meanwhile."""
+    try:
+        role_id = int((row.dedupe_key or "").split(":")[1])
+    except (IndexError, ValueError):
+        return True
+    role = await session.get(CuratorRole, role_id)
+    return role is not None and role.revoked_at is None
+
+
+register_relevance(KIND, _still_curator)

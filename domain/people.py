@@ -168,6 +168,13 @@ async def confirm_parental_consent(session: AsyncSession, participant: Participa
     return True
 
 
+async def forget_dialogs(session: AsyncSession, tg_id: int) -> None:
+    """Delete every stored dialog state of a Telegram user (keys end in ``:<user id>``)."""
+    await session.execute(
+        delete(FsmRecord).where(FsmRecord.key.like(f"%:{tg_id}") | FsmRecord.key.like(f"%:{tg_id}:%"))
+    )
+
+
 async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     """Withdraw consent and erase personal data; keep anonymous counts (org, role, category, year).
 
@@ -198,10 +205,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending"))
     if user.tg_id is not None:
-        tg = user.tg_id
-        await session.execute(
-            delete(FsmRecord).where(FsmRecord.key.like(f"%:{tg}") | FsmRecord.key.like(f"%:{tg}:%"))
-        )
+        await forget_dialogs(session, user.tg_id)
     user.full_name = None
     user.tg_id = None
     user.erased_at = now

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from db.models import OutboxMessage, Participant, User
+from db.models import CuratorRole, OutboxMessage, Participant, User
 from domain import invitations
 from domain.digest import enqueue_digests
 from domain.people import accept_curator
@@ -102,3 +102,28 @@ async def test_digest_waits_for_morning_in_quiet_hours(start_app, tg, sessionmak
     clock.set(datetime(2026, 11, 24, 5, 0, 1, tzinfo=timezone.utc))
     msg = await curator.wait_message(timeout=10)
     assert "Школа № 1" in msg.text
+
+
+async def test_digest_of_a_revoked_curator_is_dropped(start_app, tg, sessionmaker, clock):
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc))  # quiet hours in Moscow
+    app = await start_app(quiet_hours_start=22, quiet_hours_end=8)
+    curator = tg.user(8101)
+    school_id, _ = await seed(sessionmaker, clock())
+    clock.advance(minutes=1)
+    await add_participant(sessionmaker, school_id, 1, "mentee", "active", clock())
+    clock.advance(minutes=1)
+    async with sessionmaker() as s:
+        await enqueue_digests(s, clock(), app.settings)
+        role = await s.scalar(select(CuratorRole).join(User).where(User.tg_id == 8101))
+        role.revoked_at = clock()
+        await s.commit()
+    clock.set(datetime(2026, 11, 24, 5, 0, 1, tzinfo=timezone.utc))
+    status = "pending"
+    for _ in range(100):
+        async with sessionmaker() as s:
+            status = await s.scalar(select(OutboxMessage.status).where(OutboxMessage.chat_id == 8101))
+        if status != "pending":
+            break
+        await asyncio.sleep(0.1)
+    assert status == "dropped"
+    await curator.expect_no_message(0.3)

@@ -5,8 +5,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
-from bot.fsm_storage import CURRENT_SESSION, DbStorage, forget_tg_user
+from bot.fsm_storage import CURRENT_SESSION, DbStorage
 from db.models import FsmRecord
+from domain.people import forget_dialogs
 
 
 class Form(StatesGroup):
@@ -57,7 +58,7 @@ async def test_forget_user_only_touches_that_user(sessionmaker):
     await storage.set_state(KEY, "A:b")
     await storage.set_state(StorageKey(bot_id=1, chat_id=4200, user_id=4200), "A:b")
     async with sessionmaker() as session:
-        await forget_tg_user(session, 42)
+        await forget_dialogs(session, 42)
         await session.commit()
     assert await storage.get_state(KEY) is None
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=4200, user_id=4200)) == "A:b"
