@@ -6,12 +6,15 @@ that the counts curators report stay right.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -142,8 +145,123 @@ class Invitation(Base):
     max_uses: Mapped[int | None] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # kind "programme": joining a mentoring programme (registered participants)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
 
     unit: Mapped[Unit] = relationship(lazy="raise")
+
+
+class Programme(Base):
+    """A mentoring programme of an organisation, or across a municipality/region (employer forms)."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    form: Mapped[str] = mapped_column(String(32))  # a code of domain/data/forms.json
+    role_models: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    meeting_interval_days: Mapped[int] = mapped_column(Integer, default=14)
+    group_mode: Mapped[bool] = mapped_column(Boolean, default=False)  # one mentor, several mentees
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # matching weights overrides
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | finished
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProgrammeMember(Base):
+    """A participant taking part in a programme on one side (mentor or mentee)."""
+
+    __tablename__ = "programme_members"
+    __table_args__ = (UniqueConstraint("programme_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(String(8))  # mentor | mentee
+    capacity: Mapped[int | None] = mapped_column(Integer)  # mentors: overrides the profile's capacity
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Preference(Base):
+    """Whom a member would like to work with (up to three, after the joint meeting)."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (UniqueConstraint("from_member_id", "to_member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    from_member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"), index=True)
+    to_member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer)  # 1..3
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MatchRun(Base):
+    """One "propose pairs" run: who started it, when, and its summary (counts, unmatched reasons)."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Pair(Base):
+    """A mentor with one mentee (a pair) or several (a group), from proposal to the end.
+
+    status: proposed (by the engine) → approved (by the curator; cards sent) → active (everyone
+    accepted) → ended; or rejected (curator), declined (a participant), withdrawn (superseded
+    or a person left), dissolved (ended early). Mentor–mentee combinations of rejected, declined
+    and dissolved pairs are never proposed again.
+    """
+
+    __tablename__ = "pairs"
+    __table_args__ = (Index("ix_pairs_programme_status", "programme_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    mentor_member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    role_model: Mapped[str | None] = mapped_column(String(48))
+    score: Mapped[float | None] = mapped_column(Float)
+    mentor_answer: Mapped[str | None] = mapped_column(String(12))  # accepted | declined
+    mentor_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mentor_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock: two curators at once
+
+
+class PairMentee(Base):
+    """A mentee of a pair or group, with their own answer to the proposal and the match's reasons."""
+
+    __tablename__ = "pair_mentees"
+    __table_args__ = (UniqueConstraint("pair_id", "mentee_member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    mentee_member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"code": ..., "items": [...]}]
+    answer: Mapped[str | None] = mapped_column(String(12))  # accepted | declined
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class FsmRecord(Base):
@@ -210,4 +328,10 @@ __all__ = [
     "FsmRecord",
     "OutboxMessage",
     "AuditEvent",
+    "Programme",
+    "ProgrammeMember",
+    "Preference",
+    "MatchRun",
+    "Pair",
+    "PairMentee",
 ]
