@@ -5,7 +5,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, curator, errors, fallback, profile, registration, start
+    from handlers import common, curator, errors, fallback, pairing, profile, programmes, registration, start
 
     return [
         errors.build_router(),
@@ -14,5 +14,7 @@ def get_routers() -> list[Router]:
         registration.build_router(),
         profile.build_router(),
         curator.build_router(),
+        programmes.build_router(),
+        pairing.build_router(),
         fallback.build_router(),  # last: whatever nobody else took
     ]
