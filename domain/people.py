@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent, Consent, CuratorRole, FsmRecord, Invitation, OutboxMessage, Participant, Unit, User
+from domain.outbox import enqueue
 from domain.rules import Invalid, Profile, is_minor
 
 CONSENT_VERSION = "pd-2026-11"
@@ -165,6 +166,12 @@ async def confirm_parental_consent(session: AsyncSession, participant: Participa
     session.add(Consent(user_id=participant.user_id, participant_id=participant.id, kind="parental",
                         version=CONSENT_VERSION, given_at=now, recorded_by_user_id=curator.id))
     await audit(session, "participant.parental_consent", curator.id, "participant", participant.id)
+    user = await session.get(User, participant.user_id) if participant.user_id else None
+    if user is not None and user.tg_id is not None:
+        org = await session.get(Unit, participant.org_id)
+        await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind="consent-confirmed",
+                      key="consent-confirmed-notice", due_at=now, tz=org.timezone if org else None,
+                      dedupe_key=f"consent-confirmed:{participant.id}")
     return True
 
 

@@ -388,6 +388,7 @@ async def test_confirming_a_minors_parental_consent_once(app, tg, sessionmaker, 
     clock.advance(hours=2)
 
     curator = tg.user(5501, language_code="ru")
+    minor_chat = tg.user(8100, language_code="ru")
     await curator.send("/curator")
     view = await curator.wait_message()
     await curator.press(view, t("cur-btn-awaiting", n=1))
@@ -400,6 +401,8 @@ async def test_confirming_a_minors_parental_consent_once(app, tg, sessionmaker, 
     assert answer["text"] == t("cur-consent-confirmed", name="Петров Пётр")
     assert done.text.startswith(t("cur-consent-confirmed", name="Петров Пётр"))
     assert t("cur-await-empty") in done.text
+    # the young participant learns it from the bot (through the outbox), once
+    assert (await minor_chat.wait_message(timeout=10)).text == t("consent-confirmed-notice")
 
     await settle(curator)
     async with sessionmaker() as s:
@@ -426,6 +429,7 @@ async def test_confirming_a_minors_parental_consent_once(app, tg, sessionmaker, 
     assert (await municipal.wait_callback_answer())["text"] == t("cur-consent-not-needed", name="Сидорова Ольга")
     await settle(municipal)
     assert await snapshot(sessionmaker) == before
+    await minor_chat.expect_no_message(0.5)
 
 
 # ---------------------------------------------------------------------------------------------

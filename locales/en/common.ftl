@@ -65,3 +65,5 @@ digest-new-registrations =
        *[other] Waiting for parental consent to be confirmed: { $awaiting }.
     }
     Details: /curator
+
+consent-confirmed-notice = Your curator has confirmed your parents' consent. You are now a full participant of the mentoring programme! Your profile: /profile
