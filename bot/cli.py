@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     # A long outbox pass (a backlog paced at 25/s) makes APScheduler warn every second that the
     # next run was skipped; that is the intended max_instances=1 behaviour, not news.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not a line per run
     try:
         if args.command in (None, "run"):
             try:
