@@ -15,7 +15,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import publish_default
+from bot.commands import publish_default, publish_for_admins
 from bot.config import Settings
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
@@ -60,6 +60,7 @@ class App:
         if migrate:
             await upgrade_async(self.settings.db_url)
         await publish_default(self.bot, self.translator, self.settings.default_locale)
+        await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
         self.scheduler.start()
         if polling:
             self._polling = asyncio.create_task(

@@ -35,6 +35,16 @@ class CliError(Exception):
     pass
 
 
+REFUSALS = {
+    "timezone": "unknown time zone (use an IANA name such as Europe/Moscow)",
+    "unit-exists": "a unit of that kind with that name already exists there (unit-exists)",
+    "unit-name-short": "the name is too short",
+    "unit-name-long": "the name is too long",
+    "unit-kind": "that kind of unit cannot be created there",
+    "org-type": "unknown organisation type",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Mentoring programmes bot")
     sub = p.add_subparsers(dest="command")
@@ -86,7 +96,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> str:
             try:
                 out = await _admin_action(session, settings, args, now)
             except Invalid as exc:
-                raise CliError(f"refused: {exc.code}") from None
+                raise CliError(f"refused: {REFUSALS.get(exc.code, exc.code)}") from None
             await session.commit()
             return out
     finally:

@@ -17,7 +17,7 @@ from domain.units import curator_scopes
 log = logging.getLogger(__name__)
 
 GUEST = ("start", "help", "language", "cancel")
-PARTICIPANT = ("profile", "help", "language", "cancel", "deleteme")
+PARTICIPANT = ("profile", "programmes", "help", "language", "cancel", "deleteme")
 CURATOR = ("curator", "help", "language", "cancel", "deleteme")
 ADMIN = ("admin", "curator", "help", "language", "cancel")
 
@@ -52,3 +52,14 @@ async def publish_for_user(bot: Bot, session: AsyncSession, translator: Translat
         await bot.set_my_commands(_commands(translator, locale, names), scope=BotCommandScopeChat(chat_id=tg_id))
     except TelegramAPIError as exc:  # a menu is a nicety; never fail the dialog for it
         log.warning("setMyCommands for user %s failed: %s", user.id if user else None, exc)
+
+
+async def publish_for_admins(bot: Bot, sessionmaker, translator: Translator, settings: Settings) -> None:
+    """Administrators get their menu at start-up, before they have done anything in the bot."""
+    from domain.people import user_by_tg
+
+    for tg_id in settings.admin_ids:
+        async with sessionmaker() as session:
+            user = await user_by_tg(session, tg_id)
+            locale = (user.locale if user and user.locale else None) or settings.default_locale
+            await publish_for_user(bot, session, translator, settings, user, tg_id, locale)

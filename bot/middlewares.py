@@ -52,6 +52,9 @@ class ContextMiddleware(BaseMiddleware):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
+        if chat is not None and chat.type != "private":
+            return None  # a bot of personal data: nothing is shown or done in groups and channels
         tg_user: TgUser | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
         user = await user_by_tg(session, tg_user.id) if tg_user else None

@@ -16,6 +16,7 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,  # errors are logged; their parameters may be personal data
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
@@ -41,7 +42,8 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10,
+                               pool_pre_ping=True)
 
 
 def create_engine_and_sessionmaker(url: str, echo: bool = False) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:

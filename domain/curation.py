@@ -56,6 +56,13 @@ class Access:
             return True
         return kind == "organisation" and self.contains(parent)
 
+    def can_invite_curator(self, unit: Unit) -> bool:
+        """Administrators invite curators anywhere; a curator only strictly below one of their
+        roles (a municipal curator for its schools, not a second curator of their own unit)."""
+        if self.is_admin:
+            return True
+        return any(unit.path.startswith(r.path) and unit.id != r.id for r in self.roots)
+
     @property
     def menu_roots(self) -> tuple[Unit, ...]:
         """The curator's roles to choose from, outermost first, without ones nested in another."""

@@ -6,7 +6,7 @@ queueing happen in one transaction, so a crash can neither lose nor repeat a dig
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -14,12 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Participant, Unit, User
 from domain.outbox import enqueue, register_relevance
+from domain.units import valid_timezone
 
 KIND = "digest"
 
 
 class _Settings(Protocol):
     timezone: str
+
+
+# A registration is dated when its update started but commits a moment later; counting only
+# what is at least this old means a digest never moves its watermark past an uncommitted row.
+SETTLE = timedelta(minutes=5)
 
 
 async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Settings) -> int:
@@ -30,14 +36,17 @@ async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Setti
         .where(CuratorRole.revoked_at.is_(None), User.tg_id.is_not(None), User.unreachable_at.is_(None))
     )
     queued = 0
+    upto = now - SETTLE
     for role, unit, user in rows.all():
         since = role.last_digest_at or role.created_at
+        if since >= upto:
+            continue
         counts = dict(
             (await session.execute(
                 select(Participant.role, func.count())
                 .join(Unit, Unit.id == Participant.org_id)
                 .where(Unit.path.startswith(unit.path), Participant.registered_at > since,
-                       Participant.registered_at <= now, Participant.status != "erased")
+                       Participant.registered_at <= upto, Participant.status != "erased")
                 .group_by(Participant.role)
             )).all()
         )
@@ -58,9 +67,9 @@ async def enqueue_digests(session: AsyncSession, now: datetime, settings: _Setti
                   "mentees": counts.get("mentee", 0), "awaiting": awaiting},
             due_at=now,
             dedupe_key=f"{KIND}:{role.id}:{now.strftime('%Y%m%d%H%M%S')}",
-            tz=unit.timezone or settings.timezone,
+            tz=unit.timezone if unit.timezone and valid_timezone(unit.timezone) else settings.timezone,
         )
-        role.last_digest_at = now
+        role.last_digest_at = upto
         if row is not None:
             queued += 1
     await session.flush()

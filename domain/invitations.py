@@ -1,8 +1,9 @@
 """Invitations as deep links: ``https://t.me/<bot>?start=<payload>``.
 
-Payloads are ``c_<token>`` (curator of a unit) or ``p_<token>`` (participant of an
-organisation); tokens carry 192 random bits in 32 URL-safe characters, so a payload fits
-Telegram's 64-character start parameter and cannot be guessed.
+Payloads are ``c_<token>`` (curator of a unit), ``p_<token>`` (participant of an
+organisation) or ``g_<token>`` (registered participants joining a programme); tokens carry
+192 random bits in 32 URL-safe characters, so a payload fits Telegram's 64-character start
+parameter and cannot be guessed.
 """
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Invitation, Unit
+from db.models import Invitation, Programme, Unit
 
 TOKEN_BYTES = 24  # 192 bits
-PAYLOAD_RE = re.compile(r"^(?P<kind>[cp])_(?P<token>[A-Za-z0-9_-]{32})$")
-KIND_PREFIX = {"curator": "c", "participant": "p"}
+PAYLOAD_RE = re.compile(r"^(?P<kind>[cpg])_(?P<token>[A-Za-z0-9_-]{32})$")
+KIND_PREFIX = {"curator": "c", "participant": "p", "programme": "g"}
 PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
 EXPIRY_CHOICES_DAYS = (1, 7, 30, 90)
 USES_CHOICES = (1, 10, 50, 200)
@@ -73,9 +74,14 @@ async def create(
     role: str | None = None,
     days: int | None = 30,
     max_uses: int | None = None,
+    programme: Programme | None = None,
 ) -> Invitation:
     if kind == "participant" and unit.kind != "organisation":
         raise ValueError("participant invitations belong to an organisation")
+    if (kind == "programme") != (programme is not None):
+        raise ValueError("a programme invitation, and only it, names its programme")
+    if programme is not None and programme.unit_id != unit.id:
+        raise ValueError("a programme invitation belongs to the programme's unit")
     if role not in (None, "mentor", "mentee"):
         raise ValueError("role")
     if kind == "curator" and max_uses is None:
@@ -90,6 +96,7 @@ async def create(
         expires_at=now + timedelta(days=days) if days else None,
         max_uses=max_uses,
         uses=0,
+        programme_id=programme.id if programme is not None else None,
     )
     session.add(inv)
     await session.flush()

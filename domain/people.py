@@ -7,11 +7,23 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEvent, Consent, CuratorRole, FsmRecord, Invitation, OutboxMessage, Participant, Unit, User
+from db.models import (
+    AuditEvent,
+    Consent,
+    CuratorRole,
+    FsmRecord,
+    Invitation,
+    OutboxMessage,
+    Participant,
+    ProgrammeMember,
+    Unit,
+    User,
+)
 from domain.outbox import enqueue
 from domain.rules import Invalid, Profile, is_minor
 
-CONSENT_VERSION = "pd-2026-11"
+CONSENT_VERSION = "pd-2026-11"  # locales: reg-consent-text (participants)
+CURATOR_CONSENT_VERSION = "pd-curator-2026-11"  # locales: reg-consent-text-curator
 PAGE_SIZE = 10
 
 
@@ -44,12 +56,13 @@ async def participant_of(session: AsyncSession, user: User | None) -> Participan
 
 
 async def record_consent(session: AsyncSession, user: User, now: datetime, kind: str = "personal_data",
-                         participant: Participant | None = None, recorded_by: int | None = None) -> Consent:
+                         participant: Participant | None = None, recorded_by: int | None = None,
+                         version: str = CONSENT_VERSION) -> Consent:
     consent = Consent(
         user_id=user.id,
         participant_id=participant.id if participant else None,
         kind=kind,
-        version=CONSENT_VERSION,
+        version=version,
         given_at=now,
         recorded_by_user_id=recorded_by,
     )
@@ -202,6 +215,11 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         participant.capacity = None
         participant.status = "erased"
         participant.erased_at = now
+        await session.execute(
+            update(ProgrammeMember)
+            .where(ProgrammeMember.participant_id == participant.id, ProgrammeMember.left_at.is_(None))
+            .values(left_at=now)
+        )
         participant.user_id = None
     await session.execute(
         update(Consent).where(Consent.user_id == user.id, Consent.withdrawn_at.is_(None)).values(withdrawn_at=now)
@@ -210,7 +228,8 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     await session.execute(
         update(CuratorRole).where(CuratorRole.user_id == user.id, CuratorRole.revoked_at.is_(None)).values(revoked_at=now)
     )
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.status == "pending"))
+    # every outbox row of theirs, sent or not: each one carries their Telegram id
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
     if user.tg_id is not None:
         await forget_dialogs(session, user.tg_id)
     user.full_name = None
@@ -270,6 +289,6 @@ async def accept_curator(session: AsyncSession, *, tg_id: int, locale: str, full
     else:
         role.revoked_at = None
     await session.flush()
-    await record_consent(session, user, now)
+    await record_consent(session, user, now, version=CURATOR_CONSENT_VERSION)
     await audit(session, "curator.accepted", user.id, "unit", invitation.unit_id)
     return role

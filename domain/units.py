@@ -7,6 +7,7 @@ forged id from another organisation is simply "not found".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,14 @@ def scope_of(unit: Unit) -> Scope:
     return Scope(path=unit.path, unit_id=unit.id)
 
 
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def name_key(name: str) -> str:
     """What two names must share to count as the same: case and spacing ignored."""
     return clean_text(name).casefold()
@@ -66,6 +75,8 @@ async def create_unit(
         raise Invalid("unit-kind")
     if kind == "organisation" and org_type not in ORG_TYPES:
         raise Invalid("org-type")
+    if timezone is not None and not valid_timezone(timezone):
+        raise Invalid("timezone")
     name = parse_unit_name(name)
     clash = await session.scalar(
         select(Unit.id).where(

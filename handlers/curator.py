@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORM_KEYS = ("cur_parent", "cur_kind", "cur_name")
+FORM_PREFIX = "cur_"  # the unit dialog's data keys: cur_parent, cur_kind, cur_name
 
 
 class CuratorForm(StatesGroup):
@@ -84,12 +84,23 @@ async def refuse(query: CallbackQuery, ctx: Ctx) -> None:
     await query.answer(ctx.t(key), show_alert=True)
 
 
-async def end_form(state: FSMContext) -> None:
-    if (await state.get_state() or "").startswith(f"{CuratorForm.__name__}:"):
+async def end_dialog(state: FSMContext, group: type[StatesGroup], prefix: str) -> None:
+    """Leave a half-done curator dialog: its state, and its data keys (all start with prefix)."""
+    if (await state.get_state() or "").startswith(f"{group.__name__}:"):
         await state.set_state(None)
     data = await state.get_data()
-    if any(k in data for k in FORM_KEYS):
-        await state.set_data({k: val for k, val in data.items() if k not in FORM_KEYS})
+    if any(k.startswith(prefix) for k in data):
+        await state.set_data({k: val for k, val in data.items() if not k.startswith(prefix)})
+
+
+# Text-taking dialogs of the curator menus; other features register theirs (handlers/programmes.py).
+CURATOR_DIALOGS: list[tuple[type[StatesGroup], str]] = [(CuratorForm, FORM_PREFIX)]
+
+
+async def end_form(state: FSMContext) -> None:
+    """Navigating the menu abandons every half-done dialog, so text typed later creates nothing."""
+    for group, prefix in CURATOR_DIALOGS:
+        await end_dialog(state, group, prefix)
 
 
 async def org_in_access(session: AsyncSession, ctx: Ctx, org_id: int) -> Unit | None:
@@ -288,7 +299,7 @@ def build_router() -> Router:
         ctx = await make_ctx(session, data, with_username=True)
         user, now, settings = data["user"], data["now"], ctx.settings
         unit = await unit_in_access(session, ctx.access, callback_data.id)
-        if unit is None or callback_data.ok not in (0, 1):
+        if unit is None or callback_data.ok not in (0, 1) or not ctx.access.can_invite_curator(unit):
             return await refuse(query, ctx)
         if callback_data.ok == 0:
             await show(query, v.curator_invite_ask_view(ctx, unit))

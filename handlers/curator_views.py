@@ -23,6 +23,7 @@ from domain.curation import Access, clamp_page, pages, subtree_counts
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.units import ancestors, children
+from handlers.callbacks import ProgrammesCb
 
 CHILDREN_PAGE = 8
 PARTICIPANTS_PAGE = 10
@@ -257,8 +258,10 @@ async def unit_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0, 
     actions = []
     if ctx.access.can_create_under(unit):
         actions.append(btn(ctx.t(f"cur-btn-new-{child_kind}"), CuMk(id=unit.id)))
-    actions.append(btn(ctx.t("cur-btn-invite-curator"), CuCi(id=unit.id)))
+    if ctx.access.can_invite_curator(unit):
+        actions.append(btn(ctx.t("cur-btn-invite-curator"), CuCi(id=unit.id)))
     rows.append(actions)
+    rows.append([btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=unit.id))])
     up = await up_button(session, ctx, unit)
     rows.append([up] if up else [])
     return with_notice("\n".join(lines), notice), kb(rows)
@@ -275,7 +278,8 @@ async def org_view(session: AsyncSession, ctx: Ctx, org: Unit, notice: str | Non
         [btn(ctx.t("cur-btn-participants", n=counts["total"]), CuPl(o=org.id))],
         [btn(ctx.t("cur-btn-awaiting", n=counts["awaiting"]), CuAw(o=org.id))],
         [btn(ctx.t("cur-btn-links"), CuLk(o=org.id))],
-        [btn(ctx.t("cur-btn-invite-curator"), CuCi(id=org.id))],
+        [btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=org.id))],
+        [btn(ctx.t("cur-btn-invite-curator"), CuCi(id=org.id))] if ctx.access.can_invite_curator(org) else [],
     ]
     up = await up_button(session, ctx, org)
     rows.append([up] if up else [])
@@ -292,12 +296,17 @@ def details(ctx: Ctx, p: Participant) -> str:
     if p.course:
         parts.append(ctx.t("cur-course", course=p.course))
     if p.company:
-        parts.append(p.company)
+        parts.append(short(p.company, 40))
     return ", ".join(parts)
 
 
+def short(text: str, limit: int) -> str:
+    """Cut a long user-supplied text for a list line (a page of ten must fit Telegram's 4096)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def participant_line(ctx: Ctx, n: int, p: Participant) -> str:
-    return ctx.t("cur-pline", n=n, name=p.full_name or "—", role=ctx.t(f"cur-role-{p.role}"),
+    return ctx.t("cur-pline", n=n, name=short(p.full_name or "—", 60), role=ctx.t(f"cur-role-{p.role}"),
                  details=details(ctx, p), status=ctx.t(f"cur-status-{p.status}"))
 
 

@@ -27,7 +27,7 @@ from bot.fsm_storage import CURRENT_SESSION
 from bot.i18n import SUPPORTED, Translate, Translator
 from db.models import Invitation, Unit
 from domain import invitations
-from domain.people import CONSENT_VERSION, accept_curator, participant_of, register_participant, user_by_tg
+from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION, accept_curator, participant_of, register_participant, user_by_tg
 from domain.rules import Invalid, parse_full_name
 from handlers import forms
 from handlers.forms import CHECK, Ctx, make_ctx
@@ -73,7 +73,9 @@ def consent_keyboard(t: Translate) -> InlineKeyboardMarkup:
     ]])
 
 
-def consent_text(t: Translate) -> str:
+def consent_text(t: Translate, curator: bool = False) -> str:
+    if curator:
+        return t("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
     return t("reg-consent-text", version=CONSENT_VERSION)
 
 
@@ -108,7 +110,7 @@ async def begin_curator_acceptance(message: Message, state: FSMContext, t: Trans
     locale = getattr(t, "locale", None) or "ru"
     unit = await _unit_name(invitation.unit_id)
     await state.set_state(CuratorAcceptance.consent)
-    sent = await message.answer(f"{t('reg-curator-welcome', unit=unit or '—')}\n\n{consent_text(t)}",
+    sent = await message.answer(f"{t('reg-curator-welcome', unit=unit or '—')}\n\n{consent_text(t, curator=True)}",
                                 reply_markup=consent_keyboard(t))
     await state.set_data({"flow": "cur", "inv": invitation.id, "locale": locale, "mid": sent.message_id})
 
@@ -145,7 +147,8 @@ async def _reshow(ctx: Ctx, state_name: str | None) -> None:
     if state_name == Registration.language.state:
         await ctx.prompt(ctx.t("reg-ask-language"), language_keyboard(ctx.locale))
     elif state_name in (Registration.consent.state, CuratorAcceptance.consent.state):
-        await ctx.prompt(consent_text(ctx.t), consent_keyboard(ctx.t))
+        curator = state_name == CuratorAcceptance.consent.state
+        await ctx.prompt(consent_text(ctx.t, curator=curator), consent_keyboard(ctx.t))
     elif state_name == Registration.summary.state:
         await show_summary(ctx)
 

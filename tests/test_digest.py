@@ -90,7 +90,7 @@ async def test_digest_waits_for_morning_in_quiet_hours(start_app, tg, sessionmak
     school_id, _ = await seed(sessionmaker, clock())
     clock.advance(minutes=1)
     await add_participant(sessionmaker, school_id, 1, "mentee", "active", clock())
-    clock.advance(minutes=1)
+    clock.advance(minutes=10)  # digests count registrations settled for 5 minutes
     async with sessionmaker() as s:
         assert await enqueue_digests(s, clock(), app.settings) == 2  # the school's and the municipality's
         await s.commit()
@@ -111,7 +111,7 @@ async def test_digest_of_a_revoked_curator_is_dropped(start_app, tg, sessionmake
     school_id, _ = await seed(sessionmaker, clock())
     clock.advance(minutes=1)
     await add_participant(sessionmaker, school_id, 1, "mentee", "active", clock())
-    clock.advance(minutes=1)
+    clock.advance(minutes=10)  # digests count registrations settled for 5 minutes
     async with sessionmaker() as s:
         await enqueue_digests(s, clock(), app.settings)
         role = await s.scalar(select(CuratorRole).join(User).where(User.tg_id == 8101))

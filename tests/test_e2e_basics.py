@@ -87,3 +87,26 @@ async def test_a_failing_handler_gets_an_apology_and_the_bot_keeps_running(make_
         assert T.get("ru", "help-guest") in (await user.wait_message()).text
     finally:
         await app.stop()
+
+
+async def test_administrators_get_their_menu_at_start_up(app, tg):
+    from tests.conftest import ADMIN_ID
+
+    menu = tg.get_commands({"type": "chat", "chat_id": ADMIN_ID})
+    assert [c["command"] for c in menu][:2] == ["admin", "curator"]
+    assert menu[0]["description"] == T.get("ru", "cmd-admin")
+
+
+async def test_group_chats_are_ignored(app, tg):
+    tg.inject_update({"message": {"message_id": 1, "date": 0, "text": "/curator",
+                                  "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+                                  "chat": {"id": -100123, "type": "supergroup", "title": "Учительская"},
+                                  "from": {"id": 7010, "is_bot": False, "first_name": "T"}}})
+    tg.inject_update({"message": {"message_id": 2, "date": 0, "text": "/help",
+                                  "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                                  "chat": {"id": -100123, "type": "supergroup", "title": "Учительская"},
+                                  "from": {"id": 7010, "is_bot": False, "first_name": "T"}}})
+    somebody = tg.user(7011, language_code="ru")
+    await somebody.send("/help")  # answered, so the group's updates before it were handled too
+    await somebody.wait_message()
+    assert tg.messages(-100123) == []

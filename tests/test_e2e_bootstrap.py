@@ -85,6 +85,8 @@ async def test_cli_errors_are_clear(db_url, tg, tmp_path):
     assert code == 1 and "no region" in err
     code, _, err = await run_cli(env, "admin", "create-region", "R")
     assert code == 1 and "refused" in err
+    code, _, err = await run_cli(env, "admin", "create-region", "Марс", "--timezone", "Mars/Base")
+    assert code == 1 and "unknown time zone" in err
     assert (await run_cli(env, "admin", "create-region", "Самарская область"))[0] == 0
     code, _, err = await run_cli(env, "admin", "create-region", "самарская область")
     assert code == 1 and "unit-exists" in err

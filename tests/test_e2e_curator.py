@@ -708,3 +708,28 @@ async def test_children_are_paged_and_leaving_a_dialog_abandons_it(app, tg, sess
     assert (await admin.wait_message()).text == t("fallback-unknown")
     await settle(admin)
     assert await count(sessionmaker, Unit) == 11
+
+
+async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, sessionmaker, clock):
+    t = ru
+    tree = await seed_tree(sessionmaker)
+    await seed_curator(sessionmaker, clock, 5601, tree.s1)
+    await seed_curator(sessionmaker, clock, 5602, tree.m1)
+    school = tg.user(5601, language_code="ru")
+    await school.send("/curator")
+    view = await school.wait_message()
+    assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]
+    before = await snapshot(sessionmaker)
+    for forged in (CuCi(id=tree.s1.id), CuCi(id=tree.s1.id, ok=1)):
+        await school.press_data(view, forged.pack())
+        assert (await school.wait_callback_answer())["text"] == t("cur-not-found")
+    await settle(school)
+    assert await snapshot(sessionmaker) == before
+
+    municipal = tg.user(5602, language_code="ru")
+    await municipal.send("/curator")
+    view = await municipal.wait_message()
+    assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]  # not for their own unit
+    await municipal.press(view, "Школа № 1")
+    school_view = await municipal.wait_message()
+    assert t("cur-btn-invite-curator") in [b.text for b in school_view.buttons]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.models import Consent, CuratorRole, FsmRecord, Participant, Unit, User
+from db.models import Consent, CuratorRole, FsmRecord, OutboxMessage, Participant, Unit, User
 from domain import invitations
 from domain.people import accept_curator, register_participant
 from domain.rules import Profile
@@ -201,6 +201,11 @@ async def test_deleteme_erases_personal_data_and_keeps_the_anonymous_row(app, tg
     async with sessionmaker() as session:
         user_id = await session.scalar(select(User.id).where(User.tg_id == chat.id))
         pid = await session.scalar(select(Participant.id).where(Participant.user_id == user_id))
+        # messages the bot sent them earlier and one still waiting: each row carries their id
+        session.add_all([OutboxMessage(user_id=user_id, chat_id=chat.id, kind="digest", status=status,
+                                       payload={"key": "cancel-done"}, due_at=clock())
+                         for status in ("sent", "failed")])
+        await session.commit()
     profile = await open_profile(chat)
 
     await chat.say("/deleteme")
@@ -233,6 +238,8 @@ async def test_deleteme_erases_personal_data_and_keeps_the_anonymous_row(app, tg
         consent = await session.scalar(select(Consent).where(Consent.participant_id == pid))
         assert consent.withdrawn_at == clock() and consent.user_id is None
         assert (await session.scalars(select(FsmRecord).where(FsmRecord.key.like(f"%:{chat.id}")))).all() == []
+        assert (await session.scalars(select(OutboxMessage).where(
+            (OutboxMessage.chat_id == chat.id) | (OutboxMessage.user_id == user_id)))).all() == []
     assert chat_commands(tg, chat.id) == GUEST_MENU
     assert tg.get_commands({"type": "chat", "chat_id": chat.id})[1]["description"] == T.get("ru", "cmd-help")
 

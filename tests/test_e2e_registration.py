@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.i18n import Translator
 from db.models import Consent, CuratorRole, FsmRecord, Invitation, Participant, User
 from domain import catalog, invitations
-from domain.people import CONSENT_VERSION
+from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION
 from domain.units import create_unit
 from handlers import forms
 from tests.conftest import FakeClock
@@ -258,7 +258,7 @@ async def test_mentee_registers_in_russian(app, tg, sessionmaker, clock):
         assert inv.uses == 1
         assert await session.get(FsmRecord, f"{tg.bot_id}:{chat.id}:{chat.id}") is None  # dialog finished
     commands = tg.get_commands({"type": "chat", "chat_id": chat.id})
-    assert [c["command"] for c in commands] == ["profile", "help", "language", "cancel", "deleteme"]
+    assert [c["command"] for c in commands] == ["profile", "programmes", "help", "language", "cancel", "deleteme"]
     assert commands[0]["description"] == T.get("ru", "cmd-profile")
 
     await chat.say("/help")
@@ -646,11 +646,11 @@ async def test_curator_accepts_an_invitation(app, tg, sessionmaker, clock):
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_014, "ru")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
     assert T.get("ru", "reg-curator-welcome", unit="Лицей № 1") in consent.text
     await chat.say("да")
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
     await chat.click(consent, chat.t("reg-btn-agree"))
     await chat.expect("reg-ask-full-name-curator")
     await chat.say("12345")
@@ -665,7 +665,7 @@ async def test_curator_accepts_an_invitation(app, tg, sessionmaker, clock):
         role = await session.scalar(select(CuratorRole).where(CuratorRole.user_id == user.id))
         assert role.unit_id == org_id and role.revoked_at is None
         consent_row = await session.scalar(select(Consent).where(Consent.user_id == user.id))
-        assert consent_row.version == CONSENT_VERSION
+        assert consent_row.version == CURATOR_CONSENT_VERSION
     assert "curator" in chat_commands(tg, chat.id)
 
 
@@ -674,7 +674,7 @@ async def test_curator_declines_and_nothing_is_stored(app, tg, sessionmaker, clo
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_015, "en")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
     await chat.click(consent, chat.t("reg-btn-decline"))
     await chat.expect("reg-declined")
     await chat.settle()

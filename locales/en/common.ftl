@@ -23,17 +23,19 @@ start-already-registered = You are already registered. To view or edit your prof
 invite-malformed = This invitation link is damaged. Ask your curator for a new one.
 invite-unknown = No such invitation. Check the link or ask your curator for a new one.
 invite-expired = This invitation has expired. Ask your curator for a new one.
-invite-used-up = This invitation has been used as many times as allowed. Ask your curator for a new one.
+invite-used-up = This invitation link has been used as many times as allowed. Ask your curator for a new one.
 invite-revoked = Your curator has revoked this invitation. Ask them for a new one.
-invite-curator-already = You are already a curator here. Menu: /curator.
+invite-curator-already = You are already a curator of “{ $unit }”. Menu: /curator.
 
 help-guest = I help schools, colleges and education authorities run mentoring programmes. To register, open the invitation link from your curator.
 help-mentee =
     You are a mentee.
     /profile — your profile (interests, goals, convenient times) and how to change it.
+    /programmes — your mentoring programmes: choose whom you would like to work with.
 help-mentor =
     You are a mentor.
     /profile — your profile (strengths, how many mentees you can take, convenient times) and how to change it.
+    /programmes — your mentoring programmes: choose whom you would like to work with.
 help-curator =
     You are a curator.
     /curator — your organisations, participants, parental consents and invitation links.

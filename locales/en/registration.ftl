@@ -127,3 +127,12 @@ reg-done-hints = Your profile: /profile. What I can do: /help.
 
 reg-curator-welcome = Hello! You have been invited to become a curator of mentoring programmes: “{ $unit }”.
 reg-curator-done = Done! You are now a curator: “{ $unit }”. Your menu: /curator. Help: /help.
+
+reg-consent-text-curator =
+    Consent of a curator to the processing of personal data (version { $version })
+
+    I consent to the education authority or educational organisation that appointed me as a curator of mentoring programmes processing my personal data: my full name and my Telegram identifier.
+
+    The purpose is running mentoring programmes under the target model of mentoring (order No. R-145 of the Russian Ministry of Education): keeping the base of mentors and mentees, forming pairs, monitoring and reporting. My name is seen by the participants of my programmes and by curators above me.
+
+    The consent is valid until withdrawn. I can withdraw it and have my data erased at any time with /deleteme.
