@@ -4,6 +4,7 @@ The jobs only move rows: what must happen survives in the database, not in the s
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,5 +30,22 @@ def install_jobs(app: App) -> None:
         if count:
             log.info("queued %d curator digests", count)
 
+    # First run at start-up: the job store is in memory, so a bot restarted more often than the
+    # interval would otherwise never send a digest. The watermark makes early runs harmless.
     app.scheduler.add_job(digest_job, "interval", minutes=app.settings.digest_interval_minutes,
-                          id="curator-digest", replace_existing=True, **JOB_DEFAULTS)
+                          id="curator-digest", replace_existing=True,
+                          next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
+
+    # --- pairing: reminders about unanswered pair proposals (domain.pairing) -------------------
+    from domain.pairing import REMINDER_JOB_MINUTES, remind_and_report
+
+    async def pair_reminder_job() -> None:
+        async with app.sessionmaker() as session:
+            reminded, reported = await remind_and_report(session, app.clock(), app.translator,
+                                                         app.settings.default_locale)
+            await session.commit()
+        if reminded or reported:
+            log.info("pair proposals: %d reminders, %d reports to curators", reminded, reported)
+
+    app.scheduler.add_job(pair_reminder_job, "interval", minutes=REMINDER_JOB_MINUTES, id="pair-reminders",
+                          replace_existing=True, next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)

@@ -1,0 +1,1220 @@
+"""Forming pairs and groups (stage 5 of the target model): proposals, approval, consent.
+
+The curator asks for proposals (:func:`run_matching`): the programme's active members become
+the engine's ``Person``s (``domain.matching``), the engine runs off the event loop, and its
+assignments are stored as ``Pair`` rows with status ``proposed``. The curator approves
+(:func:`approve`, :func:`approve_all`), rejects (:func:`reject`) or pairs two people by hand
+(:func:`manual_pair`). An approved pair sends a card to each side through the outbox; when
+everyone in it accepts (:func:`answer`) it becomes ``active`` and the curators are told; a
+decline goes back to the curators with a suggested replacement. :func:`remind_and_report`
+reminds the silent once and later reports them; :func:`sweep_departed` withdraws pending pairs
+of people who left the programme or were erased.
+
+Rules kept here:
+
+* mentor–mentee combinations of rejected, declined and dissolved pairs (and a mentee's own
+  decline inside a group) are never proposed again;
+* approved and active pairs are fixed: a re-run keeps them and only fills what is left;
+* a decision on a pair is a conditional UPDATE on its ``version`` (optimistic locking), and
+  every change to a programme's pairs first locks the programme row (``FOR UPDATE`` on
+  PostgreSQL; SQLite serialises writers anyway), so two curators at once cannot both win or
+  over-fill a mentor.
+
+No aiogram here. Texts are Fluent keys; the only text rendered before sending is the "what you
+share" part of a card (catalogue names in the recipient's language), because the outbox
+renders one key with plain arguments.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    CuratorRole,
+    MatchRun,
+    OutboxMessage,
+    Pair,
+    PairMentee,
+    Participant,
+    Preference,
+    Programme,
+    ProgrammeMember,
+    Unit,
+    User,
+)
+from domain import catalog, programmes
+from domain import matching as engine
+from domain.exports import AnnexRow, label_or_code
+from domain.outbox import enqueue, register_relevance
+from domain.units import curators_of_subtree_roots
+
+log = logging.getLogger(__name__)
+
+# --- statuses -------------------------------------------------------------------------------
+PROPOSED: Final = "proposed"
+APPROVED: Final = "approved"
+ACTIVE: Final = "active"
+ENDED: Final = "ended"
+REJECTED: Final = "rejected"
+DECLINED: Final = "declined"
+WITHDRAWN: Final = "withdrawn"
+DISSOLVED: Final = "dissolved"
+
+EXCLUDING: Final = (REJECTED, DECLINED, DISSOLVED)  # never proposed again
+FIXED: Final = (APPROVED, ACTIVE)  # kept by a re-run; count against a mentor's capacity
+PENDING: Final = (PROPOSED, APPROVED)  # not yet agreed by everyone
+
+ACCEPTED_ANSWER: Final = "accepted"
+DECLINED_ANSWER: Final = "declined"
+
+# --- timing -----------------------------------------------------------------------------------
+REMIND_AFTER: Final = timedelta(days=3)  # after approval, the silent get one reminder
+REPORT_AFTER: Final = timedelta(days=3)  # after the reminder, the curator hears who is still silent
+REMINDER_JOB_MINUTES: Final = 10  # how often bot/scheduler.py runs remind_and_report
+RUN_STALE_AFTER: Final = timedelta(minutes=15)  # a "running" run older than this died with its process
+PROGRESS_INTERVAL: Final = 1.0  # seconds between progress reports (message edits)
+
+REASON_MAX: Final = 500
+
+# --- outbox kinds -------------------------------------------------------------------------------
+KIND_CARD: Final = "pair-card"
+KIND_REMINDER: Final = "pair-reminder"
+KIND_CANCELLED: Final = "pair-cancelled"
+KIND_ACTIVE: Final = "pair-active"
+KIND_DECLINED: Final = "pair-declined"
+KIND_UNANSWERED: Final = "pair-unanswered"
+KIND_WITHDRAWN: Final = "pair-withdrawn"
+
+# callback data of buttons in outbox messages; handlers/pairing.py parses the same prefixes
+CB_ANSWER: Final = "qn"  # qn:<pair id>:<y|n>
+CB_OPEN: Final = "qo"  # qo:<programme id>: the pairs screen as a new message
+CB_MAKE: Final = "qk"  # qk:<programme id>:<mentor member id>:<mentee member id>:<1 = answer with a new message>
+
+
+class PairingError(Exception):
+    """A refused action; ``code`` names a locale key ``pair-err-<code>``."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+Translator = Any  # bot.i18n.Translator: ``get(locale, key, **args)``; kept loose to stay framework-free
+ProgressReport = Callable[[float], Awaitable[None]]
+
+
+# ---------------------------------------------------------------------------------------------
+# members
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Member:
+    """A programme member with their participant (and user, for messages)."""
+
+    member: ProgrammeMember
+    participant: Participant
+    user: User | None
+
+    @property
+    def id(self) -> int:
+        return self.member.id
+
+    @property
+    def side(self) -> str:
+        return self.member.side
+
+    @property
+    def name(self) -> str:
+        return self.participant.full_name or "—"
+
+    @property
+    def present(self) -> bool:
+        """Still in the programme and not erased."""
+        return self.member.left_at is None and self.participant.status != "erased"
+
+    @property
+    def consent_ok(self) -> bool:
+        return self.participant.status == "active"
+
+    @property
+    def capacity(self) -> int:
+        if self.side != "mentor":
+            return 1
+        return max(1, self.member.capacity or self.participant.capacity or 1)
+
+    @property
+    def reachable(self) -> bool:
+        u = self.user
+        return u is not None and u.tg_id is not None and u.erased_at is None
+
+
+async def _users(ids: Iterable[int | None], session: AsyncSession) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(wanted)))).all()}
+
+
+async def members(session: AsyncSession, programme: Programme, side: str | None = None) -> list[Member]:
+    """The programme's present members (``domain.programmes.members``), by name, with their users."""
+    rows = await programmes.members(session, programme, side)
+    users = await _users((p.user_id for _, p in rows), session)
+    return [Member(m, p, users.get(p.user_id)) for m, p in rows]
+
+
+async def member(session: AsyncSession, programme: Programme, member_id: int) -> Member | None:
+    """One member of this programme (any state), or None when the id is of another programme."""
+    found = await programmes.member_in_programme(session, programme, member_id)
+    if found is None:
+        return None
+    m, p = found
+    return Member(m, p, (await _users([p.user_id], session)).get(p.user_id))
+
+
+async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Member]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(
+        select(ProgrammeMember, Participant).join(Participant, Participant.id == ProgrammeMember.participant_id)
+        .where(ProgrammeMember.id.in_(ids))
+    )).all()
+    users = await _users((p.user_id for _, p in rows), session)
+    return {m.id: Member(m, p, users.get(p.user_id)) for m, p in rows}
+
+
+async def _preferences(session: AsyncSession, programme_id: int) -> dict[int, tuple[int, ...]]:
+    rows = await session.execute(
+        select(Preference.from_member_id, Preference.to_member_id)
+        .where(Preference.programme_id == programme_id)
+        .order_by(Preference.from_member_id, Preference.rank, Preference.id)
+    )
+    out: dict[int, list[int]] = defaultdict(list)
+    for src, dst in rows.all():
+        out[src].append(dst)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def to_person(m: Member, preferences: dict[int, tuple[int, ...]]):
+    """The engine's view of a member: ids are member ids; nothing personal but what matching needs."""
+    p = m.participant
+    goals = p.strengths if m.side == "mentor" else p.goals
+    return engine.Person(
+        id=m.id,
+        org_id=p.org_id,
+        category=p.category,
+        grade=p.grade,
+        course=p.course,
+        birth_year=p.birth_year,
+        interests=frozenset(p.interests or ()),
+        tags=frozenset(t.casefold() for t in (p.tags or ())),
+        goals=frozenset(goals or ()),
+        days=frozenset(p.days or ()),
+        times=frozenset(p.times or ()),
+        format=p.format or "any",
+        consent_ok=m.consent_ok,
+        capacity=m.capacity,
+        preferences=preferences.get(m.id, ()),
+    )
+
+
+def make_spec(programme: Programme, now: datetime):
+    return engine.Spec(form=programme.form, today=now.date(),
+                       weights=engine.Weights.from_mapping(programme.weights or {}),
+                       role_models=tuple(programme.role_models or ()))
+
+
+# ---------------------------------------------------------------------------------------------
+# pairs
+# ---------------------------------------------------------------------------------------------
+async def lock_programme(session: AsyncSession, programme_id: int) -> None:
+    """Serialise changes to one programme's pairs (a row lock on PostgreSQL; a no-op on SQLite,
+    whose writers are serialised by BEGIN IMMEDIATE)."""
+    await session.execute(select(Programme.id).where(Programme.id == programme_id).with_for_update())
+
+
+async def pair_mentees(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, list[PairMentee]]:
+    ids = list(pair_ids)
+    out: dict[int, list[PairMentee]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = await session.scalars(select(PairMentee).where(PairMentee.pair_id.in_(ids)).order_by(PairMentee.id)
+                                 .execution_options(populate_existing=True))  # answers change concurrently
+    for pm in rows.all():
+        out[pm.pair_id].append(pm)
+    return out
+
+
+def staying(mentees: Sequence[PairMentee]) -> list[PairMentee]:
+    """The mentees of a pair who have not declined it."""
+    return [pm for pm in mentees if pm.answer != DECLINED_ANSWER]
+
+
+async def get_pair(session: AsyncSession, programme_id: int, pair_id: int) -> Pair | None:
+    """A pair of this programme, fresh from the database; None for another programme's id."""
+    pair = await session.scalar(
+        select(Pair).where(Pair.id == pair_id).execution_options(populate_existing=True)
+    )
+    if pair is None or pair.programme_id != programme_id:
+        return None
+    return pair
+
+
+async def status_counts(session: AsyncSession, programme_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Pair.status, func.count()).where(Pair.programme_id == programme_id).group_by(Pair.status)
+    )
+    return {status: n for status, n in rows.all()}
+
+
+async def pairs_with_status(session: AsyncSession, programme_id: int, statuses: Sequence[str]) -> list[Pair]:
+    """Best first for proposals; oldest first otherwise."""
+    stmt = select(Pair).where(Pair.programme_id == programme_id, Pair.status.in_(statuses))
+    if tuple(statuses) == (PROPOSED,):
+        stmt = stmt.order_by(Pair.score.desc().nulls_last(), Pair.id)
+    else:
+        stmt = stmt.order_by(Pair.activated_at, Pair.approved_at, Pair.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def proposals(session: AsyncSession, programme_id: int) -> list[Pair]:
+    return await pairs_with_status(session, programme_id, (PROPOSED,))
+
+
+async def _combos(session: AsyncSession, programme_id: int, statuses: Sequence[str] | None,
+                  mentee_answer: str | None = None) -> list[tuple[int, int, int]]:
+    """(pair id, mentor member id, mentee member id) of the programme's pairs in ``statuses``."""
+    stmt = (
+        select(Pair.id, Pair.mentor_member_id, PairMentee.mentee_member_id)
+        .join(PairMentee, PairMentee.pair_id == Pair.id)
+        .where(Pair.programme_id == programme_id)
+    )
+    if statuses is not None:
+        stmt = stmt.where(Pair.status.in_(statuses))
+    if mentee_answer is not None:
+        stmt = stmt.where(PairMentee.answer == mentee_answer)
+    return [tuple(r) for r in (await session.execute(stmt)).all()]
+
+
+async def excluded_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
+    """Combinations never to propose again: rejected, declined, dissolved, and a mentee's own decline."""
+    out = {(m, e) for _, m, e in await _combos(session, programme_id, EXCLUDING)}
+    out |= {(m, e) for _, m, e in await _combos(session, programme_id, None, DECLINED_ANSWER)}
+    return out
+
+
+async def fixed_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
+    """Approved and active combinations (without mentees who declined their group)."""
+    rows = await session.execute(
+        select(Pair.mentor_member_id, PairMentee.mentee_member_id)
+        .join(PairMentee, PairMentee.pair_id == Pair.id)
+        .where(Pair.programme_id == programme_id, Pair.status.in_(FIXED),
+               or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER))
+    )
+    return {tuple(r) for r in rows.all()}
+
+
+def load_of(fixed: set[tuple[int, int]]) -> tuple[dict[int, int], set[int]]:
+    """Mentees per mentor, and the mentees taken, in a set of fixed combinations."""
+    per_mentor: dict[int, int] = defaultdict(int)
+    for m, _ in fixed:
+        per_mentor[m] += 1
+    return per_mentor, {e for _, e in fixed}
+
+
+def reasons_json(reasons: Iterable[engine.Reason]) -> list[dict[str, Any]]:
+    """The engine's reasons as stored in ``pair_mentees.reasons``."""
+    return [{"code": r.code, "items": [str(i) for i in r.items]} for r in reasons]
+
+
+def role_model_of(programme: Programme, reasons: Sequence[list[dict[str, Any]]]) -> str | None:
+    """The role model a pair is fixed under (for the order's annex): the one the engine found the
+    pair fits (its ``role_model`` reason, the most common in a group), else the programme's only one."""
+    fits: dict[str, int] = defaultdict(int)
+    for items in reasons:
+        for r in items:
+            if r.get("code") == "role_model":
+                for code in r.get("items") or ():
+                    fits[str(code)] += 1
+    allowed = list(programme.role_models or ())
+    found = [code for code in allowed if code in fits]
+    if found:
+        return max(found, key=lambda code: (fits[code], -allowed.index(code)))
+    return allowed[0] if len(allowed) == 1 else None
+
+
+async def _withdraw(session: AsyncSession, pairs: Iterable[Pair], now: datetime,
+                    statuses: Sequence[str] = PENDING) -> list[Pair]:
+    """Withdraw pairs still in ``statuses`` (a conditional UPDATE each); returns those withdrawn."""
+    done = []
+    for pair in pairs:
+        result = await session.execute(
+            update(Pair).where(Pair.id == pair.id, Pair.status.in_(statuses))
+            .values(status=WITHDRAWN, ended_at=now, version=Pair.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            done.append(pair)
+    for pair in done:
+        await session.refresh(pair)
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# proposing pairs
+# ---------------------------------------------------------------------------------------------
+class _Progress:
+    """Written by the engine's thread (``progress(phase, fraction)``), read by the event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: float | None = None
+
+    def __call__(self, phase: str, fraction: float) -> None:
+        with self._lock:
+            self._value = min(1.0, max(0.0, float(fraction)))
+
+    def take(self) -> float | None:
+        with self._lock:
+            value, self._value = self._value, None
+        return value
+
+
+async def _compute(mentors: list, mentees: list, spec: Any, excluded: set, fixed: set,
+                   on_progress: ProgressReport | None, interval: float):
+    """Run the engine in a worker thread; report progress at most once per ``interval``."""
+    bridge = _Progress()
+    task = asyncio.ensure_future(asyncio.to_thread(
+        engine.match, mentors, mentees, spec, excluded=frozenset(excluded), fixed=sorted(fixed), progress=bridge,
+    ))
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=interval)
+        if done:
+            return task.result()
+        value = bridge.take()
+        if value is not None and on_progress is not None:
+            try:
+                await on_progress(value)
+            except Exception:  # noqa: BLE001 - a failed progress edit must not lose the run
+                log.warning("pairing: progress report failed", exc_info=True)
+
+
+async def run_matching(session: AsyncSession, programme: Programme, *, actor_id: int | None, now: datetime,
+                       on_progress: ProgressReport | None = None,
+                       progress_interval: float = PROGRESS_INTERVAL) -> MatchRun:
+    """Propose pairs for ``programme``; returns the finished run with its summary.
+
+    Commits twice: after creating the run (so no connection or lock is held while the engine
+    works in its thread) and after storing the proposals. Raises :class:`PairingError` with
+    ``no-mentors``, ``no-mentees``, ``run-in-progress`` (nothing changed), or ``run-failed``
+    (the run is marked failed; earlier proposals stay).
+    """
+    pid = programme.id
+    await lock_programme(session, pid)
+    await sweep_departed(session, now, programme_id=pid)
+    await _expire_stale_runs(session, pid, now)
+    running = await session.scalar(
+        select(MatchRun.id).where(MatchRun.programme_id == pid, MatchRun.status == "running").limit(1)
+    )
+    if running is not None:
+        raise PairingError("run-in-progress")
+    mentor_members = await members(session, programme, "mentor")
+    mentee_members = await members(session, programme, "mentee")
+    if not mentor_members:
+        raise PairingError("no-mentors")
+    if not mentee_members:
+        raise PairingError("no-mentees")
+    prefs = await _preferences(session, pid)
+    mentors = [to_person(m, prefs) for m in mentor_members]
+    mentees = [to_person(m, prefs) for m in mentee_members]
+    spec = make_spec(programme, now)
+    excluded = await excluded_combos(session, pid)
+    fixed = await fixed_combos(session, pid)
+    run = MatchRun(programme_id=pid, started_by_user_id=actor_id, started_at=now, status="running", summary={})
+    session.add(run)
+    await session.flush()
+    run_id = run.id
+    await session.commit()
+
+    try:
+        result = await _compute(mentors, mentees, spec, excluded, fixed, on_progress, progress_interval)
+    except Exception:
+        log.exception("pairing: the engine failed (programme %s, run %s)", pid, run_id)
+        await session.rollback()
+        await session.execute(update(MatchRun).where(MatchRun.id == run_id)
+                              .values(status="failed", finished_at=now)
+                              .execution_options(synchronize_session=False))
+        await session.commit()
+        raise PairingError("run-failed") from None
+
+    await lock_programme(session, pid)
+    run = await session.get(MatchRun, run_id, populate_existing=True)
+    summary = await _store(session, programme, run, result, now,
+                           n_mentors=len(mentors), n_mentees=len(mentees))
+    run.summary = summary
+    run.status = "done"
+    run.finished_at = now
+    await session.flush()
+    await session.commit()
+    return run
+
+
+async def _expire_stale_runs(session: AsyncSession, programme_id: int, now: datetime) -> None:
+    await session.execute(
+        update(MatchRun)
+        .where(MatchRun.programme_id == programme_id, MatchRun.status == "running",
+               MatchRun.started_at < now - RUN_STALE_AFTER)
+        .values(status="failed", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _store(session: AsyncSession, programme: Programme, run: MatchRun, result: Any, now: datetime,
+                 *, n_mentors: int, n_mentees: int) -> dict[str, Any]:
+    """Replace the programme's open proposals by the run's; re-check what changed meanwhile."""
+    pid = programme.id
+    old = await proposals(session, pid)
+    await _withdraw(session, old, now)
+
+    # The world may have moved while the engine worked: re-read what is fixed and who is here.
+    fixed = await fixed_combos(session, pid)
+    excluded = await excluded_combos(session, pid)
+    present = {m.id: m for m in await members(session, programme)}
+    per_mentor, taken = load_of(fixed)
+
+    fresh: dict[int, list[Any]] = defaultdict(list)
+    kept = skipped = 0
+    for a in result.assignments:
+        if getattr(a, "fixed", False) or (a.mentor_id, a.mentee_id) in fixed:
+            kept += 1
+            continue
+        mentor = present.get(a.mentor_id)
+        mentee = present.get(a.mentee_id)
+        if (mentor is None or mentee is None or a.mentee_id in taken
+                or (a.mentor_id, a.mentee_id) in excluded
+                or per_mentor[a.mentor_id] >= mentor.capacity):
+            skipped += 1
+            continue
+        per_mentor[a.mentor_id] += 1
+        taken.add(a.mentee_id)
+        fresh[a.mentor_id].append(a)
+
+    groups = [[a] for items in fresh.values() for a in items] if not programme.group_mode else list(fresh.values())
+    n_pairs = n_groups = 0
+    scores: list[float] = []
+    for items in groups:
+        mean = sum(float(a.score) for a in items) / len(items)
+        pair = Pair(programme_id=pid, mentor_member_id=items[0].mentor_id, run_id=run.id, status=PROPOSED,
+                    manual=False, role_model=role_model_of(programme, [reasons_json(a.reasons) for a in items]),
+                    score=round(mean, 4), created_at=now, version=0)
+        session.add(pair)
+        await session.flush()
+        for a in items:
+            session.add(PairMentee(pair_id=pair.id, mentee_member_id=a.mentee_id, score=round(float(a.score), 4),
+                                   reasons=reasons_json(a.reasons)))
+            scores.append(float(a.score))
+        if len(items) > 1:
+            n_groups += 1
+        else:
+            n_pairs += 1
+    await session.flush()
+
+    unmatched: dict[str, list[int]] = defaultdict(list)
+    for mentee_id, why in sorted((result.unmatched or {}).items()):
+        unmatched[str(why)].append(int(mentee_id))
+    return {
+        "mentors": n_mentors,
+        "mentees": n_mentees,
+        "pairs": n_pairs,
+        "groups": n_groups,
+        "mentees_proposed": len(scores),
+        "average": round(sum(scores) / len(scores), 4) if scores else None,
+        "kept": kept,
+        "skipped": skipped,
+        "unmatched": dict(unmatched),
+        "unmatched_mentors": sorted(int(i) for i in (result.unmatched_mentors or ())),
+    }
+
+
+async def last_run(session: AsyncSession, programme_id: int) -> MatchRun | None:
+    return await session.scalar(
+        select(MatchRun).where(MatchRun.programme_id == programme_id)
+        .order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the curator's decisions
+# ---------------------------------------------------------------------------------------------
+async def _check_still_possible(session: AsyncSession, programme: Programme, pair: Pair, now: datetime) -> None:
+    """Before approving a proposal: everyone still here, nobody taken, the mentor not over capacity."""
+    mentees = staying((await pair_mentees(session, [pair.id]))[pair.id])
+    ids = [pair.mentor_member_id, *(pm.mentee_member_id for pm in mentees)]
+    people = await members_by_id(session, ids)
+    if not mentees or any(i not in people or not people[i].present for i in ids):
+        await _withdraw(session, [pair], now, (PROPOSED,))
+        raise PairingError("member-left")
+    per_mentor, taken = load_of(await fixed_combos(session, programme.id))
+    if any(pm.mentee_member_id in taken for pm in mentees):
+        await _withdraw(session, [pair], now, (PROPOSED,))
+        raise PairingError("mentee-taken")
+    mentor = people[pair.mentor_member_id]
+    if per_mentor[mentor.id] + len(mentees) > mentor.capacity:
+        raise PairingError("over-capacity", capacity=mentor.capacity)
+
+
+async def _check_undecided(session: AsyncSession, pair: Pair, version: int) -> None:
+    """The proposal as stored now (not as this session remembers it) is the one the curator saw."""
+    row = (await session.execute(select(Pair.status, Pair.version).where(Pair.id == pair.id))).first()
+    if row is None or row.status != PROPOSED or row.version != version:
+        raise PairingError("already-decided")
+
+
+async def approve(session: AsyncSession, programme: Programme, pair: Pair, *, curator_id: int | None,
+                  now: datetime, translator: Translator, default_locale: str = "ru",
+                  seen_version: int | None = None) -> Pair:
+    """Approve a proposal as the curator saw it (``seen_version``, else ``pair.version`` as loaded):
+    of two curators at once exactly one wins.
+
+    Raises PairingError ``already-decided`` (someone decided first), ``member-left`` or
+    ``mentee-taken`` (the proposal is withdrawn), ``over-capacity``.
+    """
+    if pair.programme_id != programme.id:
+        raise PairingError("not-found")
+    version = pair.version if seen_version is None else seen_version
+    await lock_programme(session, programme.id)
+    await _check_undecided(session, pair, version)
+    await _check_still_possible(session, programme, pair, now)
+    result = await session.execute(
+        update(Pair).where(Pair.id == pair.id, Pair.version == version, Pair.status == PROPOSED)
+        .values(status=APPROVED, approved_by_user_id=curator_id, approved_at=now, version=Pair.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise PairingError("already-decided")
+    await session.refresh(pair)
+    await send_cards(session, programme, pair, now, translator, default_locale)
+    return pair
+
+
+async def approve_all(session: AsyncSession, programme: Programme, *, curator_id: int | None, now: datetime,
+                      translator: Translator, default_locale: str = "ru") -> tuple[int, int]:
+    """Approve every open proposal that still can be; returns (approved, skipped)."""
+    approved = skipped = 0
+    for pair in await proposals(session, programme.id):
+        try:
+            await approve(session, programme, pair, curator_id=curator_id, now=now, translator=translator,
+                          default_locale=default_locale)
+            approved += 1
+        except PairingError:
+            skipped += 1
+    return approved, skipped
+
+
+async def reject(session: AsyncSession, programme: Programme, pair: Pair, *, now: datetime,
+                 seen_version: int | None = None) -> Pair:
+    """Reject a proposal: its combinations are never proposed again."""
+    if pair.programme_id != programme.id:
+        raise PairingError("not-found")
+    version = pair.version if seen_version is None else seen_version
+    await lock_programme(session, programme.id)
+    await _check_undecided(session, pair, version)
+    result = await session.execute(
+        update(Pair).where(Pair.id == pair.id, Pair.version == version, Pair.status == PROPOSED)
+        .values(status=REJECTED, ended_at=now, version=Pair.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise PairingError("already-decided")
+    await session.refresh(pair)
+    return pair
+
+
+async def check_manual(session: AsyncSession, programme: Programme, mentor: Member | None,
+                       mentee: Member | None, now: datetime) -> tuple[float, list[dict[str, Any]]]:
+    """Whether the curator may pair these two by hand; returns the pair's score and reasons."""
+    if mentor is None or mentee is None or mentor.side != "mentor" or mentee.side != "mentee":
+        raise PairingError("not-found")
+    if not mentor.present or not mentee.present:
+        raise PairingError("member-left")
+    if not mentee.consent_ok or not mentor.consent_ok:
+        raise PairingError("no-consent", name=mentee.name if not mentee.consent_ok else mentor.name)
+    pid = programme.id
+    fixed = await fixed_combos(session, pid)
+    per_mentor, taken = load_of(fixed)
+    if mentee.id in taken:
+        raise PairingError("mentee-taken")
+    if per_mentor[mentor.id] >= mentor.capacity:
+        raise PairingError("over-capacity", capacity=mentor.capacity)
+    declined = {(m, e) for _, m, e in await _combos(session, pid, (DECLINED, DISSOLVED))}
+    declined |= {(m, e) for _, m, e in await _combos(session, pid, None, DECLINED_ANSWER)}
+    if (mentor.id, mentee.id) in declined:
+        raise PairingError("declined-before")
+    prefs = await _preferences(session, pid)
+    a, b = to_person(mentor, prefs), to_person(mentee, prefs)
+    spec = make_spec(programme, now)
+    rule = engine.eligible(a, b, spec)
+    if rule is not None:
+        raise PairingError("not-eligible", rule=rule)
+    value, reasons = engine.score(a, b, spec)
+    return float(value), reasons_json(reasons)
+
+
+async def manual_pair(session: AsyncSession, programme: Programme, mentor_id: int, mentee_id: int, *,
+                      curator_id: int | None, now: datetime, translator: Translator,
+                      default_locale: str = "ru") -> Pair:
+    """Pair two members by hand: an approved pair (cards sent). Open proposals of the mentee
+    are withdrawn. Refuses what breaks the hard rules (the engine's ``eligible``), a mentee
+    already paired, a mentor at capacity, a combination someone declined."""
+    await lock_programme(session, programme.id)
+    mentor = await member(session, programme, mentor_id)
+    mentee = await member(session, programme, mentee_id)
+    value, reasons = await check_manual(session, programme, mentor, mentee, now)
+    open_ids = {pid for pid, _, e in await _combos(session, programme.id, (PROPOSED,)) if e == mentee_id}
+    if open_ids:
+        await _withdraw(session, (await session.scalars(select(Pair).where(Pair.id.in_(open_ids)))).all(), now)
+    pair = Pair(programme_id=programme.id, mentor_member_id=mentor_id, status=APPROVED, manual=True,
+                role_model=role_model_of(programme, [reasons]), score=round(value, 4), created_at=now,
+                approved_by_user_id=curator_id, approved_at=now, version=1)
+    session.add(pair)
+    await session.flush()
+    session.add(PairMentee(pair_id=pair.id, mentee_member_id=mentee_id, score=round(value, 4), reasons=reasons))
+    await session.flush()
+    await send_cards(session, programme, pair, now, translator, default_locale)
+    return pair
+
+
+# ---------------------------------------------------------------------------------------------
+# describing a match in words
+# ---------------------------------------------------------------------------------------------
+def item_label(t: Callable[..., str], code: str, item: str) -> str:
+    """One item of an engine's reason in words (see ``domain.matching.model.Reason``)."""
+    if code == "shared_interests":
+        return item if item.startswith("#") else t(catalog.interest_label_key(item))
+    if code == "goals_covered":
+        return t(catalog.label_key("goals", item))
+    if code == "time_overlap":
+        day, _, tod = item.partition(":")
+        return t("pair-slot", day=t(f"cat-day-short-{day}"), time=t(f"cat-tod-{tod}"))
+    if code == "same_format":
+        return t(f"cat-format-{item}")
+    if code in ("preference", "mutual_preference"):
+        side, _, rank = item.partition(":")
+        return t("pair-named-by", side=side, rank=int(rank) if rank.isdigit() else 0)
+    if code == "role_model":
+        return label_or_code(t, f"role-model-{item}", item)
+    return item
+
+
+REASON_KEYS: Final = {
+    "shared_interests": "pair-reason-interests",
+    "goals_covered": "pair-reason-goals",
+    "time_overlap": "pair-reason-times",
+    "same_format": "pair-reason-format",
+    "preference": "pair-reason-preference",
+    "mutual_preference": "pair-reason-mutual",
+    "role_model": "pair-reason-role-model",
+}
+
+
+def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per reason in plain words, e.g. "shared interests: music, IT"; unknown codes are
+    skipped (an engine newer than the locales)."""
+    lines = []
+    for r in reasons or ():
+        code = str(r.get("code", ""))
+        key = REASON_KEYS.get(code)
+        if key is None:
+            continue
+        items = [item_label(t, code, str(i)) for i in (r.get("items") or ())]
+        lines.append(t(key, items=", ".join(items), n=len(items)))
+    return lines
+
+
+def percent(score: float | None) -> int:
+    """A score (0..1) as a whole percentage."""
+    if score is None:
+        return 0
+    return max(0, min(100, round(float(score) * 100)))
+
+
+# ---------------------------------------------------------------------------------------------
+# cards, answers, notices
+# ---------------------------------------------------------------------------------------------
+async def _unit_of(session: AsyncSession, programme: Programme) -> Unit | None:
+    return await session.get(Unit, programme.unit_id)
+
+
+def _tz(unit: Unit | None) -> str | None:
+    return unit.timezone if unit is not None and unit.timezone else None
+
+
+def _answer_buttons(pair_id: int) -> list[list[dict[str, Any]]]:
+    return [[{"text_key": "pair-btn-accept", "callback_data": f"{CB_ANSWER}:{pair_id}:y"},
+             {"text_key": "pair-btn-decline", "callback_data": f"{CB_ANSWER}:{pair_id}:n"}]]
+
+
+def _card_args(t: Callable[..., str], programme: Programme, who: Member, mentor: Member,
+               mentees: list[tuple[PairMentee, Member]]) -> tuple[str, dict[str, Any]]:
+    """(key, args) of a person's card, with the shared part rendered in their language."""
+    if who.side == "mentor":
+        lines = []
+        for pm, m in mentees:
+            shared = "; ".join(describe_reasons(t, pm.reasons)) or t("pair-shared-none")
+            lines.append(t("pair-card-mentee-line", name=m.name, details=details(t, m.participant), shared=shared))
+        return "pair-card-for-mentor", {"programme": programme.title, "n": len(mentees), "mentees": "\n".join(lines)}
+    pm = next(pm for pm, m in mentees if m.id == who.id)
+    shared = "; ".join(describe_reasons(t, pm.reasons)) or t("pair-shared-none")
+    others = [m.name for _, m in mentees if m.id != who.id]
+    return "pair-card-for-mentee", {
+        "programme": programme.title, "name": mentor.name, "details": details(t, mentor.participant),
+        "shared": shared, "group": len(others), "others": ", ".join(others) or "—",
+    }
+
+
+def details(t: Callable[..., str], p: Participant) -> str:
+    """Category, grade or course, company: how a person is introduced in a card."""
+    parts = [t(f"cat-{p.category}")] if p.category else []
+    if p.grade:
+        parts.append(t("cat-grade", n=p.grade))
+    if p.course:
+        parts.append(t("cat-course", n=p.course))
+    if p.company:
+        parts.append(p.company)
+    return ", ".join(parts) or "—"
+
+
+async def people_of(session: AsyncSession, pair: Pair) -> tuple[Member | None, list[tuple[PairMentee, Member]]]:
+    """The mentor and the (staying) mentees of a pair, with their members."""
+    pms = staying((await pair_mentees(session, [pair.id]))[pair.id])
+    people = await members_by_id(session, [pair.mentor_member_id, *(pm.mentee_member_id for pm in pms)])
+    return people.get(pair.mentor_member_id), [(pm, people[pm.mentee_member_id]) for pm in pms
+                                               if pm.mentee_member_id in people]
+
+
+async def send_cards(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
+                     translator: Translator, default_locale: str = "ru", *, kind: str = KIND_CARD) -> int:
+    """Queue a card (or a reminder: ``kind``) to each side of an approved pair still to answer."""
+    mentor, mentees = await people_of(session, pair)
+    if mentor is None:
+        return 0
+    unit = await _unit_of(session, programme)
+    targets: list[Member] = []
+    if pair.mentor_answer is None:
+        targets.append(mentor)
+    targets.extend(m for pm, m in mentees if pm.answer is None)
+    sent = 0
+    for who in targets:
+        if not who.reachable or not who.present:
+            continue
+        t = translator.bind(who.user.locale or default_locale)
+        key, args = _card_args(t, programme, who, mentor, mentees)
+        if kind == KIND_REMINDER:
+            args = {"card": t(key, **args)}
+            key = "pair-reminder"
+        row = await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=kind, key=key, args=args,
+                            buttons=_answer_buttons(pair.id), due_at=now, tz=_tz(unit),
+                            dedupe_key=f"{kind}:{pair.id}:{who.id}")
+        sent += row is not None
+    return sent
+
+
+async def curators_to_tell(session: AsyncSession, programme: Programme, pair: Pair | None = None) -> list[User]:
+    """The curators of the programme's unit (the nearest level that has any), else the approver."""
+    unit = await _unit_of(session, programme)
+    roles = await curators_of_subtree_roots(session, unit) if unit is not None else []
+    depth = {int(p): i for i, p in enumerate(unit.path.strip("/").split("/"))} if unit is not None else {}
+    if roles:
+        nearest = max(depth.get(r.unit_id, -1) for r in roles)
+        ids = sorted({r.user_id for r in roles if depth.get(r.unit_id, -1) == nearest})
+    elif pair is not None and pair.approved_by_user_id is not None:
+        ids = [pair.approved_by_user_id]
+    else:
+        ids = []
+    if not ids:
+        return []
+    users = (await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))).all()
+    return [u for u in users if u.tg_id is not None and u.erased_at is None]
+
+
+async def tell_curators(session: AsyncSession, programme: Programme, pair: Pair | None, *, kind: str, key: str,
+                        args: dict[str, Any], now: datetime, tag: str,
+                        buttons: list[list[dict[str, Any]]] | None = None) -> int:
+    unit = await _unit_of(session, programme)
+    open_button = [{"text_key": "pair-btn-open", "callback_data": f"{CB_OPEN}:{programme.id}"}]
+    sent = 0
+    for user in await curators_to_tell(session, programme, pair):
+        row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=kind, key=key,
+                            args={"programme": programme.title, **args},
+                            buttons=[*(buttons or []), open_button], due_at=now, tz=_tz(unit),
+                            dedupe_key=f"{kind}:{programme.id}:{tag}:{user.id}")
+        sent += row is not None
+    return sent
+
+
+@dataclass
+class Answered:
+    """What :func:`answer` did: ``outcome`` is waiting | active | declined."""
+
+    pair: Pair
+    programme: Programme
+    outcome: str
+
+
+async def pair_of_user(session: AsyncSession, pair_id: int, user: User | None) -> tuple[Pair, Programme, Member]:
+    """The pair and the user's member in it; PairingError ``not-yours`` otherwise."""
+    pair = await session.scalar(select(Pair).where(Pair.id == pair_id).execution_options(populate_existing=True))
+    if pair is None or user is None:
+        raise PairingError("not-yours")
+    pms = (await pair_mentees(session, [pair.id]))[pair.id]
+    people = await members_by_id(session, [pair.mentor_member_id, *(pm.mentee_member_id for pm in pms)])
+    mine = [m for m in people.values() if m.participant.user_id == user.id]
+    if not mine:
+        raise PairingError("not-yours")
+    programme = await session.get(Programme, pair.programme_id)
+    return pair, programme, mine[0]
+
+
+async def check_can_answer(session: AsyncSession, pair: Pair, me: Member
+                           ) -> tuple[PairMentee | None, list[PairMentee]]:
+    """Whether ``me`` may answer ``pair`` now; returns (their mentee row or None for the mentor,
+    all mentee rows). Raises ``not-yours``, ``already-answered`` or ``no-longer-valid``."""
+    if not me.present:
+        raise PairingError("not-yours")
+    mentees = (await pair_mentees(session, [pair.id]))[pair.id]
+    mine = None
+    if me.id != pair.mentor_member_id:
+        mine = next((pm for pm in mentees if pm.mentee_member_id == me.id), None)
+        if mine is None:
+            raise PairingError("not-yours")
+    own = pair.mentor_answer if mine is None else mine.answer
+    if own is not None:
+        raise PairingError("already-answered", answer=own)
+    if pair.status != APPROVED:
+        raise PairingError("no-longer-valid")
+    return mine, mentees
+
+
+async def answer(session: AsyncSession, pair_id: int, user: User | None, *, accepted: bool, reason: str | None,
+                 now: datetime) -> Answered:
+    """A participant accepts or declines an approved pair.
+
+    In a group a mentee's decline takes only them out; the mentor's decline (or the last
+    mentee's) declines the whole pair. Raises PairingError: ``not-yours`` (not a member of that
+    pair), ``no-longer-valid`` (withdrawn, rejected, declined by someone else, or someone
+    left), ``already-answered``.
+    """
+    pair, programme, me = await pair_of_user(session, pair_id, user)
+    await lock_programme(session, programme.id)
+    await session.refresh(pair)
+    if pair.status == APPROVED and me.present:
+        await sweep_departed(session, now, programme_id=programme.id, pair_ids=[pair.id])
+        await session.refresh(pair)
+    mine, mentees = await check_can_answer(session, pair, me)
+    is_mentor = mine is None
+    reason = (reason or "").strip()[:REASON_MAX] or None
+    verdict = ACCEPTED_ANSWER if accepted else DECLINED_ANSWER
+    if is_mentor:
+        pair.mentor_answer, pair.mentor_answered_at, pair.mentor_reason = verdict, now, reason
+    else:
+        mine.answer, mine.answered_at, mine.reason = verdict, now, reason
+    pair.version += 1
+    left = staying(mentees)
+    if (not accepted and is_mentor) or not left:
+        pair.status, pair.ended_at = DECLINED, now
+    elif pair.mentor_answer == ACCEPTED_ANSWER and all(pm.answer == ACCEPTED_ANSWER for pm in left):
+        pair.status, pair.activated_at = ACTIVE, now
+    await session.flush()
+
+    mentor, people = await people_of(session, pair)
+    if not accepted:
+        await _tell_decline(session, programme, pair, me, mentor, people, reason, now)
+        if pair.status == DECLINED:
+            await _tell_cancelled(session, programme, pair, now, skip={me.id})
+    if pair.status == ACTIVE:
+        await tell_curators(session, programme, pair, kind=KIND_ACTIVE, key="pair-active-notice",
+                            args={"mentor": mentor.name if mentor else "—", "n": len(people),
+                                  "mentees": ", ".join(m.name for _, m in people) or "—"},
+                            now=now, tag=f"{pair.id}")
+    outcome = DECLINED if not accepted else (ACTIVE if pair.status == ACTIVE else "waiting")
+    return Answered(pair, programme, outcome)
+
+
+async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair, me: Member, mentor: Member | None,
+                        people: list[tuple[PairMentee, Member]], reason: str | None, now: datetime) -> None:
+    """The curators hear who declined, why, and whom to pair instead (a button does it)."""
+    if me.id == pair.mentor_member_id:
+        others = ", ".join(m.name for _, m in people) or "—"
+        suggestion = await suggest(session, programme, now, mentee=people[0][1]) if people else None
+    else:
+        others = mentor.name if mentor else "—"
+        suggestion = await suggest(session, programme, now, mentor=mentor) if mentor else None
+    args: dict[str, Any] = {
+        "who": me.name, "role": me.side, "others": others,
+        "reason": reason or "", "has_reason": "yes" if reason else "no",
+        "mode": "none", "suggested": "", "partner": "", "score": 0,
+    }
+    buttons = None
+    if suggestion is not None:
+        s_mentor, s_mentee, value = suggestion
+        replacing_mentor = me.id == pair.mentor_member_id
+        args.update(mode="mentor" if replacing_mentor else "mentee",
+                    suggested=(s_mentor if replacing_mentor else s_mentee).name,
+                    partner=(s_mentee if replacing_mentor else s_mentor).name, score=percent(value))
+        buttons = [[{"text_key": "pair-btn-make-suggested",
+                     "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
+                     "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]]
+    await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
+                        now=now, tag=f"{pair.id}:{me.id}", buttons=buttons)
+
+
+async def suggest(session: AsyncSession, programme: Programme, now: datetime, *, mentor: Member | None = None,
+                  mentee: Member | None = None) -> tuple[Member, Member, float] | None:
+    """The best replacement, by the engine's ``eligible`` and ``score``: for a mentee, a mentor
+    with free capacity; for a mentor, a mentee nobody has. Excluded combinations are skipped."""
+    pid = programme.id
+    per_mentor, taken = load_of(await fixed_combos(session, pid))
+    excluded = await excluded_combos(session, pid)
+    prefs = await _preferences(session, pid)
+    spec = make_spec(programme, now)
+    if mentee is not None:
+        fixed_side, side = to_person(mentee, prefs), "mentor"
+    elif mentor is not None and mentor.present and per_mentor[mentor.id] < mentor.capacity:
+        fixed_side, side = to_person(mentor, prefs), "mentee"
+    else:
+        return None
+    best: tuple[Member, Member, float] | None = None
+    for cand in await members(session, programme, side):
+        if not cand.consent_ok:
+            continue
+        if side == "mentor":
+            pair_ids = (cand.id, mentee.id)
+            if per_mentor[cand.id] >= cand.capacity:
+                continue
+            a, b, who = to_person(cand, prefs), fixed_side, (cand, mentee)
+        else:
+            pair_ids = (mentor.id, cand.id)
+            if cand.id in taken:
+                continue
+            a, b, who = fixed_side, to_person(cand, prefs), (mentor, cand)
+        if pair_ids in excluded or engine.eligible(a, b, spec) is not None:
+            continue
+        value = float(engine.score(a, b, spec)[0])
+        if best is None or value > best[2]:
+            best = (who[0], who[1], value)
+    return best
+
+
+async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
+                          skip: set[int] = frozenset()) -> None:
+    """Tell the others in a pair that was approved (cards sent) that it will not happen."""
+    mentor, mentees = await people_of(session, pair)
+    unit = await _unit_of(session, programme)
+    for who in [mentor, *(m for _, m in mentees)]:
+        if who is None or who.id in skip or not who.reachable or not who.present:
+            continue
+        await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_CANCELLED,
+                      key="pair-cancelled-notice", args={"programme": programme.title}, due_at=now, tz=_tz(unit),
+                      dedupe_key=f"{KIND_CANCELLED}:{pair.id}:{who.id}")
+
+
+# ---------------------------------------------------------------------------------------------
+# people who left; reminders
+# ---------------------------------------------------------------------------------------------
+async def sweep_departed(session: AsyncSession, now: datetime, *, programme_id: int | None = None,
+                         pair_ids: Sequence[int] | None = None) -> int:
+    """Withdraw pending pairs with someone who left the programme or was erased; tell the
+    curators (for approved pairs) and the others who got a card. Returns the number withdrawn."""
+    gone = or_(ProgrammeMember.left_at.is_not(None), Participant.status == "erased")
+    mentor_gone = (
+        select(Pair.id).join(ProgrammeMember, ProgrammeMember.id == Pair.mentor_member_id)
+        .join(Participant, Participant.id == ProgrammeMember.participant_id)
+        .where(Pair.status.in_(PENDING), gone)
+    )
+    mentee_gone = (
+        select(Pair.id).join(PairMentee, PairMentee.pair_id == Pair.id)
+        .join(ProgrammeMember, ProgrammeMember.id == PairMentee.mentee_member_id)
+        .join(Participant, Participant.id == ProgrammeMember.participant_id)
+        .where(Pair.status.in_(PENDING), gone,
+               or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER))
+    )
+    if programme_id is not None:
+        mentor_gone = mentor_gone.where(Pair.programme_id == programme_id)
+        mentee_gone = mentee_gone.where(Pair.programme_id == programme_id)
+    if pair_ids is not None:
+        mentor_gone = mentor_gone.where(Pair.id.in_(pair_ids))
+        mentee_gone = mentee_gone.where(Pair.id.in_(pair_ids))
+    ids = set((await session.scalars(mentor_gone)).all()) | set((await session.scalars(mentee_gone)).all())
+    if not ids:
+        return 0
+    pairs = list((await session.scalars(select(Pair).where(Pair.id.in_(ids)).order_by(Pair.id))).all())
+    was = {p.id: p.status for p in pairs}
+    withdrawn = await _withdraw(session, pairs, now)
+    for pair in withdrawn:
+        if was[pair.id] != APPROVED:
+            continue
+        programme = await session.get(Programme, pair.programme_id)
+        pms = (await pair_mentees(session, [pair.id]))[pair.id]
+        people = await members_by_id(session, [pair.mentor_member_id, *(pm.mentee_member_id for pm in pms)])
+        mentor = people.get(pair.mentor_member_id)
+        names = ", ".join(people[pm.mentee_member_id].name for pm in staying(pms) if pm.mentee_member_id in people)
+        await tell_curators(session, programme, pair, kind=KIND_WITHDRAWN, key="pair-withdrawn-notice",
+                            args={"mentor": mentor.name if mentor else "—", "mentees": names or "—"},
+                            now=now, tag=f"{pair.id}")
+        await _tell_cancelled(session, programme, pair, now)
+    log.info("pairing: withdrew %d pairs of people who left", len(withdrawn))
+    return len(withdrawn)
+
+
+async def _mark_due(session: AsyncSession, mark: Any, due: Any, now: datetime) -> list[Pair]:
+    """Approved pairs that are ``due`` and whose ``mark`` column is empty, each marked ``now`` by a
+    conditional UPDATE (so two processes never act on one pair twice)."""
+    candidates = (await session.scalars(
+        select(Pair).where(Pair.status == APPROVED, mark.is_(None), due).order_by(Pair.id)
+    )).all()
+    marked = []
+    for pair in candidates:
+        result = await session.execute(
+            update(Pair).where(Pair.id == pair.id, Pair.status == APPROVED, mark.is_(None))
+            .values({mark: now}).execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            await session.refresh(pair)
+            marked.append(pair)
+    return marked
+
+
+async def remind_and_report(session: AsyncSession, now: datetime, translator: Translator,
+                            default_locale: str = "ru") -> tuple[int, int]:
+    """Remind the silent sides of approved pairs once (REMIND_AFTER after approval), then
+    report the still silent to the curators (REPORT_AFTER after the reminder)."""
+    await sweep_departed(session, now)
+    reminded = reported = 0
+    for pair in await _mark_due(session, Pair.reminded_at, Pair.approved_at <= now - REMIND_AFTER, now):
+        programme = await session.get(Programme, pair.programme_id)
+        reminded += await send_cards(session, programme, pair, now, translator, default_locale, kind=KIND_REMINDER)
+    for pair in await _mark_due(session, Pair.reported_at, Pair.reminded_at <= now - REPORT_AFTER, now):
+        programme = await session.get(Programme, pair.programme_id)
+        mentor, mentees = await people_of(session, pair)
+        silent = ([mentor.name] if mentor and pair.mentor_answer is None else []) + \
+                 [m.name for pm, m in mentees if pm.answer is None]
+        if not silent:
+            continue
+        reported += await tell_curators(
+            session, programme, pair, kind=KIND_UNANSWERED, key="pair-unanswered-notice",
+            args={"mentor": mentor.name if mentor else "—", "mentees": ", ".join(m.name for _, m in mentees) or "—",
+                  "silent": ", ".join(silent), "days": (now - pair.approved_at).days},
+            now=now, tag=f"{pair.id}")
+    return reminded, reported
+
+
+# ---------------------------------------------------------------------------------------------
+# the annex to the order fixing the pairs
+# ---------------------------------------------------------------------------------------------
+async def annex_rows(session: AsyncSession, programme: Programme, default_tz: str = "UTC") -> list[AnnexRow]:
+    """Active pairs and groups, one row per mentee, by mentor and mentee name; codes, not labels.
+    The date a pair was fixed is its activation day in the unit's time zone (else ``default_tz``)."""
+    unit = await _unit_of(session, programme)
+    tz = ZoneInfo(_tz(unit) or default_tz)
+    pairs = await pairs_with_status(session, programme.id, (ACTIVE,))
+    pms = await pair_mentees(session, [p.id for p in pairs])
+    people = await members_by_id(session, [p.mentor_member_id for p in pairs] +
+                                 [pm.mentee_member_id for items in pms.values() for pm in items])
+    rows = []
+    for pair in pairs:
+        mentor = people.get(pair.mentor_member_id)
+        moment = pair.activated_at or pair.approved_at or pair.created_at
+        day = moment.astimezone(tz).date()
+        for pm in staying(pms[pair.id]):
+            mentee = people.get(pm.mentee_member_id)
+            rows.append(AnnexRow(mentor.name if mentor else "—", mentee.name if mentee else "—",
+                                 programme.form, pair.role_model, day))
+    rows.sort(key=lambda r: (r.mentor.casefold(), r.mentee.casefold()))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# relevance of queued messages
+# ---------------------------------------------------------------------------------------------
+def _key_ids(row: OutboxMessage) -> list[int]:
+    """The ids in a row's dedupe key ("<kind>:<id>:<id>...")."""
+    return [int(x) for x in (row.dedupe_key or "").split(":")[1:] if x.isdigit()]
+
+
+async def _card_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    """A card or reminder: the pair is still approved, the person still in it and still silent."""
+    ids = _key_ids(row)
+    if len(ids) < 2:
+        return True
+    pair_id, member_id = ids[0], ids[1]
+    pair = await session.get(Pair, pair_id, populate_existing=True)
+    if pair is None or pair.status != APPROVED:
+        return False
+    people = await members_by_id(session, [member_id])
+    who = people.get(member_id)
+    if who is None or not who.present or who.participant.user_id != row.user_id:
+        return False
+    if member_id == pair.mentor_member_id:
+        return pair.mentor_answer is None
+    pm = await session.scalar(select(PairMentee).where(PairMentee.pair_id == pair_id,
+                                                       PairMentee.mentee_member_id == member_id))
+    return pm is not None and pm.answer is None
+
+
+async def _curator_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    """A notice to a curator: they still curate the programme's unit (or above it)."""
+    ids = _key_ids(row)
+    if not ids or row.user_id is None:
+        return True
+    programme = await session.get(Programme, ids[0])
+    if programme is None:
+        return False
+    unit = await session.get(Unit, programme.unit_id)
+    if unit is None:
+        return False
+    roles = await curators_of_subtree_roots(session, unit)
+    if any(r.user_id == row.user_id for r in roles):
+        return True
+    if roles:
+        return False
+    # nobody curates the unit: the fallback recipient (the approving administrator) still gets it,
+    # unless they were a curator here whose role has been revoked
+    unit_ids = [int(i) for i in unit.path.strip("/").split("/") if i]
+    revoked = await session.scalar(select(CuratorRole.id).where(CuratorRole.user_id == row.user_id,
+                                                                CuratorRole.unit_id.in_(unit_ids)).limit(1))
+    return revoked is None
+
+
+async def _cancel_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    ids = _key_ids(row)
+    if len(ids) < 2:
+        return True
+    people = await members_by_id(session, [ids[1]])
+    who = people.get(ids[1])
+    return who is not None and who.present
+
+
+register_relevance(KIND_CARD, _card_relevant)
+register_relevance(KIND_REMINDER, _card_relevant)
+register_relevance(KIND_CANCELLED, _cancel_relevant)
+for _kind in (KIND_ACTIVE, KIND_DECLINED, KIND_UNANSWERED, KIND_WITHDRAWN):
+    register_relevance(_kind, _curator_relevant)
+
+
+__all__ = [
+    "PROPOSED", "APPROVED", "ACTIVE", "ENDED", "REJECTED", "DECLINED", "WITHDRAWN", "DISSOLVED",
+    "REMIND_AFTER", "REPORT_AFTER", "PairingError", "Member", "members", "member", "run_matching",
+    "approve", "approve_all", "reject", "manual_pair", "check_manual", "answer", "suggest",
+    "sweep_departed", "remind_and_report", "annex_rows", "AnnexRow", "describe_reasons", "percent",
+    "proposals", "status_counts", "last_run", "people_of", "get_pair", "pair_of_user",
+]

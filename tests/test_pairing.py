@@ -1,0 +1,705 @@
+"""Forming pairs (domain.pairing) on real databases: proposals, decisions, answers, reminders, the annex.
+
+Programmes, members and preferences are seeded directly (the programme screens are another
+feature); the matching engine is the real one.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.i18n import Translator
+from db.models import MatchRun, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, User
+from domain import invitations, pairing
+from domain.exports import FIRST_TABLE_ROW, pairs_xlsx
+from domain.pairing import PairingError
+from domain.people import accept_curator, erase_user
+from domain.units import create_unit
+
+T = Translator()
+
+# name: (category, grade, interests, goals or strengths, days, times, format, status)
+MENTORS = {
+    "Иванова Мария": dict(category="teacher", interests=["music", "it"], strengths=["exams", "projects"],
+                          days=[0, 2], times=["evening"], format="online", capacity=1),
+    "Петров Пётр": dict(category="teacher", interests=["sport"], strengths=["career"],
+                        days=[1], times=["afternoon"], format="offline", capacity=1),
+}
+MENTEES = {
+    "Сидоров Саша": dict(category="school_student", grade=7, interests=["music", "it"], goals=["exams"],
+                         days=[0], times=["evening"], format="online"),
+    "Кузнецова Катя": dict(category="school_student", grade=8, interests=["sport"], goals=["career"],
+                           days=[1], times=["afternoon"], format="offline"),
+    "Волков Ваня": dict(category="school_student", grade=6, interests=["art"], goals=["creativity"],
+                        days=[5], times=["morning"], format="any"),
+    "Смирнов Сеня": dict(category="school_student", grade=7, interests=["music"], goals=["exams"],
+                         days=[0], times=["evening"], format="online", status="awaiting_consent"),
+    "Лебедева Лена": dict(category="young_specialist", interests=["music"], goals=["exams"],
+                          days=[0], times=["evening"], format="online"),
+}
+CURATOR_TG = 7001
+
+
+@dataclass
+class World:
+    org_id: int
+    programme_id: int
+    other_programme_id: int
+    curator_id: int
+    member: dict[str, int] = field(default_factory=dict)  # name -> member id
+    user: dict[str, int] = field(default_factory=dict)  # name -> user id
+    tg: dict[str, int] = field(default_factory=dict)  # name -> Telegram id
+    other_member: dict[str, int] = field(default_factory=dict)
+
+
+async def seed(sessionmaker, now, *, mentors=MENTORS, mentees=MENTEES, group_mode=False, tg_from=7100,
+               curator_locale="ru", curator_tg=CURATOR_TG, region="Рязанская область") -> World:
+    async with sessionmaker() as s:
+        region = await create_unit(s, "region", region, timezone="Europe/Moscow")
+        mun = await create_unit(s, "municipality", "г. Рязань", region)
+        org = await create_unit(s, "organisation", "Школа № 1", mun, org_type="school")
+        other = await create_unit(s, "organisation", "Школа № 2", mun, org_type="school")
+        inv = await invitations.create(s, kind="curator", unit=org, now=now)
+        role = await accept_curator(s, tg_id=curator_tg, locale=curator_locale, full_name="Куратор Школы",
+                                    invitation=inv, now=now)
+        prog = Programme(unit_id=org.id, form="teacher_student", role_models=["teacher_underachiever"],
+                         title="Наставники 2026", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31),
+                         group_mode=group_mode, weights={}, status="active", created_at=now)
+        other_prog = Programme(unit_id=other.id, form="teacher_student", role_models=["teacher_underachiever"],
+                               title="Чужая программа", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31),
+                               weights={}, status="active", created_at=now)
+        s.add_all([prog, other_prog])
+        await s.flush()
+        world = World(org.id, prog.id, other_prog.id, role.user_id)
+        n = 0
+        for side, people in (("mentor", mentors), ("mentee", mentees)):
+            for name, spec in people.items():
+                spec = dict(spec)
+                status = spec.pop("status", "active")
+                tg_id = tg_from + n
+                n += 1
+                user = User(tg_id=tg_id, locale="ru", full_name=name, created_at=now)
+                s.add(user)
+                await s.flush()
+                p = Participant(user_id=user.id, org_id=org.id, role=side, full_name=name, status=status,
+                                birth_year=1980 if side == "mentor" else 2013, registered_at=now, updated_at=now,
+                                **spec)
+                s.add(p)
+                await s.flush()
+                m = ProgrammeMember(programme_id=prog.id, participant_id=p.id, side=side, joined_at=now)
+                s.add(m)
+                await s.flush()
+                world.member[name], world.user[name], world.tg[name] = m.id, user.id, tg_id
+        # one member of the other programme, for forged ids
+        p = Participant(org_id=other.id, role="mentee", category="school_student", grade=7, full_name="Чужой Ученик",
+                        status="active", birth_year=2013, registered_at=now, updated_at=now)
+        s.add(p)
+        await s.flush()
+        m = ProgrammeMember(programme_id=other_prog.id, participant_id=p.id, side="mentee", joined_at=now)
+        s.add(m)
+        await s.flush()
+        world.other_member["Чужой Ученик"] = m.id
+        await s.commit()
+    return world
+
+
+async def programme(s, world: World) -> Programme:
+    return await s.get(Programme, world.programme_id)
+
+
+async def pairs_by_names(s, world: World, status: str | None = None) -> dict[tuple[str, str], Pair]:
+    names = {v: k for k, v in world.member.items()}
+    stmt = select(Pair, PairMentee).join(PairMentee, PairMentee.pair_id == Pair.id) \
+        .where(Pair.programme_id == world.programme_id)
+    if status:
+        stmt = stmt.where(Pair.status == status)
+    out = {}
+    for pair, pm in (await s.execute(stmt.order_by(Pair.id))).all():
+        out[(names[pair.mentor_member_id], names[pm.mentee_member_id])] = pair
+    return out
+
+
+async def run(sessionmaker, world: World, now, **kw) -> MatchRun:
+    async with sessionmaker() as s:
+        return await pairing.run_matching(s, await programme(s, world), actor_id=world.curator_id, now=now, **kw)
+
+
+async def approve(sessionmaker, world: World, mentor: str, mentee: str, now) -> Pair:
+    async with sessionmaker() as s:
+        pair = (await pairs_by_names(s, world, "proposed"))[(mentor, mentee)]
+        await pairing.approve(s, await programme(s, world), pair, curator_id=world.curator_id, now=now,
+                              translator=T)
+        await s.commit()
+        return pair
+
+
+async def propose_and_approve_the_group(sessionmaker, world: World, now) -> Pair:
+    await run(sessionmaker, world, now)
+    async with sessionmaker() as s:
+        [pair] = {p.id: p for p in (await pairs_by_names(s, world, "proposed")).values()}.values()
+        await pairing.approve(s, await programme(s, world), pair, curator_id=world.curator_id, now=now, translator=T)
+        await s.commit()
+    return pair
+
+
+async def outbox(sessionmaker, kind: str | None = None) -> list[OutboxMessage]:
+    async with sessionmaker() as s:
+        stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kind:
+            stmt = stmt.where(OutboxMessage.kind == kind)
+        return list((await s.scalars(stmt)).all())
+
+
+async def answer(sessionmaker, world: World, pair_id: int, name: str, accepted: bool, now, reason=None):
+    async with sessionmaker() as s:
+        user = await s.get(User, world.user[name])
+        try:
+            return await pairing.answer(s, pair_id, user, accepted=accepted, reason=reason, now=now)
+        finally:  # like the handler: a refusal's side effects (a withdrawal) are kept
+            await s.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# proposing
+# ---------------------------------------------------------------------------------------------
+async def test_run_stores_proposals_and_summary(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    done = await run(sessionmaker, world, clock())
+    assert done.status == "done" and done.finished_at == clock()
+    s_ = done.summary
+    assert (s_["pairs"], s_["groups"], s_["mentees_proposed"], s_["kept"]) == (2, 0, 2, 0)
+    assert s_["mentors"] == 2 and s_["mentees"] == 5
+    assert s_["unmatched"] == {
+        "capacity": [world.member["Волков Ваня"]],
+        "no_consent": [world.member["Смирнов Сеня"]],
+        "no_eligible_mentor": [world.member["Лебедева Лена"]],
+    }
+    assert 0 < s_["average"] <= 1
+    async with sessionmaker() as s:
+        pairs = await pairs_by_names(s, world, "proposed")
+        assert set(pairs) == {("Иванова Мария", "Сидоров Саша"), ("Петров Пётр", "Кузнецова Катя")}
+        pair = pairs[("Иванова Мария", "Сидоров Саша")]
+        assert pair.run_id == done.id and pair.role_model == "teacher_underachiever" and not pair.manual
+        pm = await s.scalar(select(PairMentee).where(PairMentee.pair_id == pair.id))
+        codes = {r["code"] for r in pm.reasons}
+        assert {"shared_interests", "goals_covered", "time_overlap", "same_format"} <= codes
+        lines = pairing.describe_reasons(T.bind("ru"), pm.reasons)
+        music, it = T.get("ru", "catalog-interests-music"), T.get("ru", "catalog-interests-it")
+        assert T.get("ru", "pair-reason-interests", items=f"{it}, {music}", n=2) in lines
+        assert T.get("ru", "pair-reason-goals", items=T.get("ru", "catalog-goals-exams"), n=1) in lines
+        slot = T.get("ru", "pair-slot", day=T.get("ru", "cat-day-short-0"), time=T.get("ru", "cat-tod-evening"))
+        assert T.get("ru", "pair-reason-times", items=slot, n=1) in lines
+        assert pair.score == pytest.approx(pm.score)
+
+
+async def test_progress_is_reported_from_the_engine_thread(sessionmaker, clock, monkeypatch):
+    world = await seed(sessionmaker, clock())
+    real = pairing.engine.match
+
+    def slow(*args, progress=None, **kwargs):
+        import threading
+        import time
+
+        assert threading.current_thread() is not threading.main_thread()  # off the event loop
+        progress("solve", 0.5)
+        time.sleep(0.3)
+        return real(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(pairing.engine, "match", slow)
+    seen: list[float] = []
+
+    async def on_progress(fraction: float) -> None:
+        seen.append(fraction)
+
+    ticker_ran = []
+
+    async def ticker():  # the loop stays free while the engine works
+        await asyncio.sleep(0.1)
+        ticker_ran.append(True)
+
+    done, _ = await asyncio.gather(run(sessionmaker, world, clock(), on_progress=on_progress,
+                                       progress_interval=0.05), ticker())
+    assert done.status == "done" and ticker_ran
+    assert seen and seen[0] == 0.5 and len(seen) <= 3
+
+
+async def test_no_mentors_or_no_mentees_is_refused_and_nothing_changes(sessionmaker, clock):
+    world = await seed(sessionmaker, clock(), mentors={})
+    with pytest.raises(PairingError) as exc:
+        await run(sessionmaker, world, clock())
+    assert exc.value.code == "no-mentors"
+    world2 = await seed(sessionmaker, clock(), mentees={}, tg_from=7300, curator_tg=7002, region="Самарская область")
+    with pytest.raises(PairingError) as exc:
+        await run(sessionmaker, world2, clock())
+    assert exc.value.code == "no-mentees"
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(MatchRun)) == 0
+        assert await s.scalar(select(func.count()).select_from(Pair)) == 0
+
+
+async def test_a_failing_engine_marks_the_run_failed_and_keeps_old_proposals(sessionmaker, clock, monkeypatch):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pairing.engine, "match", broken)
+    with pytest.raises(PairingError) as exc:
+        await run(sessionmaker, world, clock())
+    assert exc.value.code == "run-failed"
+    async with sessionmaker() as s:
+        runs = (await s.scalars(select(MatchRun).order_by(MatchRun.id))).all()
+        assert [r.status for r in runs] == ["done", "failed"]
+        assert len(await pairs_by_names(s, world, "proposed")) == 2
+
+
+async def test_rerun_keeps_approved_and_never_reproposes_rejected(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    first = await run(sessionmaker, world, clock())
+    await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    async with sessionmaker() as s:
+        pair = (await pairs_by_names(s, world, "proposed"))[("Петров Пётр", "Кузнецова Катя")]
+        await pairing.reject(s, await programme(s, world), pair, now=clock())
+        await s.commit()
+        rejected_id = pair.id
+    clock.advance(hours=1)
+    second = await run(sessionmaker, world, clock())
+    assert second.id != first.id and second.summary["kept"] == 1
+    async with sessionmaker() as s:
+        assert set(await pairs_by_names(s, world, "approved")) == {("Иванова Мария", "Сидоров Саша")}
+        assert (await s.get(Pair, rejected_id)).status == "rejected"
+        proposed = await pairs_by_names(s, world, "proposed")
+        assert ("Петров Пётр", "Кузнецова Катя") not in proposed
+        # Petrov is free again and takes the next best mentee; Katya is left out
+        assert set(proposed) == {("Петров Пётр", "Волков Ваня")}
+        assert world.member["Кузнецова Катя"] in second.summary["unmatched"].get("no_eligible_mentor", []) + \
+            second.summary["unmatched"].get("capacity", [])
+    # a third run withdraws the open proposals of the second and proposes them afresh
+    third = await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        statuses = dict((await s.execute(select(Pair.run_id, Pair.status).where(Pair.run_id == second.id))).all())
+        assert statuses == {second.id: "withdrawn"}
+        assert {p.run_id for p in (await pairs_by_names(s, world, "proposed")).values()} == {third.id}
+
+
+async def test_group_programme_proposes_one_pair_per_mentor_with_its_mentees(sessionmaker, clock):
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3)}
+    world = await seed(sessionmaker, clock(), mentors=mentors, group_mode=True)
+    done = await run(sessionmaker, world, clock())
+    assert (done.summary["pairs"], done.summary["groups"], done.summary["mentees_proposed"]) == (0, 1, 3)
+    async with sessionmaker() as s:
+        pairs = await pairs_by_names(s, world, "proposed")
+        assert {p.id for p in pairs.values()} and len({p.id for p in pairs.values()}) == 1
+        assert {e for _, e in pairs} == {"Сидоров Саша", "Кузнецова Катя", "Волков Ваня"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the curator's decisions
+# ---------------------------------------------------------------------------------------------
+async def test_two_curators_approving_at_once_exactly_one_wins(sessionmaker, clock, db_url):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    key = ("Иванова Мария", "Сидоров Саша")
+    async with sessionmaker() as a, sessionmaker() as b:
+        pair_a = (await pairs_by_names(a, world, "proposed"))[key]
+        prog_a = await programme(a, world)
+        await a.commit()
+        pair_b = (await pairs_by_names(b, world, "proposed"))[key]
+        prog_b = await programme(b, world)
+        await b.commit()
+        assert pair_a.version == pair_b.version == 0
+
+        async def attempt(s, prog, pair):
+            try:
+                await pairing.approve(s, prog, pair, curator_id=world.curator_id, now=clock(), translator=T)
+                await s.commit()
+                return "won"
+            except PairingError as exc:
+                await s.rollback()
+                return exc.code
+
+        if db_url.startswith("postgresql"):
+            results = await asyncio.gather(attempt(a, prog_a, pair_a), attempt(b, prog_b, pair_b))
+        else:  # one connection: the second curator decides afterwards, from the stale screen
+            results = [await attempt(a, prog_a, pair_a), await attempt(b, prog_b, pair_b)]
+    assert sorted(results) == ["already-decided", "won"]
+    async with sessionmaker() as s:
+        pair = (await pairs_by_names(s, world))[key]
+        assert pair.status == "approved" and pair.version == 1
+    assert len(await outbox(sessionmaker, pairing.KIND_CARD)) == 2  # one card per side, not two
+
+
+async def test_approve_all_and_rejecting_a_decided_proposal(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        stale = (await pairs_by_names(s, world, "proposed"))[("Петров Пётр", "Кузнецова Катя")]
+        approved, skipped = await pairing.approve_all(s, await programme(s, world), curator_id=world.curator_id,
+                                                      now=clock(), translator=T)
+        await s.commit()
+        assert (approved, skipped) == (2, 0)
+        with pytest.raises(PairingError) as exc:
+            await pairing.reject(s, await programme(s, world), stale, now=clock(), seen_version=0)
+        assert exc.value.code == "already-decided"
+    assert len(await outbox(sessionmaker, pairing.KIND_CARD)) == 4
+
+
+async def test_approving_a_proposal_whose_mentee_was_paired_by_hand_meanwhile(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        stale = (await pairs_by_names(s, world, "proposed"))[("Петров Пётр", "Кузнецова Катя")]
+        await s.commit()
+        # meanwhile Katya is paired by hand with Ivanova (whose own proposal is rejected first)
+        ivanova = (await pairs_by_names(s, world, "proposed"))[("Иванова Мария", "Сидоров Саша")]
+        await pairing.reject(s, prog, ivanova, now=clock())
+        manual = await pairing.manual_pair(s, prog, world.member["Иванова Мария"], world.member["Кузнецова Катя"],
+                                           curator_id=world.curator_id, now=clock(), translator=T)
+        await s.commit()
+        assert manual.status == "approved" and manual.manual
+        # Katya's open proposal was withdrawn by the manual pairing
+        await s.refresh(stale)
+        assert stale.status == "withdrawn"
+        with pytest.raises(PairingError) as exc:
+            await pairing.approve(s, prog, stale, curator_id=world.curator_id, now=clock(), translator=T,
+                                  seen_version=0)
+        assert exc.value.code == "already-decided"
+
+
+async def test_manual_pairing_refuses_what_breaks_the_rules(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    m = world.member
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+
+        async def refused(mentor, mentee):
+            with pytest.raises(PairingError) as exc:
+                await pairing.manual_pair(s, prog, mentor, mentee, curator_id=world.curator_id, now=clock(),
+                                          translator=T)
+            return exc.value
+
+        assert (await refused(m["Иванова Мария"], m["Лебедева Лена"])).params == {"rule": "mentee_category"}
+        assert (await refused(m["Иванова Мария"], m["Смирнов Сеня"])).code == "no-consent"
+        assert (await refused(m["Иванова Мария"], world.other_member["Чужой Ученик"])).code == "not-found"
+        assert (await refused(m["Сидоров Саша"], m["Иванова Мария"])).code == "not-found"  # sides swapped
+        pair = await pairing.manual_pair(s, prog, m["Иванова Мария"], m["Сидоров Саша"],
+                                         curator_id=world.curator_id, now=clock(), translator=T)
+        assert pair.status == "approved" and pair.score > 0
+        assert (await refused(m["Петров Пётр"], m["Сидоров Саша"])).code == "mentee-taken"
+        err = await refused(m["Иванова Мария"], m["Кузнецова Катя"])
+        assert (err.code, err.params) == ("over-capacity", {"capacity": 1})
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Pair)) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# cards and answers
+# ---------------------------------------------------------------------------------------------
+async def test_cards_then_both_accept_and_the_curator_is_told(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    cards = await outbox(sessionmaker, pairing.KIND_CARD)
+    assert sorted(c.chat_id for c in cards) == sorted([world.tg["Иванова Мария"], world.tg["Сидоров Саша"]])
+    for_mentee = next(c for c in cards if c.chat_id == world.tg["Сидоров Саша"])
+    assert for_mentee.payload["key"] == "pair-card-for-mentee"
+    assert for_mentee.payload["args"]["name"] == "Иванова Мария"
+    assert T.get("ru", "catalog-interests-music") in for_mentee.payload["args"]["shared"]
+    assert [b["callback_data"] for b in for_mentee.payload["buttons"][0]] == [f"qn:{pair.id}:y", f"qn:{pair.id}:n"]
+    for_mentor = next(c for c in cards if c.chat_id == world.tg["Иванова Мария"])
+    assert for_mentor.payload["key"] == "pair-card-for-mentor"
+    assert "Сидоров Саша" in for_mentor.payload["args"]["mentees"]
+
+    # somebody else cannot answer; the mentor accepts, then the mentee
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Кузнецова Катя", True, clock())
+    assert exc.value.code == "not-yours"
+    assert (await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())).outcome == "waiting"
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
+    assert (exc.value.code, exc.value.params) == ("already-answered", {"answer": "accepted"})
+    clock.advance(hours=2)
+    assert (await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())).outcome == "active"
+    async with sessionmaker() as s:
+        fresh = await s.get(Pair, pair.id)
+        assert fresh.status == "active" and fresh.activated_at == clock()
+    notices = await outbox(sessionmaker, pairing.KIND_ACTIVE)
+    assert [n.chat_id for n in notices] == [CURATOR_TG]
+    assert notices[0].payload["args"]["mentees"] == "Сидоров Саша"
+    # the relevance check keeps the notice while the curator's role lives
+    async with sessionmaker() as s:
+        from domain.outbox import is_relevant
+
+        assert await is_relevant(s, notices[0])
+        assert not await is_relevant(s, cards[0])  # the card was answered: no longer worth sending
+
+
+async def test_a_card_speaks_its_reader_s_language(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        (await s.get(User, world.user["Сидоров Саша"])).locale = "en"
+        await s.commit()
+    await run(sessionmaker, world, clock())
+    await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    cards = {c.chat_id: c for c in await outbox(sessionmaker, pairing.KIND_CARD)}
+    assert T.get("en", "catalog-interests-music") in cards[world.tg["Сидоров Саша"]].payload["args"]["shared"]
+    assert T.get("ru", "catalog-interests-music") in cards[world.tg["Иванова Мария"]].payload["args"]["mentees"]
+
+
+async def test_decline_goes_to_the_curator_with_a_replacement(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    done = await answer(sessionmaker, world, pair.id, "Сидоров Саша", False, clock(), reason="  Неудобное время  ")
+    assert done.outcome == "declined"
+    async with sessionmaker() as s:
+        fresh = await s.get(Pair, pair.id)
+        pm = await s.scalar(select(PairMentee).where(PairMentee.pair_id == pair.id))
+        assert fresh.status == "declined" and pm.answer == "declined" and pm.reason == "Неудобное время"
+    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.payload["args"]
+    assert notice.chat_id == CURATOR_TG
+    assert (args["who"], args["role"], args["others"], args["reason"], args["has_reason"]) == \
+        ("Сидоров Саша", "mentee", "Иванова Мария", "Неудобное время", "yes")
+    # Ivanova's place is free: the best eligible mentee nobody has is suggested, with a button
+    assert args["mode"] == "mentee" and args["partner"] == "Иванова Мария"
+    assert args["suggested"] in ("Кузнецова Катя", "Волков Ваня")
+    button = notice.payload["buttons"][0][0]
+    assert button["callback_data"] == f"qk:{world.programme_id}:{world.member['Иванова Мария']}:" \
+                                      f"{world.member[args['suggested']]}:1"
+    # the mentor, who got a card, hears that the pair will not happen
+    cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
+    assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
+    # the declined combination is never proposed again
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        assert ("Иванова Мария", "Сидоров Саша") not in await pairs_by_names(s, world, "proposed")
+        with pytest.raises(PairingError) as exc:
+            await pairing.manual_pair(s, await programme(s, world), world.member["Иванова Мария"],
+                                      world.member["Сидоров Саша"], curator_id=world.curator_id, now=clock(),
+                                      translator=T)
+        assert exc.value.code == "declined-before"
+
+
+async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, clock):
+    mentors = dict(MENTORS)
+    mentors["Орлова Ольга"] = dict(category="teacher", interests=["music"], strengths=["exams"], days=[0],
+                                   times=["evening"], format="any", capacity=2)
+    world = await seed(sessionmaker, clock(), mentors=mentors)
+    async with sessionmaker() as s:
+        pair = await pairing.manual_pair(s, await programme(s, world), world.member["Иванова Мария"],
+                                         world.member["Сидоров Саша"], curator_id=world.curator_id, now=clock(),
+                                         translator=T)
+        await s.commit()
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
+    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.payload["args"]
+    assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "mentor")
+    assert (args["suggested"], args["partner"]) == ("Орлова Ольга", "Сидоров Саша")
+
+
+async def test_group_answers_a_mentee_declining_leaves_the_rest(sessionmaker, clock):
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3)}
+    world = await seed(sessionmaker, clock(), mentors=mentors, group_mode=True)
+    pair = await propose_and_approve_the_group(sessionmaker, world, clock())
+    assert len(await outbox(sessionmaker, pairing.KIND_CARD)) == 4
+    assert (await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())).outcome == "waiting"
+    assert (await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())).outcome == "waiting"
+    assert (await answer(sessionmaker, world, pair.id, "Волков Ваня", False, clock())).outcome == "declined"
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, pair.id)).status == "approved"
+    assert (await answer(sessionmaker, world, pair.id, "Кузнецова Катя", True, clock())).outcome == "active"
+    async with sessionmaker() as s:
+        rows = await pairing.annex_rows(s, await programme(s, world))
+        assert [r.mentee for r in rows] == ["Кузнецова Катя", "Сидоров Саша"]
+        assert world.member["Волков Ваня"] not in {m for _, m in await pairing.fixed_combos(s, world.programme_id)}
+
+
+async def test_answers_to_withdrawn_or_rejected_pairs_are_refused(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    async with sessionmaker() as s:
+        fresh = await s.get(Pair, pair.id)
+        fresh.status = "withdrawn"
+        await s.commit()
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())
+    assert exc.value.code == "no-longer-valid"
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, 999_999, "Сидоров Саша", True, clock())
+    assert exc.value.code == "not-yours"
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, pair.id)).status == "withdrawn"
+    cards = await outbox(sessionmaker, pairing.KIND_CARD)
+    async with sessionmaker() as s:
+        from domain.outbox import is_relevant
+
+        assert not any([await is_relevant(s, c) for c in cards])
+
+
+async def test_an_erased_participant_s_pairs_are_withdrawn_and_the_curator_told(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    clock.advance(hours=1)
+    async with sessionmaker() as s:
+        await erase_user(s, await s.get(User, world.user["Сидоров Саша"]), clock())
+        await s.commit()
+    # the mentor answers afterwards: the proposal is gone
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
+    assert exc.value.code == "no-longer-valid"
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, pair.id)).status == "withdrawn"
+    [notice] = await outbox(sessionmaker, pairing.KIND_WITHDRAWN)
+    assert notice.chat_id == CURATOR_TG and notice.payload["args"]["mentor"] == "Иванова Мария"
+    cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
+    assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
+
+
+async def test_a_member_who_left_is_swept_with_their_open_proposals(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        member = await s.get(ProgrammeMember, world.member["Петров Пётр"])
+        member.left_at = clock()
+        await s.commit()
+        assert await pairing.sweep_departed(s, clock()) == 1
+        await s.commit()
+        assert ("Петров Пётр", "Кузнецова Катя") in await pairs_by_names(s, world, "withdrawn")
+    assert await outbox(sessionmaker, pairing.KIND_WITHDRAWN) == []  # proposals only: nobody was invited
+    # approving a proposal whose mentee left meanwhile withdraws it
+    async with sessionmaker() as s:
+        pair = (await pairs_by_names(s, world, "proposed"))[("Иванова Мария", "Сидоров Саша")]
+        (await s.get(ProgrammeMember, world.member["Сидоров Саша"])).left_at = clock()
+        await s.flush()
+        with pytest.raises(PairingError) as exc:
+            await pairing.approve(s, await programme(s, world), pair, curator_id=world.curator_id, now=clock(),
+                                  translator=T)
+        assert exc.value.code == "member-left"
+        await s.commit()
+        assert (await s.get(Pair, pair.id)).status == "withdrawn"
+
+
+# ---------------------------------------------------------------------------------------------
+# reminders
+# ---------------------------------------------------------------------------------------------
+async def test_unanswered_sides_are_reminded_once_then_reported(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
+    start = clock()
+
+    async def tick(**delta):
+        clock.set(start + timedelta(**delta))
+        async with sessionmaker() as s:
+            result = await pairing.remind_and_report(s, clock(), T)
+            await s.commit()
+            return result
+
+    assert await tick(days=2, hours=23) == (0, 0)
+    assert await tick(days=3) == (1, 0)  # only the silent mentee
+    [reminder] = await outbox(sessionmaker, pairing.KIND_REMINDER)
+    assert reminder.chat_id == world.tg["Сидоров Саша"] and reminder.payload["key"] == "pair-reminder"
+    assert "Иванова Мария" in reminder.payload["args"]["card"]
+    assert await tick(days=4) == (0, 0)  # once
+    assert await tick(days=5, hours=23) == (0, 0)
+    assert await tick(days=6) == (0, 1)
+    [report] = await outbox(sessionmaker, pairing.KIND_UNANSWERED)
+    assert report.chat_id == CURATOR_TG
+    assert report.payload["args"]["silent"] == "Сидоров Саша" and report.payload["args"]["days"] == 6
+    assert await tick(days=9) == (0, 0)
+    async with sessionmaker() as s:
+        fresh = await s.get(Pair, pair.id)
+        assert fresh.reminded_at == start + timedelta(days=3) and fresh.reported_at == start + timedelta(days=6)
+
+
+# ---------------------------------------------------------------------------------------------
+# the annex
+# ---------------------------------------------------------------------------------------------
+async def activate(sessionmaker, world, mentor, mentee, now) -> Pair:
+    pair = await approve(sessionmaker, world, mentor, mentee, now)
+    await answer(sessionmaker, world, pair.id, mentor, True, now)
+    await answer(sessionmaker, world, pair.id, mentee, True, now)
+    return pair
+
+
+async def test_annex_xlsx_has_the_order_s_columns_and_rows(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    await activate(sessionmaker, world, "Петров Пётр", "Кузнецова Катя", clock())
+    clock.advance(days=1, hours=20)  # 23:59 UTC → already the next day in Moscow
+    await activate(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    async with sessionmaker() as s:
+        rows = await pairing.annex_rows(s, await programme(s, world))
+    assert [(r.mentor, r.mentee) for r in rows] == [("Иванова Мария", "Сидоров Саша"),
+                                                   ("Петров Пётр", "Кузнецова Катя")]
+    assert rows[0].fixed_on == date(2026, 11, 25) and rows[1].fixed_on == date(2026, 11, 23)
+
+    for locale in ("ru", "en"):
+        content = pairs_xlsx(rows, locale, organisation="Школа № 1", programme="Наставники 2026", translator=T)
+        ws = load_workbook(BytesIO(content)).active
+        t = T.bind(locale)
+        assert ws.cell(1, 1).value == t("pair-xlsx-title")
+        assert ws.cell(2, 1).value == t("pair-xlsx-organisation", name="Школа № 1")
+        assert ws.cell(3, 1).value == t("pair-xlsx-programme", name="Наставники 2026")
+        header = [ws.cell(FIRST_TABLE_ROW, c).value for c in range(1, 7)]
+        assert header == [t(k) for k in ("pair-xlsx-col-n", "pair-xlsx-col-mentor", "pair-xlsx-col-mentee",
+                                         "pair-xlsx-col-form", "pair-xlsx-col-role-model", "pair-xlsx-col-date")]
+        first = [ws.cell(FIRST_TABLE_ROW + 1, c).value for c in range(1, 7)]
+        assert first[:3] == [1, "Иванова Мария", "Сидоров Саша"]
+        assert first[5].date() == date(2026, 11, 25)
+        assert ws.cell(FIRST_TABLE_ROW + 2, 1).value == 2 and ws.cell(FIRST_TABLE_ROW + 3, 1).value is None
+        assert ws.column_dimensions["B"].width >= 30
+    ru_header = [load_workbook(BytesIO(pairs_xlsx(rows, "ru", organisation="x", programme="y", translator=T)))
+                 .active.cell(FIRST_TABLE_ROW, c).value for c in (2, 3)]
+    assert ru_header == ["ФИО наставника", "ФИО наставляемого"]
+
+
+async def test_the_last_two_answers_arriving_together_still_activate_the_group(sessionmaker, clock, db_url):
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=2)}
+    mentees = {k: MENTEES[k] for k in ("Сидоров Саша", "Кузнецова Катя")}
+    world = await seed(sessionmaker, clock(), mentors=mentors, mentees=mentees, group_mode=True)
+    pair = await propose_and_approve_the_group(sessionmaker, world, clock())
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
+    both = [answer(sessionmaker, world, pair.id, name, True, clock()) for name in mentees]
+    if db_url.startswith("postgresql"):
+        outcomes = await asyncio.gather(*both)
+    else:
+        outcomes = [await both[0], await both[1]]
+    assert sorted(o.outcome for o in outcomes) == ["active", "waiting"]
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, pair.id)).status == "active"
+    assert len(await outbox(sessionmaker, pairing.KIND_ACTIVE)) == 1
+
+
+async def test_a_revoked_curator_s_notices_are_dropped(sessionmaker, clock):
+    from db.models import CuratorRole
+    from domain.outbox import is_relevant
+
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        pair = await pairing.manual_pair(s, await programme(s, world), world.member["Иванова Мария"],
+                                         world.member["Сидоров Саша"], curator_id=world.curator_id, now=clock(),
+                                         translator=T)
+        await s.commit()
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
+    await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())
+    [notice] = await outbox(sessionmaker, pairing.KIND_ACTIVE)
+    async with sessionmaker() as s:
+        assert await is_relevant(s, notice)
+        role = await s.scalar(select(CuratorRole).where(CuratorRole.user_id == world.curator_id))
+        role.revoked_at = clock()
+        await s.flush()
+        assert not await is_relevant(s, notice)
