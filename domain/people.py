@@ -237,6 +237,10 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     user.erased_at = now
     await audit(session, "user.erased", user.id, "user", user.id)
     await session.flush()
+    if participant is not None:
+        from domain.pairing import sweep_departed  # pairing builds on people: import at use
+
+        await sweep_departed(session, now)  # their open proposals are withdrawn, curators told
 
 
 @dataclass(frozen=True)

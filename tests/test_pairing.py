@@ -555,6 +555,8 @@ async def test_an_erased_participant_s_pairs_are_withdrawn_and_the_curator_told(
     async with sessionmaker() as s:
         await erase_user(s, await s.get(User, world.user["Сидоров Саша"]), clock())
         await s.commit()
+    async with sessionmaker() as s:  # at once, not at the next sweep
+        assert (await s.get(Pair, pair.id)).status == "withdrawn"
     # the mentor answers afterwards: the proposal is gone
     with pytest.raises(PairingError) as exc:
         await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
