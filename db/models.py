@@ -335,3 +335,121 @@ __all__ = [
     "Pair",
     "PairMentee",
 ]
+
+
+# --- Meetings, check-ins, surveys, goals (domain/checkins.py, domain/surveys.py) -----------------
+# Survey *definitions* are data files (domain/data/surveys/*.json), not tables.
+
+
+class Meeting(Base):
+    """A meeting of a pair or group: one row per meeting, whichever side logged it first."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("pair_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    logged_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_members.id", ondelete="SET NULL"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    format: Mapped[str] = mapped_column(String(8))  # offline | online
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CheckIn(Base):
+    """"Did you meet since <date>?": one per person (programme member) and day asked, listing
+    every pair of theirs that was due. status: pending → answered | expired (superseded by the
+    next one); "later" keeps it pending with ``snooze_until``."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("member_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)  # local day it was asked
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment it was queued for
+    since: Mapped[date] = mapped_column(Date)  # "since <date>": the listed pairs' earliest last contact
+    pair_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    answer: Mapped[str | None] = mapped_column(String(8))  # yes | no | later
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snooze_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SurveyOccasion(Base):
+    """A programme-wide survey occasion a curator launched ("start:<programme id>",
+    "end:<programme id>"), or any occasion that was closed early (then ``closed_at`` is set)."""
+
+    __tablename__ = "survey_occasions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # meeting | start | end
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    opened_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SurveyResponse(Base):
+    """One person's answers to one survey occasion (answered once; resumable half-way)."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("member_id", "occasion"),
+        Index("ix_survey_responses_pair_completed", "pair_id", "completed_at"),
+        Index("ix_survey_responses_programme_kind", "programme_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_code: Mapped[str] = mapped_column(String(48))
+    survey_version: Mapped[int] = mapped_column(Integer)
+    occasion: Mapped[str] = mapped_column(String(64), index=True)  # meeting:<id> | start:<id> | end:<id>
+    kind: Mapped[str] = mapped_column(String(12))  # meeting | start | end
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(String(8))  # mentor | mentee
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item id -> value (None = skipped)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # index of the next item to ask
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Goal(Base):
+    """A mentee's goal in a pair, with its progress over time (intermediate results)."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0..100
+    history: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[iso date, progress], ...]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PairFit(Base):
+    """A side's answer to "is this a good match?" after the pair's first meeting."""
+
+    __tablename__ = "pair_fits"
+    __table_args__ = (UniqueConstraint("pair_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"), index=True)
+    fits: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+__all__ += ["Meeting", "CheckIn", "SurveyOccasion", "SurveyResponse", "Goal", "PairFit"]

@@ -202,6 +202,9 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     """
     participant = await participant_of(session, user)
     if participant is not None:
+        from domain.checkins import forget_participant  # built on people: import at use
+
+        await forget_participant(session, participant.id)  # goals, topics, free-text answers
         participant.full_name = None
         participant.company = None
         participant.interests = []

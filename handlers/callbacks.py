@@ -1,8 +1,9 @@
 """Callback data shared between feature routers (entry points one feature offers another).
 
 Keep packed values ≤ 64 bytes: ids and short ASCII codes only. Prefix families, so that no two
-features collide: curator menu c*, programmes g*, pairing q*, registration and profile forms
-fm/rg/pf/dl, language lang, and the entry points below.
+features collide: curator menu c*, programmes g*, pairing q*, meetings, check-ins and surveys w*
+(domain/checkins.py, domain/surveys.py), registration and profile forms fm/rg/pf/dl, language
+lang, and the entry points below.
 """
 from __future__ import annotations
 

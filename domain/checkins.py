@@ -1,0 +1,1010 @@
+"""The pairs' work (stage 6 of the target model): meetings, periodic check-ins, the fit question
+after the first meeting, mentees' goals, and alerts to curators about pairs at risk.
+
+**Check-ins.** Each side of an active pair is asked "Did you meet since <date>?" every
+``meeting_interval_days`` of its programme, counted from the pair's last contact: its activation,
+its last meeting (logged by either side) or the person's last check-in listing it
+(:func:`next_due`). One check-in per person (programme member) lists every pair of theirs that is
+due or nearly due (:func:`plan_checkin`), so a mentor of several pairs gets one message; their
+pairs then fall into step. Answers: yes (the UI goes on to :func:`log_meeting` and the meeting
+survey), no, or later (snoozed by ``SNOOZE``, at most ``MAX_SNOOZES`` times). A check-in still
+unanswered when the next one comes is ``expired``; its buttons are refused from then on.
+
+**Timing.** :func:`due_checkins` runs from the scheduler; a check-in due today is queued for
+``CHECKIN_HOUR`` local time, or now if that has passed. The outbox holds it during quiet hours
+and drops it when it is no longer relevant (answered, expired, all its pairs ended, or every
+pair had a meeting logged since).
+
+**At risk** (:func:`at_risk`, :func:`risk_alerts`): no meeting in twice the interval since
+activation or the last meeting; a rating of ``LOW_SCALE`` or less in someone's latest survey
+about the pair; a declined fit question; a participant who blocked the bot. Curators of the
+programme's unit get one alert per pair, reason and ISO week (for events: the week the event
+happened), so repeated runs never repeat an alert.
+
+Refusals raise ``domain.rules.Invalid(code, **params)``; every code is in ``INVALID_CODES`` and
+the UI shows ``meet-invalid-<code>``. Texts are Fluent keys, listed in
+``domain/data/surveys/TEXTS.md``. No aiogram here.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    CheckIn,
+    Goal,
+    Meeting,
+    OutboxMessage,
+    Pair,
+    PairFit,
+    PairMentee,
+    Participant,
+    Programme,
+    ProgrammeMember,
+    SurveyResponse,
+    Unit,
+    User,
+)
+from domain import surveys
+from domain.outbox import enqueue, register_relevance
+from domain.rules import Invalid, clean_text
+from domain.units import curators_of_subtree_roots
+
+log = logging.getLogger(__name__)
+
+# --- rules -------------------------------------------------------------------------------------
+CHECKIN_HOUR: Final = 16  # local hour a check-in is sent on its day (after lessons)
+SNOOZE: Final = timedelta(days=1)
+MAX_SNOOZES: Final = 3
+HISTORY_DAYS: Final = 120  # how far back check-ins are read (longer than any interval × 2)
+RISK_FACTOR: Final = 2  # no meeting in RISK_FACTOR × interval puts a pair at risk
+RISK_EVENT_WINDOW: Final = timedelta(days=14)  # low ratings and declined fits older than this are old news
+LOW_SCALE: Final = surveys.LOW_SCALE
+
+MEETING_FORMATS: Final = ("offline", "online")
+DURATIONS: Final = (15, 30, 45, 60, 90, 120)  # minutes offered as buttons; any 1..MINUTES_MAX typed
+MINUTES_MAX: Final = 600
+TOPIC_MAX: Final = 200
+GOAL_MAX: Final = 300
+GOALS_PER_PAIR: Final = 5  # open goals of one mentee in one pair
+FIT_REASON_MAX: Final = 500
+
+ACTIVE: Final = "active"
+PENDING: Final = "pending"
+ANSWERED: Final = "answered"
+EXPIRED: Final = "expired"
+YES: Final = "yes"
+NO: Final = "no"
+LATER: Final = "later"
+ANSWERS: Final = (YES, NO, LATER)
+
+REASONS: Final = ("no-meeting", "low-rating", "fit-declined", "unreachable")
+
+# --- outbox kinds, Fluent keys, callback data ----------------------------------------------------
+KIND_CHECKIN: Final = "checkin"
+KIND_RISK: Final = "risk-alert"
+KEY_ASK: Final = "checkin-ask"  # args: since (DD.MM.YYYY), partners (names), count (pairs)
+KEY_BTN_YES: Final = "checkin-btn-yes"
+KEY_BTN_NO: Final = "checkin-btn-no"
+KEY_BTN_LATER: Final = "checkin-btn-later"
+KEY_RISK: Final = {reason: f"risk-{reason}" for reason in REASONS}  # args: see TEXTS.md
+KEY_RISK_OPEN: Final = "risk-btn-open"
+KEY_RISK_REMATCH: Final = "risk-btn-rematch"
+CB_CHECKIN: Final = "wc"  # wc:<check-in id>:<y|n|l>
+CB_RISK_OPEN: Final = "wr"  # wr:<pair id>: the pair's screen for the curator
+CB_REMATCH: Final = "wm"  # wm:<pair id>: suggest someone else for this pair's mentee(s)
+# (callback family w*: the pairs' work; domain.surveys uses ws/wa/wk, handlers may add more w*)
+_ANSWER_LETTER: Final = {YES: "y", NO: "n", LATER: "l"}
+_LETTER_ANSWER: Final = {v: k for k, v in _ANSWER_LETTER.items()}
+
+#: every Fluent key this module sends (the survey keys are in ``surveys.all_text_keys()``)
+MESSAGE_KEYS: Final = (KEY_ASK, KEY_BTN_YES, KEY_BTN_NO, KEY_BTN_LATER, *KEY_RISK.values(), KEY_RISK_OPEN,
+                       KEY_RISK_REMATCH)
+
+INVALID_CODES: Final = (
+    "date-format", "date-future", "date-before-pair", "format", "minutes", "topic-too-long",
+    "not-in-pair", "pair-not-active", "checkin-unknown", "checkin-expired", "checkin-answered",
+    "answer", "snooze-limit", "pairs-ended", "fit-too-early", "fit-answered", "reason-too-long",
+    "not-mentee", "goal-empty", "goal-too-long", "goals-too-many", "goal-unknown", "progress",
+)
+
+
+# =============================================================================================
+# pure rules
+# =============================================================================================
+@dataclass(frozen=True)
+class PairClock:
+    """What the schedule needs to know about one pair, seen by one of its people."""
+
+    pair_id: int
+    interval_days: int
+    activated_on: date
+    last_meeting_on: date | None = None
+    last_checkin_on: date | None = None  # this person's last check-in listing the pair
+    last_answered_on: date | None = None  # ... of those, the last one answered yes/no
+
+
+def last_contact(p: PairClock) -> date:
+    """From when the next check-in is counted."""
+    return max(d for d in (p.activated_on, p.last_meeting_on, p.last_checkin_on) if d is not None)
+
+
+def next_due(p: PairClock) -> date:
+    return last_contact(p) + timedelta(days=p.interval_days)
+
+
+def since(p: PairClock) -> date:
+    """The last *known* contact: activation, a meeting, or a check-in the person answered."""
+    return max(d for d in (p.activated_on, p.last_meeting_on, p.last_answered_on) if d is not None)
+
+
+def group_ahead(interval_days: int) -> int:
+    """Pairs due within this many days are asked together with one due today."""
+    return max(1, interval_days // 4)
+
+
+@dataclass(frozen=True)
+class Plan:
+    due_on: date
+    since: date
+    pair_ids: tuple[int, ...]
+
+
+def plan_checkin(pairs: Sequence[PairClock], today: date) -> Plan | None:
+    """One person's check-in for ``today``, or None when none of their pairs is due. It lists
+    every pair due today or within :func:`group_ahead` days (so the pairs fall into step)."""
+    if not any(next_due(p) <= today for p in pairs):
+        return None
+    listed = [p for p in pairs if next_due(p) <= today + timedelta(days=group_ahead(p.interval_days))]
+    return Plan(today, min(since(p) for p in listed), tuple(sorted(p.pair_id for p in listed)))
+
+
+def snooze_until(snoozes: int, now: datetime) -> datetime:
+    """When a snoozed check-in asks again; ``snooze-limit`` after ``MAX_SNOOZES``."""
+    if snoozes >= MAX_SNOOZES:
+        raise Invalid("snooze-limit", max=MAX_SNOOZES)
+    return now + SNOOZE
+
+
+def local_moment(day: date, hour: int, tz: str) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def local_today(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def fmt_date(d: date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}))?$")
+
+
+def parse_meeting_date(raw: str | date | None, today: date, pair_start: date) -> date:
+    """A meeting's date: "today", "yesterday" (button codes), DD.MM.YYYY (also / or -) or DD.MM
+    of the current year. Refused: ``date-format``, ``date-future``, ``date-before-pair`` (with
+    ``start``)."""
+    if isinstance(raw, datetime):
+        raw = raw.date()
+    if isinstance(raw, date):
+        held = raw
+    else:
+        text = clean_text(raw).lower()
+        if text == "today":
+            held = today
+        elif text == "yesterday":
+            held = today - timedelta(days=1)
+        else:
+            m = _DMY.match(text)
+            if not m:
+                raise Invalid("date-format")
+            try:
+                held = date(int(m[3]) if m[3] else today.year, int(m[2]), int(m[1]))
+            except ValueError:
+                raise Invalid("date-format") from None
+    if held > today:
+        raise Invalid("date-future")
+    if held < pair_start:
+        raise Invalid("date-before-pair", start=fmt_date(pair_start))
+    return held
+
+
+def parse_minutes(raw: int | str | None) -> int:
+    if isinstance(raw, bool):
+        raise Invalid("minutes", max=MINUTES_MAX)
+    if isinstance(raw, str) and re.fullmatch(r"\s*\d{1,4}\s*", raw):
+        raw = int(raw)
+    if not isinstance(raw, int) or not 1 <= raw <= MINUTES_MAX:
+        raise Invalid("minutes", max=MINUTES_MAX)
+    return raw
+
+
+def parse_topic(raw: str | None) -> str | None:
+    topic = clean_text(raw)
+    if not topic:
+        return None
+    if len(topic) > TOPIC_MAX:
+        raise Invalid("topic-too-long", max=TOPIC_MAX)
+    return topic
+
+
+def parse_progress(raw: int | str | None) -> int:
+    """Goal progress in percent: 0..100 (also "50" or "50%")."""
+    if isinstance(raw, bool):
+        raise Invalid("progress")
+    if isinstance(raw, str):
+        m = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", raw)
+        if not m:
+            raise Invalid("progress")
+        raw = int(m[1])
+    if not isinstance(raw, int) or not 0 <= raw <= 100:
+        raise Invalid("progress")
+    return raw
+
+
+def is_in_pair(member_id: int, mentor_member_id: int, mentee_member_ids: Iterable[int]) -> bool:
+    """Authorisation: the member is this pair's mentor or one of its (staying) mentees."""
+    return member_id == mentor_member_id or member_id in set(mentee_member_ids)
+
+
+def iso_week(d: date) -> str:
+    year, week, _ = d.isocalendar()
+    return f"{year}w{week:02d}"
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    """What the at-risk rules need about one active pair (dates are local to its organisation)."""
+
+    pair_id: int
+    interval_days: int
+    activated_on: date
+    last_meeting_on: date | None = None
+    low_ratings: tuple[tuple[date, int], ...] = ()  # (day, lowest scale) of latest surveys with a score ≤ 4
+    declined_fits: tuple[date, ...] = ()  # days "not a good match" was answered
+    unreachable: int = 0  # people of the pair who blocked the bot (or are gone)
+
+
+@dataclass(frozen=True)
+class Alert:
+    pair_id: int
+    reason: str  # one of REASONS
+    period: str  # ISO week: of today for states, of the event for events
+    value: int = 0  # days without a meeting, the lowest score, the number of people unreachable
+
+
+def at_risk(facts: Iterable[RiskFacts], today: date) -> list[Alert]:
+    """Alerts, at most one per pair, reason and period."""
+    out: dict[tuple[int, str, str], Alert] = {}
+
+    def add(alert: Alert) -> None:
+        key = (alert.pair_id, alert.reason, alert.period)
+        if key not in out or alert.value < out[key].value and alert.reason == "low-rating":
+            out[key] = alert
+
+    for f in facts:
+        contact = max(d for d in (f.activated_on, f.last_meeting_on) if d is not None)
+        quiet = (today - contact).days
+        if quiet >= RISK_FACTOR * f.interval_days:
+            add(Alert(f.pair_id, "no-meeting", iso_week(today), quiet))
+        for day, score in f.low_ratings:
+            if score <= LOW_SCALE:
+                add(Alert(f.pair_id, "low-rating", iso_week(day), score))
+        for day in f.declined_fits:
+            add(Alert(f.pair_id, "fit-declined", iso_week(day)))
+        if f.unreachable:
+            add(Alert(f.pair_id, "unreachable", iso_week(today), f.unreachable))
+    return sorted(out.values(), key=lambda a: (a.pair_id, REASONS.index(a.reason), a.period))
+
+
+# =============================================================================================
+# database helpers
+# =============================================================================================
+def _start_of(pair: Pair) -> datetime:
+    return pair.activated_at or pair.approved_at or pair.created_at
+
+
+async def _zone(session: AsyncSession, programme_id: int, default_tz: str, cache: dict[int, str] | None = None) -> str:
+    if cache is not None and programme_id in cache:
+        return cache[programme_id]
+    programme = await session.get(Programme, programme_id)
+    zone = await surveys.programme_zone(session, programme, default_tz) if programme else default_tz
+    if cache is not None:
+        cache[programme_id] = zone
+    return zone
+
+
+async def _staying(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, list[int]]:
+    """pair id -> staying mentee member ids."""
+    ids = list(pair_ids)
+    out: dict[int, list[int]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = await session.execute(
+        select(PairMentee.pair_id, PairMentee.mentee_member_id)
+        .where(PairMentee.pair_id.in_(ids),
+               or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER))
+        .order_by(PairMentee.id)
+    )
+    for pair_id, member_id in rows.all():
+        out[pair_id].append(member_id)
+    return out
+
+
+@dataclass
+class Person:
+    member: ProgrammeMember
+    participant: Participant
+    user: User | None
+
+    @property
+    def present(self) -> bool:
+        return self.member.left_at is None and self.participant.status != "erased"
+
+    @property
+    def name(self) -> str:
+        return self.participant.full_name or "—"
+
+
+async def _people(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Person]:
+    ids = list(set(member_ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(
+        select(ProgrammeMember, Participant, User)
+        .join(Participant, Participant.id == ProgrammeMember.participant_id)
+        .outerjoin(User, User.id == Participant.user_id)
+        .where(ProgrammeMember.id.in_(ids))
+    )).all()
+    return {m.id: Person(m, p, u) for m, p, u in rows}
+
+
+async def _last_meetings(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, date]:
+    ids = list(pair_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Meeting.pair_id, func.max(Meeting.held_on)).where(Meeting.pair_id.in_(ids)).group_by(Meeting.pair_id)
+    )
+    return {pair_id: held for pair_id, held in rows.all()}
+
+
+async def member_of_user(session: AsyncSession, pair: Pair, user_id: int | None) -> ProgrammeMember | None:
+    """The user's present member in this pair (the mentor or a staying mentee), else None."""
+    if user_id is None:
+        return None
+    mentor, mentees = await surveys.pair_member_ids(session, pair)
+    for person in (await _people(session, [mentor, *mentees])).values():
+        if person.present and person.participant.user_id == user_id:
+            return person.member
+    return None
+
+
+async def _check_member(session: AsyncSession, pair: Pair, member: ProgrammeMember) -> None:
+    """``pair-not-active`` or ``not-in-pair`` unless the member may act for this pair now."""
+    fresh = await session.get(Pair, pair.id, populate_existing=True)
+    if fresh is None or fresh.status != ACTIVE:
+        raise Invalid("pair-not-active")
+    if await surveys.present_member(session, member.id) is None or not await surveys.in_pair(session, fresh, member.id):
+        raise Invalid("not-in-pair")
+
+
+# =============================================================================================
+# check-ins
+# =============================================================================================
+def _checkin_key(member_id: int, due_on: date, snoozes: int = 0) -> str:
+    base = f"{KIND_CHECKIN}:{member_id}:{due_on.strftime('%Y%m%d')}"
+    return base if snoozes == 0 else f"{base}:{snoozes}"
+
+
+def checkin_callback(checkin_id: int, answer: str) -> str:
+    return f"{CB_CHECKIN}:{checkin_id}:{_ANSWER_LETTER[answer]}"
+
+
+def parse_checkin_callback(data: str) -> tuple[int, str]:
+    """(check-in id, answer) of a ``wc:`` button; ``checkin-unknown`` for forged data."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != CB_CHECKIN or not parts[1].isdigit() or parts[2] not in _LETTER_ANSWER:
+        raise Invalid("checkin-unknown")
+    return int(parts[1]), _LETTER_ANSWER[parts[2]]
+
+
+def _checkin_buttons(checkin_id: int, snoozes: int) -> list[list[dict[str, Any]]]:
+    row = [{"text_key": KEY_BTN_YES, "callback_data": checkin_callback(checkin_id, YES)},
+           {"text_key": KEY_BTN_NO, "callback_data": checkin_callback(checkin_id, NO)}]
+    if snoozes < MAX_SNOOZES:
+        row.append({"text_key": KEY_BTN_LATER, "callback_data": checkin_callback(checkin_id, LATER)})
+    return [row]
+
+
+async def _partners(session: AsyncSession, member_id: int, pair_ids: Sequence[int]) -> str:
+    """The names of the other side of these pairs, for the question."""
+    pairs = (await session.scalars(select(Pair).where(Pair.id.in_(list(pair_ids))).order_by(Pair.id))).all()
+    staying = await _staying(session, pair_ids)
+    wanted: list[int] = []
+    for pair in pairs:
+        if pair.mentor_member_id == member_id:
+            wanted.extend(staying[pair.id])
+        else:
+            wanted.append(pair.mentor_member_id)
+    people = await _people(session, wanted)
+    names: list[str] = []
+    for mid in wanted:
+        if mid in people and people[mid].name not in names:
+            names.append(people[mid].name)
+    return ", ".join(names) or "—"
+
+
+async def _enqueue_checkin(session: AsyncSession, checkin: CheckIn, user: User, tz: str, due_at: datetime) -> bool:
+    row = await enqueue(
+        session, user_id=user.id, chat_id=user.tg_id, kind=KIND_CHECKIN, key=KEY_ASK,
+        args={"since": fmt_date(checkin.since), "partners": await _partners(session, checkin.member_id, checkin.pair_ids),
+              "count": len(checkin.pair_ids)},
+        buttons=_checkin_buttons(checkin.id, checkin.snoozes), due_at=due_at, tz=tz,
+        dedupe_key=_checkin_key(checkin.member_id, checkin.due_on, checkin.snoozes),
+    )
+    return row is not None
+
+
+async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
+                       send_hour: int = CHECKIN_HOUR) -> int:
+    """Create today's check-ins (one per person, listing their due pairs), expire the ones they
+    supersede and queue one message each. Safe to run as often as wanted: a person gets at most
+    one check-in a day, and none while nothing is due. Returns the number queued."""
+    rows = (await session.execute(
+        select(Pair, Programme, Unit)
+        .join(Programme, Programme.id == Pair.programme_id)
+        .join(Unit, Unit.id == Programme.unit_id)
+        .where(Pair.status == ACTIVE, Programme.status == ACTIVE)
+        .order_by(Pair.id)
+    )).all()
+    if not rows:
+        return 0
+    pair_ids = [pair.id for pair, _, _ in rows]
+    staying = await _staying(session, pair_ids)
+    last_meeting = await _last_meetings(session, pair_ids)
+    member_ids = {pair.mentor_member_id for pair, _, _ in rows} | {m for ms in staying.values() for m in ms}
+    people = await _people(session, member_ids)
+
+    earliest = min(local_today(now, surveys.zone_name(unit, default_tz)) for _, _, unit in rows)
+    history = (await session.scalars(
+        select(CheckIn).where(CheckIn.member_id.in_(list(member_ids)),
+                              CheckIn.due_on >= earliest - timedelta(days=HISTORY_DAYS))
+        .order_by(CheckIn.due_on)
+    )).all()
+    last_checkin: dict[tuple[int, int], date] = {}
+    last_answered: dict[tuple[int, int], date] = {}
+    asked_on: dict[int, set[date]] = defaultdict(set)
+    open_ones: dict[int, list[CheckIn]] = defaultdict(list)
+    for c in history:
+        asked_on[c.member_id].add(c.due_on)
+        if c.status == PENDING:
+            open_ones[c.member_id].append(c)
+        for pid in c.pair_ids or ():
+            last_checkin[(c.member_id, pid)] = c.due_on
+            if c.status == ANSWERED and c.answer in (YES, NO):
+                last_answered[(c.member_id, pid)] = c.due_on
+
+    per_member: dict[int, list[PairClock]] = defaultdict(list)
+    zone_of: dict[int, str] = {}
+    for pair, programme, unit in rows:
+        tz = surveys.zone_name(unit, default_tz)
+        today = local_today(now, tz)
+        if today > programme.ends_on:
+            continue
+        activated = _start_of(pair).astimezone(ZoneInfo(tz)).date()
+        for mid in (pair.mentor_member_id, *staying[pair.id]):
+            person = people.get(mid)
+            if person is None or not person.present or not surveys.reachable(person.user):
+                continue
+            zone_of[mid] = tz
+            per_member[mid].append(PairClock(
+                pair.id, programme.meeting_interval_days, activated, last_meeting.get(pair.id),
+                last_checkin.get((mid, pair.id)), last_answered.get((mid, pair.id)),
+            ))
+
+    queued = 0
+    for mid in sorted(per_member):
+        tz = zone_of[mid]
+        today = local_today(now, tz)
+        if today in asked_on[mid]:
+            continue
+        plan = plan_checkin(per_member[mid], today)
+        if plan is None:
+            continue
+        due_at = max(now, local_moment(plan.due_on, send_hour, tz))
+        checkin = CheckIn(member_id=mid, due_on=plan.due_on, due_at=due_at, since=plan.since,
+                          pair_ids=list(plan.pair_ids), status=PENDING, snoozes=0, created_at=now)
+        try:
+            async with session.begin_nested():
+                session.add(checkin)
+                await session.flush()
+        except IntegrityError:  # a concurrent run created it
+            continue
+        for old in open_ones[mid]:
+            old.status = EXPIRED
+        queued += await _enqueue_checkin(session, checkin, people[mid].user, tz, due_at)
+    await session.flush()
+    if queued:
+        log.info("check-ins: queued %d", queued)
+    return queued
+
+
+async def checkin_pairs(session: AsyncSession, checkin: CheckIn) -> list[Pair]:
+    """The check-in's pairs that are still active (what the UI lists)."""
+    ids = list(checkin.pair_ids or ())
+    if not ids:
+        return []
+    return list((await session.scalars(
+        select(Pair).where(Pair.id.in_(ids), Pair.status == ACTIVE).order_by(Pair.id)
+        .execution_options(populate_existing=True)
+    )).all())
+
+
+@dataclass
+class CheckinAnswer:
+    checkin: CheckIn
+    member: ProgrammeMember
+    pairs: list[Pair]  # active pairs of the check-in: a "yes" asks which one met (when several)
+    repeated: bool = False  # "yes" pressed again: carry on with the meeting log
+
+
+async def checkin_of_user(session: AsyncSession, checkin_id: int, user_id: int | None) -> tuple[CheckIn, ProgrammeMember]:
+    """A check-in by id, only for the person it was for (``checkin-unknown`` otherwise)."""
+    checkin = await session.get(CheckIn, checkin_id, populate_existing=True)
+    if checkin is None or user_id is None:
+        raise Invalid("checkin-unknown")
+    found = await surveys.present_member(session, checkin.member_id)
+    if found is None or found[1].user_id != user_id:
+        raise Invalid("checkin-unknown")
+    return checkin, found[0]
+
+
+async def answer_checkin(session: AsyncSession, checkin_id: int, user_id: int | None, answer: str, now: datetime, *,
+                         default_tz: str = "Europe/Moscow") -> CheckinAnswer:
+    """Record yes, no or later. Refused: ``checkin-unknown`` (not theirs), ``checkin-expired``,
+    ``checkin-answered``, ``pairs-ended``, ``snooze-limit``, ``answer``."""
+    if answer not in ANSWERS:
+        raise Invalid("answer")
+    checkin, member = await checkin_of_user(session, checkin_id, user_id)
+    if checkin.status == EXPIRED:
+        raise Invalid("checkin-expired")
+    pairs = await checkin_pairs(session, checkin)
+    if checkin.status == ANSWERED:
+        if answer == YES and checkin.answer == YES and pairs:
+            return CheckinAnswer(checkin, member, pairs, repeated=True)
+        raise Invalid("checkin-answered")
+    if not pairs:
+        raise Invalid("pairs-ended")
+    values: dict[str, Any]
+    if answer == LATER:
+        until = snooze_until(checkin.snoozes, now)
+        values = {"answer": LATER, "snooze_until": until, "snoozes": checkin.snoozes + 1}
+    else:
+        values = {"answer": answer, "status": ANSWERED, "answered_at": now}
+    result = await session.execute(
+        update(CheckIn).where(CheckIn.id == checkin.id, CheckIn.status == PENDING, CheckIn.snoozes == checkin.snoozes)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # answered at the same moment from another message
+        raise Invalid("checkin-answered")
+    await session.refresh(checkin)
+    if answer == LATER:
+        found = await surveys.present_member(session, member.id)
+        user = await session.get(User, found[1].user_id) if found and found[1].user_id else None
+        if surveys.reachable(user):
+            tz = await _zone(session, member.programme_id, default_tz)
+            await _enqueue_checkin(session, checkin, user, tz, checkin.snooze_until)
+    return CheckinAnswer(checkin, member, pairs)
+
+
+async def _checkin_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    """Drop a check-in that was answered or expired, superseded by a snooze, whose person left,
+    whose pairs all ended, or whose every pair had a meeting logged since it was created."""
+    parts = (row.dedupe_key or "").split(":")
+    if len(parts) not in (3, 4) or not parts[1].isdigit() or not re.fullmatch(r"\d{8}", parts[2]):
+        return True
+    member_id = int(parts[1])
+    due_on = datetime.strptime(parts[2], "%Y%m%d").date()
+    snoozes = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else 0
+    checkin = await session.scalar(
+        select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.due_on == due_on)
+        .execution_options(populate_existing=True)
+    )
+    if checkin is None or checkin.status != PENDING or checkin.snoozes != snoozes:
+        return False
+    if await surveys.present_member(session, member_id) is None:
+        return False
+    pairs = await checkin_pairs(session, checkin)
+    if not pairs:
+        return False
+    met = set((await session.scalars(
+        select(Meeting.pair_id).where(Meeting.pair_id.in_([p.id for p in pairs]),
+                                      Meeting.created_at >= checkin.created_at)
+    )).all())
+    return any(p.id not in met for p in pairs)
+
+
+register_relevance(KIND_CHECKIN, _checkin_relevant)
+
+
+# =============================================================================================
+# meetings
+# =============================================================================================
+@dataclass
+class Logged:
+    meeting: Meeting
+    created: bool  # False: this meeting (same pair, same day) was already logged, maybe by the other side
+    first: bool  # the pair's first meeting: ask the fit question after the survey
+    occasion: str  # the survey occasion for this meeting ("meeting:<id>")
+
+
+async def pair_start_on(session: AsyncSession, pair: Pair, default_tz: str = "Europe/Moscow") -> date:
+    """The local day the pair began (its activation)."""
+    tz = await _zone(session, pair.programme_id, default_tz)
+    return _start_of(pair).astimezone(ZoneInfo(tz)).date()
+
+
+async def log_meeting(session: AsyncSession, pair: Pair, member: ProgrammeMember, held_on: date | str,
+                      format: str, minutes: int | str | None, topic: str | None, now: datetime, *,
+                      default_tz: str = "Europe/Moscow") -> Logged:
+    """Log a meeting of an active pair by one of its people (after a "yes" or unprompted).
+
+    One row per pair and day: logging a day already logged returns that meeting. A new meeting
+    invites the pair's other people to its survey and settles the logger's open check-ins that
+    had no other pair left to ask about. Refused: ``pair-not-active``, ``not-in-pair``, the
+    date codes of :func:`parse_meeting_date`, ``format``, ``minutes``, ``topic-too-long``.
+    """
+    await _check_member(session, pair, member)
+    tz = await _zone(session, pair.programme_id, default_tz)
+    today = local_today(now, tz)
+    held = parse_meeting_date(held_on, today, _start_of(pair).astimezone(ZoneInfo(tz)).date())
+    if format not in MEETING_FORMATS:
+        raise Invalid("format")
+    mins = parse_minutes(minutes)
+    text = parse_topic(topic)
+
+    existing = await session.scalar(select(Meeting).where(Meeting.pair_id == pair.id, Meeting.held_on == held))
+    created = False
+    if existing is None:
+        meeting = Meeting(pair_id=pair.id, logged_by_member_id=member.id, held_on=held, format=format,
+                          minutes=mins, topic=text, created_at=now)
+        try:
+            async with session.begin_nested():
+                session.add(meeting)
+                await session.flush()
+            created = True
+        except IntegrityError:  # the other side logged the same day at the same moment
+            meeting = await session.scalar(select(Meeting).where(Meeting.pair_id == pair.id, Meeting.held_on == held))
+            assert meeting is not None
+    else:
+        meeting = existing
+    count = await session.scalar(select(func.count()).select_from(Meeting).where(Meeting.pair_id == pair.id)) or 0
+    occasion = surveys.occasion_key("meeting", meeting.id)
+    if created:
+        mentor, mentees = await surveys.pair_member_ids(session, pair)
+        people = await _people(session, [member.id])
+        who = people[member.id].name if member.id in people else "—"
+        for other in [mentor, *mentees]:
+            if other != member.id:
+                await surveys.invite(session, other, occasion, now, tz=tz,
+                                     args={"who": who, "date": fmt_date(held)})
+        await _settle_checkins(session, member.id, now)
+    await session.flush()
+    return Logged(meeting, created, first=created and count == 1, occasion=occasion)
+
+
+async def _settle_checkins(session: AsyncSession, member_id: int, now: datetime) -> None:
+    """A person who logs meetings for every pair of their open check-in has answered it."""
+    for checkin in (await session.scalars(
+        select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.status == PENDING)
+    )).all():
+        pairs = await checkin_pairs(session, checkin)
+        met = set((await session.scalars(
+            select(Meeting.pair_id).where(Meeting.pair_id.in_([p.id for p in pairs]),
+                                          Meeting.created_at >= checkin.created_at)
+        )).all()) if pairs else set()
+        if pairs and all(p.id in met for p in pairs):
+            checkin.status, checkin.answer, checkin.answered_at = ANSWERED, YES, now
+
+
+async def meetings_of(session: AsyncSession, pair: Pair) -> list[Meeting]:
+    return list((await session.scalars(
+        select(Meeting).where(Meeting.pair_id == pair.id).order_by(Meeting.held_on, Meeting.id)
+    )).all())
+
+
+# =============================================================================================
+# the fit question
+# =============================================================================================
+async def needs_fit(session: AsyncSession, pair: Pair, member: ProgrammeMember) -> bool:
+    """Whether to ask this person "is this a good match?": the pair is active, has met, and
+    they have not answered yet."""
+    try:
+        await _check_member(session, pair, member)
+    except Invalid:
+        return False
+    met = await session.scalar(select(Meeting.id).where(Meeting.pair_id == pair.id).limit(1))
+    answered = await session.scalar(
+        select(PairFit.id).where(PairFit.pair_id == pair.id, PairFit.member_id == member.id))
+    return met is not None and answered is None
+
+
+async def record_fit(session: AsyncSession, pair: Pair, member: ProgrammeMember, fits: bool, reason: str | None,
+                     now: datetime, *, default_tz: str = "Europe/Moscow") -> PairFit:
+    """Record the answer to the fit question (once per person and pair). A "no" goes to the
+    curators at once with a re-matching suggestion. Refused: ``pair-not-active``,
+    ``not-in-pair``, ``fit-too-early`` (no meeting yet), ``fit-answered``, ``reason-too-long``."""
+    await _check_member(session, pair, member)
+    if await session.scalar(select(Meeting.id).where(Meeting.pair_id == pair.id).limit(1)) is None:
+        raise Invalid("fit-too-early")
+    text = clean_text(reason) or None
+    if text is not None and len(text) > FIT_REASON_MAX:
+        raise Invalid("reason-too-long", max=FIT_REASON_MAX)
+    fit = PairFit(pair_id=pair.id, member_id=member.id, fits=bool(fits), reason=text, answered_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(fit)
+            await session.flush()
+    except IntegrityError:
+        raise Invalid("fit-answered") from None
+    if not fits:
+        tz = await _zone(session, pair.programme_id, default_tz)
+        alert = Alert(pair.id, "fit-declined", iso_week(local_today(now, tz)))
+        await _send_alerts(session, [alert], now, default_tz, details={pair.id: {"fit": (member.id, text)}})
+    return fit
+
+
+# =============================================================================================
+# goals
+# =============================================================================================
+async def add_goal(session: AsyncSession, pair: Pair, member: ProgrammeMember, text: str | None,
+                   now: datetime) -> Goal:
+    """A mentee states a goal in their pair. Refused: ``pair-not-active``, ``not-in-pair``,
+    ``not-mentee``, ``goal-empty``, ``goal-too-long``, ``goals-too-many``."""
+    await _check_member(session, pair, member)
+    if member.id == pair.mentor_member_id:
+        raise Invalid("not-mentee")
+    value = clean_text(text)
+    if not value:
+        raise Invalid("goal-empty")
+    if len(value) > GOAL_MAX:
+        raise Invalid("goal-too-long", max=GOAL_MAX)
+    open_goals = await session.scalar(
+        select(func.count()).select_from(Goal)
+        .where(Goal.pair_id == pair.id, Goal.member_id == member.id, Goal.done_at.is_(None))
+    ) or 0
+    if open_goals >= GOALS_PER_PAIR:
+        raise Invalid("goals-too-many", max=GOALS_PER_PAIR)
+    goal = Goal(pair_id=pair.id, member_id=member.id, text=value, progress=0, history=[], created_at=now,
+                updated_at=now)
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def set_goal_progress(session: AsyncSession, goal_id: int, member: ProgrammeMember, progress: int | str,
+                            now: datetime) -> Goal:
+    """The mentee marks progress (0–100 %) on their goal; 100 marks it done. Each change is
+    kept in ``history`` (the intermediate results). Refused: ``goal-unknown``,
+    ``pair-not-active``, ``progress``."""
+    goal = await session.get(Goal, goal_id, populate_existing=True)
+    if goal is None or goal.member_id != member.id:
+        raise Invalid("goal-unknown")
+    pair = await session.get(Pair, goal.pair_id)
+    await _check_member(session, pair, member)
+    value = parse_progress(progress)
+    goal.progress = value
+    goal.history = [*(goal.history or []), [now.isoformat(timespec="seconds"), value]]
+    goal.updated_at = now
+    goal.done_at = (goal.done_at or now) if value == 100 else None
+    await session.flush()
+    return goal
+
+
+async def goals_of(session: AsyncSession, pair: Pair, viewer: ProgrammeMember) -> list[Goal]:
+    """Goals the viewer may see in this pair: the mentor sees every mentee's, a mentee their own."""
+    if await surveys.present_member(session, viewer.id) is None or not await surveys.in_pair(session, pair, viewer.id):
+        raise Invalid("not-in-pair")
+    stmt = select(Goal).where(Goal.pair_id == pair.id)
+    if viewer.id != pair.mentor_member_id:
+        stmt = stmt.where(Goal.member_id == viewer.id)
+    return list((await session.scalars(stmt.order_by(Goal.member_id, Goal.id))).all())
+
+
+# =============================================================================================
+# pairs at risk
+# =============================================================================================
+async def curators_for(session: AsyncSession, programme: Programme) -> list[User]:
+    """The reachable curators of the nearest level above the programme that has any."""
+    unit = await session.get(Unit, programme.unit_id)
+    if unit is None:
+        return []
+    roles = await curators_of_subtree_roots(session, unit)
+    if not roles:
+        return []
+    depth = {int(p): i for i, p in enumerate(unit.path.strip("/").split("/")) if p}
+    nearest = max(depth.get(r.unit_id, -1) for r in roles)
+    ids = sorted({r.user_id for r in roles if depth.get(r.unit_id, -1) == nearest})
+    users = (await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))).all()
+    return [u for u in users if surveys.reachable(u)]
+
+
+def _alert_key(alert: Alert, user_id: int) -> str:
+    return f"{KIND_RISK}:{alert.pair_id}:{alert.reason}:{alert.period}:{user_id}"
+
+
+async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: datetime, default_tz: str,
+                       details: dict[int, dict[str, Any]] | None = None) -> int:
+    sent = 0
+    curators: dict[int, list[User]] = {}
+    zones: dict[int, str] = {}
+    for alert in alerts:
+        pair = await session.get(Pair, alert.pair_id)
+        if pair is None:
+            continue
+        programme = await session.get(Programme, pair.programme_id)
+        if programme.id not in curators:
+            curators[programme.id] = await curators_for(session, programme)
+        if not curators[programme.id]:
+            continue
+        tz = await _zone(session, programme.id, default_tz, zones)
+        mentor_id, mentee_ids = await surveys.pair_member_ids(session, pair)
+        people = await _people(session, [mentor_id, *mentee_ids])
+        args: dict[str, Any] = {
+            "programme": programme.title,
+            "mentor": people[mentor_id].name if mentor_id in people else "—",
+            "mentees": ", ".join(people[m].name for m in mentee_ids if m in people) or "—",
+        }
+        extra = (details or {}).get(pair.id, {})
+        if alert.reason == "no-meeting":
+            args["days"] = alert.value
+        elif alert.reason == "low-rating":
+            args["score"] = alert.value
+        elif alert.reason == "fit-declined":
+            who_id, text = extra.get("fit", (None, None))
+            if who_id is None:
+                fit = await session.scalar(select(PairFit).where(PairFit.pair_id == pair.id, PairFit.fits.is_(False))
+                                           .order_by(PairFit.answered_at.desc()).limit(1))
+                who_id, text = (fit.member_id, fit.reason) if fit else (None, None)
+            who = people.get(who_id) if who_id is not None else None
+            if who is None and who_id is not None:
+                who = (await _people(session, [who_id])).get(who_id)
+            args["who"] = who.name if who else "—"
+            args["reason"] = text or "—"
+        elif alert.reason == "unreachable":
+            gone = [p.name for p in people.values() if p.present and not surveys.reachable(p.user)]
+            args["who"] = ", ".join(gone) or "—"
+        buttons: list[list[dict[str, Any]]] = []
+        if alert.reason == "fit-declined":
+            buttons.append([{"text_key": KEY_RISK_REMATCH, "callback_data": f"{CB_REMATCH}:{pair.id}"}])
+        buttons.append([{"text_key": KEY_RISK_OPEN, "callback_data": f"{CB_RISK_OPEN}:{pair.id}"}])
+        for user in curators[programme.id]:
+            row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_RISK,
+                                key=KEY_RISK[alert.reason], args=args, buttons=buttons, due_at=now, tz=tz,
+                                dedupe_key=_alert_key(alert, user.id))
+            sent += row is not None
+    return sent
+
+
+async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
+                     pair_ids: Iterable[int] | None = None) -> tuple[list[RiskFacts], dict[int, date]]:
+    """The at-risk facts of active pairs of active programmes, and each pair's local today."""
+    stmt = (select(Pair, Programme, Unit).join(Programme, Programme.id == Pair.programme_id)
+            .join(Unit, Unit.id == Programme.unit_id)
+            .where(Pair.status == ACTIVE, Programme.status == ACTIVE).order_by(Pair.id))
+    if pair_ids is not None:
+        stmt = stmt.where(Pair.id.in_(list(pair_ids)))
+    rows = (await session.execute(stmt)).all()
+    ids = [pair.id for pair, _, _ in rows]
+    if not ids:
+        return [], {}
+    staying = await _staying(session, ids)
+    last_meeting = await _last_meetings(session, ids)
+    people = await _people(session, {p.mentor_member_id for p, _, _ in rows} | {m for ms in staying.values() for m in ms})
+    since_moment = now - RISK_EVENT_WINDOW
+    latest: dict[tuple[int, int], SurveyResponse] = {}
+    for r in (await session.scalars(
+        select(SurveyResponse).where(SurveyResponse.pair_id.in_(ids), SurveyResponse.completed_at >= since_moment)
+        .order_by(SurveyResponse.completed_at, SurveyResponse.id)
+    )).all():
+        latest[(r.pair_id, r.member_id)] = r
+    low: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for (pid, _), r in latest.items():
+        scores = [v for _, v in surveys.low_scale_items(r)]
+        if scores:
+            low[pid].append((r.completed_at, min(scores)))
+    fits: dict[int, list[datetime]] = defaultdict(list)
+    for fit in (await session.scalars(
+        select(PairFit).where(PairFit.pair_id.in_(ids), PairFit.fits.is_(False), PairFit.answered_at >= since_moment)
+    )).all():
+        fits[fit.pair_id].append(fit.answered_at)
+
+    out: list[RiskFacts] = []
+    todays: dict[int, date] = {}
+    for pair, programme, unit in rows:
+        tz = ZoneInfo(surveys.zone_name(unit, default_tz))
+        today = now.astimezone(tz).date()
+        if today > programme.ends_on:
+            continue
+        todays[pair.id] = today
+        members = [pair.mentor_member_id, *staying[pair.id]]
+        unreachable = sum(1 for m in members
+                          if m in people and people[m].present and not surveys.reachable(people[m].user))
+        out.append(RiskFacts(
+            pair.id, programme.meeting_interval_days, _start_of(pair).astimezone(tz).date(), last_meeting.get(pair.id),
+            tuple((at.astimezone(tz).date(), score) for at, score in low[pair.id]),
+            tuple(at.astimezone(tz).date() for at in fits[pair.id]), unreachable,
+        ))
+    return out, todays
+
+
+async def risk_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow") -> int:
+    """Queue alerts about pairs at risk to their curators; returns how many were queued (an
+    alert already sent for its pair, reason and period is not queued again)."""
+    facts, todays = await risk_facts(session, now, default_tz=default_tz)
+    alerts: list[Alert] = []
+    for f in facts:
+        alerts.extend(at_risk([f], todays[f.pair_id]))
+    sent = await _send_alerts(session, alerts, now, default_tz)
+    if sent:
+        log.info("risk alerts: queued %d", sent)
+    return sent
+
+
+async def _risk_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
+    """An alert about a pair that is no longer active, or to someone no longer its curator, is dropped."""
+    parts = (row.dedupe_key or "").split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return True
+    pair = await session.get(Pair, int(parts[1]), populate_existing=True)
+    if pair is None or pair.status != ACTIVE:
+        return False
+    programme = await session.get(Programme, pair.programme_id)
+    return row.user_id is None or any(u.id == row.user_id for u in await curators_for(session, programme))
+
+
+register_relevance(KIND_RISK, _risk_relevant)
+
+
+# =============================================================================================
+# erasure
+# =============================================================================================
+async def forget_participant(session: AsyncSession, participant_id: int) -> None:
+    """Erase what this module keeps in a person's own words: goal texts, meeting topics they
+    typed, their reasons for a declined fit, their free-text survey answers. Numbers stay (they
+    are anonymous once the person is). Call from ``domain.people.erase_user``."""
+    member_ids = list((await session.scalars(
+        select(ProgrammeMember.id).where(ProgrammeMember.participant_id == participant_id))).all())
+    if not member_ids:
+        return
+    await session.execute(update(Goal).where(Goal.member_id.in_(member_ids)).values(text="")
+                          .execution_options(synchronize_session=False))
+    await session.execute(update(Meeting).where(Meeting.logged_by_member_id.in_(member_ids)).values(topic=None)
+                          .execution_options(synchronize_session=False))
+    await session.execute(update(PairFit).where(PairFit.member_id.in_(member_ids)).values(reason=None)
+                          .execution_options(synchronize_session=False))
+    await surveys.forget_free_text(session, member_ids)
+
+
+__all__ = [
+    "CHECKIN_HOUR", "SNOOZE", "MAX_SNOOZES", "RISK_FACTOR", "MEETING_FORMATS", "DURATIONS", "INVALID_CODES",
+    "MESSAGE_KEYS", "REASONS", "KIND_CHECKIN", "KIND_RISK", "PairClock", "Plan", "last_contact", "next_due",
+    "since", "group_ahead", "plan_checkin", "snooze_until", "parse_meeting_date", "parse_minutes",
+    "parse_topic", "parse_progress", "is_in_pair", "iso_week", "RiskFacts", "Alert", "at_risk",
+    "member_of_user", "checkin_callback", "parse_checkin_callback", "due_checkins", "checkin_pairs",
+    "CheckinAnswer", "checkin_of_user", "answer_checkin", "Logged", "pair_start_on", "log_meeting",
+    "meetings_of", "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
+    "risk_facts", "risk_alerts", "forget_participant",
+]
