@@ -5,7 +5,19 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, curator, errors, fallback, pairing, profile, programmes, registration, start
+    from handlers import (
+        common,
+        curator,
+        errors,
+        fallback,
+        meetings,
+        monitoring,
+        pairing,
+        profile,
+        programmes,
+        registration,
+        start,
+    )
 
     return [
         errors.build_router(),
@@ -16,5 +28,7 @@ def get_routers() -> list[Router]:
         curator.build_router(),
         programmes.build_router(),
         pairing.build_router(),
+        meetings.build_router(),
+        monitoring.build_router(),
         fallback.build_router(),  # last: whatever nobody else took
     ]

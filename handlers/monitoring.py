@@ -1,0 +1,5 @@
+from aiogram import Router
+
+
+def build_router() -> Router:
+    return Router(name="monitoring")
