@@ -510,7 +510,8 @@ def _cross_org(n_mentees: int, n_mentors: int, seed: int = 11):
     return mentors, mentees
 
 
-def test_cross_org_candidates_are_pruned_but_nearly_exact() -> None:
+def test_cross_org_candidates_are_pruned_but_nearly_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 1000)
     mentors, mentees = _cross_org(400, 80)
     s = Spec("employer_student", TODAY, Weights(), forms()["employer_student"].role_models)
     full = match(mentors, mentees, s, max_candidates=10_000)
@@ -523,7 +524,8 @@ def test_cross_org_candidates_are_pruned_but_nearly_exact() -> None:
     assert (len(g.assignments), g.total_score) <= (len(pruned.assignments), pruned.total_score)
 
 
-def test_cross_org_named_pairs_always_candidates() -> None:
+def test_cross_org_named_pairs_always_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 1000)
     mentors, mentees = _cross_org(200, 60, seed=4)
     # the last mentee names the mentor that would otherwise be its worst fit
     s = Spec("employer_student", TODAY, Weights(preference=0, mutual_preference=10))
@@ -535,7 +537,8 @@ def test_cross_org_named_pairs_always_candidates() -> None:
     assert (target.id, mentees[-1].id) in {(a.mentor_id, a.mentee_id) for a in res.assignments}
 
 
-def test_cross_org_rules_hold_in_pruned_path() -> None:
+def test_cross_org_rules_hold_in_pruned_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 1000)
     mentors, mentees = _cross_org(300, 70, seed=9)
     mentees[0] = replace(mentees[0], consent_ok=False)
     mentors[0] = replace(mentors[0], consent_ok=False)
@@ -548,7 +551,7 @@ def test_cross_org_rules_hold_in_pruned_path() -> None:
 
 
 def test_giant_organisation_is_pruned_and_still_valid(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "ORG_DENSE_LIMIT", 100)
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 100)
     rng = random.Random(2)
     mentors = [student(i, rng.randint(8, 11), age=rng.randint(15, 18), capacity=rng.randint(1, 3),
                        interests=_sub(rng, INTERESTS), goals=_sub(rng, GOALS)) for i in range(1, 60)]
@@ -571,3 +574,51 @@ def test_stats_report_phases() -> None:
                 "mentors", "mentees", "matched"):
         assert key in res.stats
     assert res.stats["candidates"] == 1 and res.stats["matched"] == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_pruned_path_keeps_the_exhaustive_count(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    mentors, mentees = _cross_org(300, 80, seed=seed)
+    s = Spec("employer_student", TODAY, Weights(), forms()["employer_student"].role_models)
+    full = match(mentors, mentees, s)  # 24,000 pairs ≤ DENSE_PAIR_LIMIT: every pair
+    assert full.stats["candidates"] == 300 * 80 and full.stats["pruned_groups"] == 0
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 0)
+    pruned = match(mentors, mentees, s, max_candidates=10)
+    assert pruned.stats["pruned_groups"] >= 1 and pruned.stats["candidates"] < 300 * 80 / 2
+    assert len(pruned.assignments) == len(full.assignments)
+    assert full.total_score >= pruned.total_score >= 0.95 * full.total_score
+
+
+def test_large_cross_org_never_scores_every_pair() -> None:
+    mentors, mentees = _cross_org(6000, 1000, seed=3)  # 6 M pairs > DENSE_PAIR_LIMIT
+    res = match(mentors, mentees, Spec("employer_student", TODAY))
+    pairs = len(mentors) * len(mentees)
+    assert res.stats["pruned_groups"] == 1
+    assert res.stats["candidates"] < pairs / 10
+    assert res.stats["cheap_scored_pairs"] < pairs / 3  # centroid products included
+    assert len(res.assignments) == min(len(mentees), sum(m.capacity for m in mentors))
+
+
+def test_mentor_without_consent_does_not_make_mentee_reason_no_consent() -> None:
+    mentee = person(2, "school_student", org=5)
+    res = match([person(1, "employer_rep", org=9, consent_ok=False)], [mentee], Spec("employer_student", TODAY))
+    assert res.unmatched == {2: "no_eligible_mentor"} and res.mentor_reasons == {1: "no_consent"}
+    young = student(3, 11, age=14)
+    res = match([young], [student(4, 7)], spec())
+    assert res.unmatched == {4: "no_eligible_mentor"} and res.mentor_reasons == {3: "mentor_age"}
+    res = match([student(1, 11, capacity=0), student(5, 11, consent_ok=False)], [student(2, 5)], spec())
+    assert res.unmatched == {2: "capacity"} and res.mentor_reasons == {1: "no_capacity", 5: "no_consent"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pruned_top_up_is_one_solve_on_the_graph_greedy_sees(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    mentors, mentees = _cross_org(300, 80, seed=seed)
+    s = Spec("employer_student", TODAY, Weights(), forms()["employer_student"].role_models)
+    full = match(mentors, mentees, s)
+    monkeypatch.setattr(engine, "DENSE_PAIR_LIMIT", 0)
+    opt = match(mentors, mentees, s, max_candidates=3)
+    g = greedy_match(mentors, mentees, s, max_candidates=3)
+    assert opt.stats["candidates"] == g.stats["candidates"]  # the same final candidate graph
+    assert "top_up_flow_0" in opt.stats and opt.stats["solver_batches"] == 1
+    assert len(opt.assignments) == len(full.assignments) >= len(g.assignments)
+    assert (len(opt.assignments), opt.total_score) >= (len(g.assignments), g.total_score)

@@ -7,6 +7,7 @@ reasons. Hard rules: rules.py; the soft score: scoring.py; candidates and the so
 from .engine import DEFAULT_MAX_CANDIDATES, greedy_match, match
 from .forms import Form, forms, get_form, role_model_goals
 from .model import (
+    MENTOR_UNMATCHED_CODES,
     REASON_CODES,
     UNMATCHED_CODES,
     Assignment,
@@ -21,6 +22,7 @@ from .scoring import SCALE, score
 
 __all__ = [
     "DEFAULT_MAX_CANDIDATES",
+    "MENTOR_UNMATCHED_CODES",
     "REASON_CODES",
     "RULE_CODES",
     "SCALE",

@@ -12,23 +12,29 @@ exactly one mentor→mentee arc, so minimising Σ(SCALE − score) over a flow o
 
 Candidate graph. The solver sees only the pairs that pass the hard rules (rules.py) and:
 
-* forms with ``same_org``: every mentee–mentor pair within each organisation (organisations are
-  small). Pairs across organisations are forbidden by the form anyway, so this blocking loses
-  nothing: the result is optimal over all allowed pairs. The organisations are independent
-  sub-problems and are solved in batches of whole organisations (still exact). Only an
-  organisation with more than ``ORG_DENSE_LIMIT`` pairs (a mis-configured giant) is pruned like a
-  cross-organisation form, and ``stats['pruned_groups']`` says so.
-* cross-organisation forms: when both sides have more than ``max_candidates`` eligible people,
-  a cheap score (a dot product of small per-person feature vectors: folded interest/tag bits
-  normalised like a cosine, goal bits, availability slots, format, role-model goals) is computed
-  in blocks with numpy, and the union of each mentee's ``max_candidates`` best mentors, each
-  mentor's ``max_candidates`` best mentees and every pair where someone named the other is
-  scored exactly. The cheap stage is O(n·m·F) flops but O(n·K) memory; only candidates get the
-  full score. (An inverted index over codes would not prune: the catalogue has ~45 interest and
-  goal codes, so nearly every mentor shares one with every mentee.) Optimality is exact on this
-  candidate graph; the mentor-side lists keep every eligible mentor with capacity reachable, so
-  pruning rarely costs a match (bench/matching.py compares pruned and exhaustive runs). Pass a
-  large ``max_candidates`` to make a cross-organisation run exhaustive.
+* every group (one organisation for forms with ``same_org``; the whole programme for the
+  cross-organisation forms) with at most ``DENSE_PAIR_LIMIT`` (2,000,000) mentee × mentor pairs,
+  or with at most ``max_candidates`` people on a side, gets every allowed pair: the result is
+  then optimal over all allowed pairs, exactly. Same-organisation forms never pair across
+  organisations, so blocking by organisation loses nothing; organisations are solved in batches.
+* a larger group (a region-wide cross-organisation programme, a mis-configured giant
+  organisation) is pruned without ever scoring every pair (``_Run._clustered``): mentors are
+  clustered by cheap-score feature vectors (interest/tag bits, goal bits, role-model goals, day ×
+  time slots, format), each mentee probes its best clusters and each cluster its best mentees;
+  cheap scores are computed only inside those blocks, and the candidates are each mentee's
+  ``max_candidates`` best mentors, each mentor's ``max_candidates`` best mentees and every named
+  pair. A mentee with fewer than min(k, its eligible mentors) candidates is scanned against all
+  mentors, so candidates exist whenever an eligible mentor does. Hard rules are exact on every
+  candidate. A group with more than ``HUGE_GROUP`` (100,000) mentees keeps ``HUGE_K`` (30)
+  candidates per side unless ``max_candidates`` is given. For 200,000 × 40,000 this cheap-scores
+  a few % of the pairs (``stats['cheap_scored_pairs']``, centroid products included).
+  Top-up (``_Run.top_up``): a maximum flow of the pruned graph (scores ignored) shows the mentors
+  with places left and the mentees left unmatched; those mentors × those mentees get candidates
+  of their own (the same generation, ``TOP_UP_K`` per side), added to the graph, so pruning does
+  not cost matches. Then ONE min-cost-flow solve over the union: the result is exactly optimal
+  (count, then score) on that final candidate graph — not over all pairs — and ``greedy_match``
+  runs on the very same graph. ``stats['pruned_groups']`` counts pruned groups; pass a
+  ``max_candidates`` at least the smaller side's size to force every pair.
 
 Determinism: people are sorted by id, pairs and arcs are generated in a fixed order from that,
 and the solver is deterministic, so the same input (in any order) gives the same result.
@@ -40,7 +46,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from .forms import Form, get_form
 from .model import Assignment, MatchResult, Person, Spec
@@ -48,7 +54,16 @@ from .rules import mentee_rule, mentor_rule
 from .scoring import SCALE, PairScorer, Side, score
 
 DEFAULT_MAX_CANDIDATES = 50
-ORG_DENSE_LIMIT = 2_000_000
+DENSE_PAIR_LIMIT = 2_000_000   # a group with at most this many pairs: every pair is scored
+PROBE_FACTOR = 4               # a mentee probes clusters until they hold ≥ PROBE_FACTOR·k mentors
+MAX_PROBES = 16                # … but at most this many clusters
+REVERSE_FACTOR = 2             # each cluster is also probed by its REVERSE_FACTOR·k best mentees
+KMEANS_ITERS = 4
+TOP_UP_K = 10                  # candidates per side of the top-up arcs (see _Run.top_up)
+TOP_UP_ROUNDS = 3              # at most this many maximum flows in the top-up pre-pass
+HUGE_GROUP = 100_000           # a pruned group with more mentees than this …
+HUGE_K = 30                    # … keeps at most this many candidates per side (default k only)
+KMEANS_SAMPLE = 20_000
 BATCH_ARCS = 250_000
 BLOCK_ELEMS = 1 << 22
 MAX_PROGRESS_CALLS = 40
@@ -57,6 +72,46 @@ Progress = Callable[[str, float], None]
 
 # overall fraction at which each phase starts
 _PHASES = {"prepare": 0.0, "candidates": 0.1, "scores": 0.35, "solve": 0.5, "reasons": 0.9, "done": 1.0}
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """np.unique for big int arrays by sort + mask (np.unique's hash path is ~5× slower here)."""
+    keys = np.sort(keys)
+    if len(keys) > 1:
+        keep = np.empty(len(keys), dtype=bool)
+        keep[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+        keys = keys[keep]
+    return keys
+
+
+def _nearest(X: np.ndarray, cent: np.ndarray, t: int) -> np.ndarray:
+    """Indices of the t nearest centroids (Euclidean) of each row of X, nearest first."""
+    half = 0.5 * np.einsum("ij,ij->i", cent, cent)
+    ct = np.ascontiguousarray(cent.T)
+    out = np.empty((len(X), t), dtype=np.int64)
+    block = max(1, BLOCK_ELEMS // max(len(cent), 1))
+    for s in range(0, len(X), block):
+        sc = X[s:s + block] @ ct - half
+        if t < len(cent):
+            top = np.argpartition(-sc, t - 1, axis=1)[:, :t]
+        else:
+            top = np.broadcast_to(np.arange(len(cent)), sc.shape).copy()
+        order = np.argsort(-np.take_along_axis(sc, top, axis=1), axis=1, kind="stable")
+        out[s:s + block] = np.take_along_axis(top, order, axis=1)
+    return out
+
+
+def _means(X: np.ndarray, lab: np.ndarray, cent: np.ndarray) -> np.ndarray:
+    """Centroids as the means of their members (a cluster without members keeps its centroid)."""
+    order = np.argsort(lab, kind="stable")
+    counts = np.bincount(lab, minlength=len(cent))
+    nz = np.flatnonzero(counts)
+    starts = np.concatenate([[0], np.cumsum(counts)])[nz]
+    out = cent.astype(np.float32, copy=True)
+    sums = np.add.reduceat(X[order].astype(np.float64), starts, axis=0)
+    out[nz] = (sums / counts[nz][:, None]).astype(np.float32)
+    return out
 
 
 class _Reporter:
@@ -98,6 +153,8 @@ class _Run:
         if k < 1:
             raise ValueError("max_candidates must be at least 1")
         self.k = k
+        self.auto_k = max_candidates is None
+        self.flow_value: int | None = None  # the maximum flow of the whole graph, when known
         mentor_list = sorted(mentors, key=lambda p: p.id)
         mentee_list = sorted(mentees, key=lambda p: p.id)
         for side, people in (("mentor", mentor_list), ("mentee", mentee_list)):
@@ -136,7 +193,8 @@ class _Run:
                 active_e[row] = True
             else:
                 self.unmatched[p.id] = "no_consent" if rule == "no_consent" else "no_eligible_mentor"
-        ok_m = np.fromiter((mentor_rule(self.form, p, year) is None for p in mentor_list), dtype=bool, count=nm)
+        self.mentor_rules = [mentor_rule(self.form, p, year) for p in mentor_list]
+        ok_m = np.fromiter((r is None for r in self.mentor_rules), dtype=bool, count=nm)
         self.active_e = active_e
         self.active_m = ok_m & (self.remaining > 0)
         self.full_m = ok_m & (self.remaining == 0)
@@ -219,7 +277,7 @@ class _Run:
         ce, cm = e_cnt[ie_i].astype(np.int64), m_cnt[im_i].astype(np.int64)
         es, ms = e_start[ie_i].astype(np.int64), m_start[im_i].astype(np.int64)
         pc = ce * cm
-        big = pc > ORG_DENSE_LIMIT
+        big = pc > DENSE_PAIR_LIMIT
         d = ~big
         pcd = pc[d]
         total = int(pcd.sum())
@@ -250,53 +308,27 @@ class _Run:
                 offset += len(pe)
             if report:
                 self.report("candidates", 0.5 + 0.5 * (n_done + 1) / len(big_idx))
-        if report:
-            self.stats["pruned_groups"] += len(big_idx)
         return np.concatenate(parts_e), np.concatenate(parts_m), segments
 
     def group_candidates(self, e_rows: np.ndarray, m_rows: np.ndarray, k: int, *, report: bool
                          ) -> tuple[np.ndarray, np.ndarray]:
-        """All allowed pairs of one group when small; else the union of top-k lists by the
-        cheap score plus every pair where someone named the other. Sorted by (mentee, mentor)."""
+        """Candidate pairs of one group (one organisation, or a whole cross-organisation
+        programme), sorted by (mentee, mentor).
+
+        Small groups (≤ DENSE_PAIR_LIMIT pairs, or one side ≤ k people): every allowed pair.
+        Larger ones: the clustered search below — never a mentees × mentors matrix."""
         n, m = len(e_rows), len(m_rows)
         nm = self.M.n
-        if n <= k or m <= k:
+        if self.auto_k and n > HUGE_GROUP:
+            k = min(k, HUGE_K)
+        if n * m <= DENSE_PAIR_LIMIT or n <= k or m <= k:
             ie = np.repeat(e_rows, m)
             im = np.tile(m_rows, n)
             ok = self.pair_ok(ie, im)
             return ie[ok], im[ok]
+        self.stats["pruned_groups"] += 1
         fe, fm = self.features(e_rows, m_rows)
-        fmt = np.ascontiguousarray(fm.T)
-        block = max(1, BLOCK_ELEMS // m)
-        keys_parts = []
-        best_v = np.full((k, m), -np.inf, dtype=np.float32)
-        best_r = np.full((k, m), -1, dtype=np.int64)
-        cols = np.arange(m)
-        n_blocks = (n + block - 1) // block
-        for b, s in enumerate(range(0, n, block)):
-            rows = e_rows[s:s + block]
-            c = fe[s:s + block] @ fmt
-            ok = self.block_ok(rows, m_rows)
-            if ok is not None:
-                c[~ok] = -np.inf
-            # each mentee's k best mentors
-            top = np.argpartition(-c, k - 1, axis=1)[:, :k]
-            vals = np.take_along_axis(c, top, axis=1)
-            r_loc, c_loc = np.nonzero(np.isfinite(vals))
-            keys_parts.append(rows[r_loc] * nm + m_rows[top[r_loc, c_loc]])
-            # each mentor's k best mentees so far
-            stacked = np.vstack([best_v, c])
-            sel = np.argpartition(-stacked, k - 1, axis=0)[:k]
-            best_v = np.take_along_axis(stacked, sel, axis=0)
-            from_old = sel < k
-            new_r = np.where(from_old, 0, sel - k + s)
-            old_r = np.take_along_axis(best_r, np.where(from_old, sel, 0), axis=0)
-            best_r = np.where(from_old, old_r, new_r)
-            if report:
-                self.report("candidates", (b + 1) / n_blocks)
-        fin = np.isfinite(best_v) & (best_r >= 0)
-        rr, cc = np.nonzero(fin)
-        keys_parts.append(e_rows[best_r[rr, cc]] * nm + m_rows[cols[cc]])
+        keys_parts = [self._clustered(e_rows, m_rows, fe, fm, k, report)]
         # named pairs inside this group
         ne_, nm_ = self.scorer.named_pairs()
         if len(ne_):
@@ -308,8 +340,219 @@ class _Run:
             ne_, nm_ = ne_[sel_named], nm_[sel_named]
             ok = self.pair_ok(ne_, nm_)
             keys_parts.append(ne_[ok] * nm + nm_[ok])
-        keys = np.unique(np.concatenate(keys_parts))
+        keys = _sorted_unique(np.concatenate(keys_parts))
         return keys // nm, keys % nm
+
+    def _clustered(self, e_rows: np.ndarray, m_rows: np.ndarray, fe: np.ndarray, fm: np.ndarray,
+                   k: int, report: bool) -> np.ndarray:
+        """Keys (mentee row · n_mentors + mentor row) of the pruned candidate graph.
+
+        1. Mentors are clustered by their cheap-score feature vectors (k-means, seeded, on a
+           sample; clusters of ~2k mentors, balanced so none exceeds twice the mean size). A
+           centroid is the mean of its members, so mentee · centroid is the mean cheap score of
+           the mentee against the cluster.
+        2. Each mentee probes its best clusters (by that mean) until they hold ≥ PROBE_FACTOR·k
+           mentors; each cluster is also probed by its REVERSE_FACTOR·k best mentees, so no
+           cluster's mentors are starved.
+        3. Per probed (cluster, mentees) block the cheap score is computed exactly (with the
+           pair rules); each mentee keeps its k best mentors over its probed clusters and each
+           mentor its k best mentees of its cluster's block.
+        4. A mentee left with fewer than min(k, its number of eligible mentors) candidates (pair
+           rules — grade gaps, excluded pairs — can empty its clusters) is scanned against all
+           mentors of the group, so it keeps k eligible candidates whenever they exist.
+        Work: O((n + m)·C·F) for the centroids plus O(n·PROBE_FACTOR·k·F) for the blocks, with
+        C ≈ m / 2k clusters — for 200,000 × 40,000 about 1/100 of the dense product.
+        """
+        n, m = len(e_rows), len(m_rows)
+        nm = self.M.n
+        assign, cent = self._cluster_mentors(fm, k)
+        C = len(cent)
+        sizes = np.bincount(assign, minlength=C)
+        m_order = np.argsort(assign, kind="stable")
+        m_start = np.concatenate([[0], np.cumsum(sizes)])
+        cheap = n * C + m * C * (KMEANS_ITERS + 1)
+        # 2. probes: mentee → best clusters; cluster → best mentees (running column top-r)
+        probes = min(C, MAX_PROBES)
+        need = PROBE_FACTOR * k
+        r = min(n, REVERSE_FACTOR * k)
+        col_v = np.full((C, r), -np.inf, dtype=np.float32)  # per cluster: its r best mentees so far
+        col_i = np.full((C, r), -1, dtype=np.int64)
+        pe_parts, pc_parts = [], []
+        ct = np.ascontiguousarray(cent.T)
+        block = max(1, BLOCK_ELEMS // max(C, 1))
+        for s in range(0, n, block):
+            sc = fe[s:s + block] @ ct
+            if probes < C:
+                top = np.argpartition(-sc, probes - 1, axis=1)[:, :probes]
+            else:
+                top = np.broadcast_to(np.arange(C), sc.shape).copy()
+            tv = np.take_along_axis(sc, top, axis=1)
+            order = np.argsort(-tv, axis=1, kind="stable")
+            top = np.take_along_axis(top, order, axis=1)
+            covered = np.cumsum(sizes[top], axis=1)
+            before = covered - sizes[top]
+            take = before < need
+            rr, cc = np.nonzero(take)
+            pe_parts.append(rr + s)
+            pc_parts.append(top[rr, cc])
+            stacked = np.hstack([col_v, sc.T])  # C × (r + block), rows contiguous
+            sel = np.argpartition(-stacked, r - 1, axis=1)[:, :r]
+            from_old = sel < r
+            col_i = np.where(from_old, np.take_along_axis(col_i, np.where(from_old, sel, 0), axis=1), sel - r + s)
+            col_v = np.take_along_axis(stacked, sel, axis=1)
+        rc = np.broadcast_to(np.arange(C)[:, None], col_i.shape)
+        fin = col_i >= 0
+        pe_parts.append(col_i[fin])
+        pc_parts.append(rc[fin])
+        pkeys = _sorted_unique(np.concatenate(pc_parts).astype(np.int64) * n + np.concatenate(pe_parts))
+        p_cl, p_e = pkeys // n, pkeys % n
+        p_bounds = np.searchsorted(p_cl, np.arange(C + 1))
+        # 3. blocks
+        best_v = np.full((n, k), -np.inf, dtype=np.float32)
+        best_j = np.full((n, k), -1, dtype=np.int64)
+        keys_parts = []
+        for c in range(C):
+            ec = p_e[p_bounds[c]:p_bounds[c + 1]]
+            mc = np.sort(m_order[m_start[c]:m_start[c + 1]])
+            if len(ec) == 0 or len(mc) == 0:
+                continue
+            cheap += len(ec) * len(mc)
+            keys_parts.append(self._block_top(e_rows, m_rows, fe, fm, ec, mc, k, best_v, best_j))
+            if report:
+                self.report("candidates", 0.2 + 0.7 * (c + 1) / C)
+        # 4. mentees short of eligible candidates
+        have = (np.isfinite(best_v) & (best_j >= 0)).sum(axis=1)
+        short = np.flatnonzero(have < np.minimum(k, self.eligible_counts(e_rows, m_rows)))
+        if len(short):
+            cheap += len(short) * m
+            all_m = np.arange(m)
+            chunk = max(1, BLOCK_ELEMS // m)
+            for s in range(0, len(short), chunk):
+                rows = short[s:s + chunk]
+                best_v[rows] = -np.inf
+                best_j[rows] = -1
+                self._rows_top(e_rows, m_rows, fe, fm, rows, all_m, k, best_v, best_j)
+        self.stats["short_mentees"] = self.stats.get("short_mentees", 0) + len(short)
+        fin = np.isfinite(best_v) & (best_j >= 0)
+        rr, cc = np.nonzero(fin)
+        keys_parts.append(e_rows[rr] * nm + m_rows[best_j[rr, cc]])
+        self.stats["cheap_scored_pairs"] = self.stats.get("cheap_scored_pairs", 0) + cheap
+        self.stats["clusters"] = self.stats.get("clusters", 0) + C
+        return np.concatenate(keys_parts)
+
+    def _rows_top(self, e_rows, m_rows, fe, fm, rows, mc, k, best_v, best_j) -> np.ndarray:
+        """Cheap scores of mentee-locals ``rows`` × mentor-locals ``mc`` (both ascending); merge
+        each row's k best into (best_v, best_j); return the block (rules applied: -inf)."""
+        blk = fe[rows] @ fm[mc].T
+        ok = self.block_ok(e_rows[rows], m_rows[mc])
+        if ok is not None:
+            blk[~ok] = -np.inf
+        if len(mc) > k:
+            top = np.argpartition(-blk, k - 1, axis=1)[:, :k]
+            tv = np.take_along_axis(blk, top, axis=1)
+            tj = mc[top]
+        else:
+            tv = blk
+            tj = np.broadcast_to(mc, blk.shape)
+        sv = np.hstack([best_v[rows], tv])
+        sj = np.hstack([best_j[rows], tj])
+        sel = np.argpartition(-sv, k - 1, axis=1)[:, :k]
+        best_v[rows] = np.take_along_axis(sv, sel, axis=1)
+        best_j[rows] = np.take_along_axis(sj, sel, axis=1)
+        return blk
+
+    def _block_top(self, e_rows, m_rows, fe, fm, ec, mc, k, best_v, best_j) -> np.ndarray:
+        """One cluster's block: mentee-side merge into best_*, mentor-side keys returned."""
+        nm = self.M.n
+        kk = min(k, len(ec))
+        col_v = np.full((kk, len(mc)), -np.inf, dtype=np.float32)
+        col_i = np.full((kk, len(mc)), -1, dtype=np.int64)
+        chunk = max(1, BLOCK_ELEMS // len(mc))
+        for s in range(0, len(ec), chunk):
+            rows = ec[s:s + chunk]
+            blk = self._rows_top(e_rows, m_rows, fe, fm, rows, mc, k, best_v, best_j)
+            stacked = np.vstack([col_v, blk])
+            sel = np.argpartition(-stacked, kk - 1, axis=0)[:kk]
+            from_old = sel < kk
+            col_i = np.where(from_old, np.take_along_axis(col_i, np.where(from_old, sel, 0), axis=0),
+                             rows[np.where(from_old, 0, sel - kk)])
+            col_v = np.take_along_axis(stacked, sel, axis=0)
+        fin = np.isfinite(col_v) & (col_i >= 0)
+        rr, cc = np.nonzero(fin)
+        return e_rows[col_i[rr, cc]] * nm + m_rows[mc[cc]]
+
+    def _cluster_mentors(self, fm: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(cluster of each mentor, centroids = member means); deterministic (seeded)."""
+        m = len(fm)
+        size = max(2 * k, 32)
+        C = max(1, -(-m // size))
+        rng = np.random.default_rng(20261123)
+        sample = np.sort(rng.choice(m, min(m, KMEANS_SAMPLE), replace=False))
+        X = fm[sample]
+        cent = X[np.sort(rng.choice(len(X), C, replace=False))].copy()
+        for _ in range(KMEANS_ITERS):
+            lab = _nearest(X, cent, 1)[:, 0]
+            cent = _means(X, lab, cent)
+        # final, balanced assignment of every mentor: best of its 3 nearest clusters with room
+        choices = _nearest(fm, cent, min(3, C))
+        cap = max(1, -(-2 * m // C))
+        load = [0] * C
+        assign = np.empty(m, dtype=np.int64)
+        for i, row in enumerate(choices.tolist()):
+            c = next((x for x in row if load[x] < cap), row[0])
+            load[c] += 1
+            assign[i] = c
+        used = np.flatnonzero(np.bincount(assign, minlength=C))
+        remap = np.full(C, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        assign = remap[assign]
+        cent = _means(fm, assign, np.zeros((len(used), fm.shape[1]), dtype=np.float32))
+        return assign, cent
+
+    def eligible_counts(self, e_rows: np.ndarray, m_rows: np.ndarray) -> np.ndarray:
+        """For each mentee row, how many of ``m_rows`` pass the pair rules with it (grade gap of
+        student mentors, excluded pairs; same organisation for same-organisation forms) — exact,
+        in O((n + m) log m), without looking at pairs. Both inputs ascending."""
+        E, M, f = self.E, self.M, self.form
+        out = np.zeros(len(e_rows), dtype=np.int64)
+        if len(e_rows) == 0 or len(m_rows) == 0:
+            return out
+        scope_e = E.org[e_rows] if f.same_org else np.zeros(len(e_rows), dtype=np.int64)
+        scope_m = M.org[m_rows] if f.same_org else np.zeros(len(m_rows), dtype=np.int64)
+        st = self.student_m[m_rows] if f.student_mentor else np.zeros(len(m_rows), dtype=bool)
+        # plain mentors per scope
+        su, inv = np.unique(scope_m, return_inverse=True)
+        plain = np.bincount(inv, weights=~st, minlength=len(su)).astype(np.int64)
+        pos = np.searchsorted(su, scope_e)
+        pos_ok = pos < len(su)
+        pos_ok[pos_ok] &= su[pos[pos_ok]] == scope_e[pos_ok]
+        out[pos_ok] = plain[pos[pos_ok]]
+        # student mentors with a grade high enough: sort by (scope, grade), search per mentee
+        sm = st & self.grade_known_m[m_rows]
+        if sm.any():
+            g_off = 1 << 20
+            keys_m = np.sort(scope_m[sm] * g_off + (M.grade[m_rows][sm] + g_off // 2))
+            ge = self.grade_known_e[e_rows]
+            lo = scope_e * g_off + (E.grade[e_rows] + f.min_grade_gap + g_off // 2)
+            hi = scope_e * g_off + g_off
+            cnt = np.searchsorted(keys_m, hi) - np.searchsorted(keys_m, lo)
+            out += np.where(ge, cnt, 0)
+        # excluded pairs that would otherwise pass
+        if len(self.excluded_keys):
+            nm = M.n
+            ex_e, ex_m = self.excluded_keys // nm, self.excluded_keys % nm
+            r = np.searchsorted(e_rows, ex_e)
+            c = np.searchsorted(m_rows, ex_m)
+            hit = (r < len(e_rows)) & (c < len(m_rows))
+            hit[hit] &= (e_rows[r[hit]] == ex_e[hit]) & (m_rows[c[hit]] == ex_m[hit])
+            r, c, ex_e, ex_m = r[hit], c[hit], ex_e[hit], ex_m[hit]
+            keep = scope_e[r] == scope_m[c]
+            if f.student_mentor:
+                stc = st[c]
+                keep &= ~stc | (self.grade_known_e[ex_e] & self.grade_known_m[ex_m]
+                                & (M.grade[ex_m] - E.grade[ex_e] >= f.min_grade_gap))
+            np.subtract.at(out, r[keep], 1)
+        return out
 
     def features(self, e_rows: np.ndarray, m_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cheap-score feature vectors: fe[i] · fm[j] approximates the pair's score."""
@@ -368,26 +611,73 @@ class _Run:
             else:
                 batches.append((a, b))
         self.stats["solver_batches"] = len(batches)
+        whole = self.flow_value if len(batches) == 1 else None
         for i, (a, b) in enumerate(batches):
-            chosen[a:b] = self._flow(ie[a:b], im[a:b], units[a:b])
+            chosen[a:b] = self._flow(ie[a:b], im[a:b], units[a:b], whole)
             self.report("solve", (i + 1) / len(batches))
         return chosen
 
-    def _flow(self, ie: np.ndarray, im: np.ndarray, units: np.ndarray) -> np.ndarray:
-        mu, m_loc = np.unique(im, return_inverse=True)
-        eu, e_loc = np.unique(ie, return_inverse=True)
+    def _nodes(self, ie: np.ndarray, im: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Flow-network node numbering without sorting the arcs: (mentor rows used, their local
+        index per arc, mentee rows used, their local index per arc); rows ascending."""
+        m_used = np.flatnonzero(np.bincount(im, minlength=self.M.n))
+        e_used = np.flatnonzero(np.bincount(ie, minlength=self.E.n))
+        m_map = np.zeros(self.M.n, dtype=np.int32)
+        m_map[m_used] = np.arange(len(m_used), dtype=np.int32)
+        e_map = np.zeros(self.E.n, dtype=np.int32)
+        e_map[e_used] = np.arange(len(e_used), dtype=np.int32)
+        return m_used, m_map[im], e_used, e_map[ie]
+
+    def _network(self, ie: np.ndarray, im: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray]:
+        """source(0) → mentors → mentees → sink(1): (tails, heads, capacities, #mentors,
+        #mentees, mentor rows, mentee rows); mentor→mentee arcs are numbered a … a + len(ie) − 1."""
+        mu, m_loc, eu, e_loc = self._nodes(ie, im)
         a, b, p = len(mu), len(eu), len(ie)
-        tails = np.concatenate([np.zeros(a), 2 + m_loc, 2 + a + np.arange(b)]).astype(np.int32)
-        heads = np.concatenate([2 + np.arange(a), 2 + a + e_loc, np.ones(b)]).astype(np.int32)
-        caps = np.concatenate([self.remaining[mu], np.ones(p), np.ones(b)]).astype(np.int64)
-        costs = np.concatenate([np.zeros(a), SCALE - units, np.zeros(b)]).astype(np.int64)
+        tails = np.empty(a + p + b, dtype=np.int32)
+        heads = np.empty(a + p + b, dtype=np.int32)
+        tails[:a] = 0
+        heads[:a] = 2 + np.arange(a, dtype=np.int32)
+        tails[a:a + p] = 2 + m_loc
+        heads[a:a + p] = 2 + a + e_loc
+        del m_loc, e_loc
+        tails[a + p:] = 2 + a + np.arange(b, dtype=np.int32)
+        heads[a + p:] = 1
+        caps = np.ones(a + p + b, dtype=np.int64)
+        caps[:a] = self.remaining[mu]
+        return tails, heads, caps, a, b, mu, eu
+
+    def _flow(self, ie: np.ndarray, im: np.ndarray, units: np.ndarray, value: int | None = None) -> np.ndarray:
+        """Max flow with min cost; ``value``, when given, is the known maximum flow (from the
+        top-up pre-pass), so the solver skips its own max-flow phase: a min-cost flow of exactly
+        that value is a min-cost maximum flow."""
+        tails, heads, caps, a, b, _, _ = self._network(ie, im)
+        p = len(ie)
+        costs = np.zeros(len(tails), dtype=np.int64)
+        np.subtract(SCALE, units, out=costs[a:a + p])
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-        flow.set_nodes_supplies(np.array([0, 1], dtype=np.int32), np.array([b, -b], dtype=np.int64))
-        status = flow.solve_max_flow_with_min_cost()
+        del tails, heads, caps, costs
+        if value is not None:
+            flow.set_nodes_supplies(np.array([0, 1], dtype=np.int32), np.array([value, -value], dtype=np.int64))
+            status = flow.solve()
+        else:
+            flow.set_nodes_supplies(np.array([0, 1], dtype=np.int32), np.array([b, -b], dtype=np.int64))
+            status = flow.solve_max_flow_with_min_cost()
         if status != flow.OPTIMAL:
             raise RuntimeError(f"min-cost flow failed: {status}")
         return flow.flows(np.arange(a, a + p, dtype=np.int32)) > 0
+
+    def _max_flow(self, ie: np.ndarray, im: np.ndarray) -> np.ndarray:
+        """A maximum matching (capacities included) of the candidate graph, ignoring scores:
+        which arcs carry flow. Only used to find where the pruned graph runs short."""
+        tails, heads, caps, a, _, _, _ = self._network(ie, im)
+        flow = max_flow.SimpleMaxFlow()
+        flow.add_arcs_with_capacity(tails, heads, caps)
+        del tails, heads, caps
+        status = flow.solve(0, 1)
+        if status != flow.OPTIMAL:
+            raise RuntimeError(f"max flow failed: {status}")
+        return flow.flows(np.arange(a, a + len(ie), dtype=np.int32)) > 0
 
     def solve_greedy(self, ie: np.ndarray, im: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Baseline: best-scoring pair first (ties by mentee id, then mentor id)."""
@@ -395,7 +685,7 @@ class _Run:
         left = self.remaining.copy().tolist()
         taken = [False] * self.E.n
         chosen = np.zeros(len(ie), dtype=bool)
-        todo = len(np.unique(ie))
+        todo = int(np.count_nonzero(np.bincount(ie, minlength=self.E.n)))
         step = 1 << 16
         for start in range(0, len(order), step):  # in chunks: no Python list of every pair
             idx = order[start:start + step]
@@ -411,6 +701,65 @@ class _Run:
         self.report("solve", 1.0)
         return chosen
 
+    def top_up(self, ie: np.ndarray, im: np.ndarray) -> tuple[np.ndarray, np.ndarray, int | None]:
+        """After pruned candidate generation: top-up arcs so that pruning does not cost matches.
+
+        A maximum flow of the pruned graph (scores ignored; ``_max_flow``) shows which mentors
+        keep places and which mentees stay unmatched (the best mentees of an unpopular mentor may
+        all be placed elsewhere). Those mentors × those mentees get their own candidates (the same
+        generation, TOP_UP_K per side); repeated (at most TOP_UP_ROUNDS maximum flows) while the
+        flow is below min(mentees, places) and new arcs appear. The caller adds the arcs to the
+        graph and solves ONCE, so the result is exactly optimal on the union. No top-up pair is
+        already a candidate: an unmatched mentee adjacent to a mentor with a place left would
+        contradict maximality. Returns (mentee rows, mentor rows, the maximum flow of the final
+        graph when known, else None)."""
+        E, M = self.E, self.M
+        bound = min(int(self.active_e.sum()), int(self.remaining[self.active_m].sum()))
+        pruned = self.stats["pruned_groups"]
+        parts_e: list[np.ndarray] = []
+        parts_m: list[np.ndarray] = []
+        value: int | None = None
+        t_flow = 0.0
+        for rnd in range(TOP_UP_ROUNDS):
+            t = time.perf_counter()
+            if parts_e:
+                carried = self._max_flow(np.concatenate([ie, *parts_e]), np.concatenate([im, *parts_m]))
+            else:
+                carried = self._max_flow(ie, im)
+            t_flow += time.perf_counter() - t
+            n_ie = len(ie)
+            all_e = ie[carried[:n_ie]]
+            all_m = im[carried[:n_ie]]
+            if parts_e:
+                tail = carried[n_ie:]
+                all_e = np.concatenate([all_e, np.concatenate(parts_e)[tail]])
+                all_m = np.concatenate([all_m, np.concatenate(parts_m)[tail]])
+            del carried
+            value = len(all_e)
+            self.stats[f"top_up_flow_{rnd}"] = value
+            if value >= bound or rnd == TOP_UP_ROUNDS - 1:
+                break
+            left = self.remaining - np.bincount(all_m, minlength=M.n)
+            matched_e = np.zeros(E.n, dtype=bool)
+            matched_e[all_e] = True
+            spare = np.flatnonzero(self.active_m & (left > 0))
+            waiting = np.flatnonzero(self.active_e & ~matched_e)
+            if len(spare) == 0 or len(waiting) == 0:
+                break
+            ie2, im2, _ = self.candidates(waiting, spare, min(self.k, TOP_UP_K), report=False)
+            self.stats["pruned_groups"] = pruned
+            if len(ie2) == 0:
+                break
+            parts_e.append(ie2)
+            parts_m.append(im2)
+            value = None  # the graph grew: its maximum flow is not known (unless the loop goes on)
+        self.stats["seconds_prepass"] = t_flow
+        empty = np.zeros(0, dtype=np.int64)
+        ie2 = np.concatenate(parts_e) if parts_e else empty
+        im2 = np.concatenate(parts_m) if parts_m else empty
+        self.stats["top_up_candidates"] = len(ie2)
+        return ie2, im2, value
+
     # ------------------------------------------------------------------ the run
 
     def run(self, greedy: bool) -> MatchResult:
@@ -419,8 +768,19 @@ class _Run:
         e_rows = np.flatnonzero(self.active_e)
         m_rows = np.flatnonzero(self.active_m)
         ie, im, segments = self.candidates(e_rows, m_rows, self.k)
-        self.stats["candidates"] = len(ie)
         self.stats["seconds_candidates"] = time.perf_counter() - t
+
+        if self.stats["pruned_groups"]:
+            t = time.perf_counter()
+            ie2, im2, flow_value = self.top_up(ie, im)
+            if len(ie2):
+                ie, im = np.concatenate([ie, ie2]), np.concatenate([im, im2])
+                segments = [(0, len(ie))]  # one solve over the union (groups stay independent)
+            self.flow_value = flow_value
+            del ie2, im2
+            self.stats["seconds_top_up"] = time.perf_counter() - t
+            self.stats["seconds_candidates"] += self.stats["seconds_top_up"]
+        self.stats["candidates"] = len(ie)
 
         t = time.perf_counter()
         self.report("scores")
@@ -457,17 +817,29 @@ class _Run:
         has_cand[ie] = True
         left_out = self.active_e & ~matched_e
         unmatched = dict(self.unmatched)
-        no_cand = np.flatnonzero(left_out & ~has_cand)
-        full_rows = np.flatnonzero(self.full_m)
-        blocked_by_capacity = np.zeros(E.n, dtype=bool)
-        if len(no_cand) and len(full_rows):
-            fe, _, _ = self.candidates(no_cand, full_rows, 1, report=False)
-            blocked_by_capacity[fe] = True
+        # capacity: some mentor passes every hard rule with the mentee (their own rules included),
+        # but all such places went to others; otherwise no_eligible_mentor (see MatchResult)
+        left_rows = np.flatnonzero(left_out & ~has_cand)
+        ok_rows = np.flatnonzero(self.active_m | self.full_m)
+        some = np.zeros(E.n, dtype=bool)
+        some[left_rows] = self.eligible_counts(left_rows, ok_rows) > 0
         for er in np.flatnonzero(left_out).tolist():
-            unmatched[E.persons[er].id] = ("capacity" if has_cand[er] or blocked_by_capacity[er]
-                                           else "no_eligible_mentor")
+            unmatched[E.persons[er].id] = "capacity" if has_cand[er] or some[er] else "no_eligible_mentor"
         busy = {a.mentor_id for a in assignments}
         unmatched_mentors = [pid for pid in M.ids.tolist() if pid not in busy]
+        m_cand = np.zeros(M.n, dtype=bool)
+        m_cand[im] = True
+        mentor_reasons: dict[int, str] = {}
+        for mr, pid in enumerate(M.ids.tolist()):
+            if pid in busy:
+                continue
+            own = self.mentor_rules[mr]
+            if own is not None:
+                mentor_reasons[pid] = own
+            elif self.remaining[mr] <= 0:
+                mentor_reasons[pid] = "no_capacity"
+            else:
+                mentor_reasons[pid] = "not_needed" if m_cand[mr] else "no_candidates"
         self.stats["seconds_reasons"] = time.perf_counter() - t
         self.stats["matched"] = len(assignments)
         self.stats["seconds_total"] = time.perf_counter() - self.t0
@@ -476,6 +848,7 @@ class _Run:
             assignments=assignments,
             unmatched=dict(sorted(unmatched.items())),
             unmatched_mentors=unmatched_mentors,
+            mentor_reasons=mentor_reasons,
             total_score=total_units / SCALE,
             stats=self.stats,
         )

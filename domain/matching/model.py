@@ -124,15 +124,36 @@ class Assignment:
 
 
 UNMATCHED_CODES = ("no_consent", "no_eligible_mentor", "capacity")
+MENTOR_UNMATCHED_CODES = ("no_consent", "mentor_category", "mentor_age", "no_capacity", "no_candidates",
+                          "not_needed")
 
 
 @dataclass
 class MatchResult:
+    """``unmatched``: mentee id → the most specific true reason, one of UNMATCHED_CODES:
+
+    * ``no_consent`` — the mentee's *own* parental consent is missing (a mentor's missing consent
+      never makes a mentee's reason no_consent);
+    * ``no_eligible_mentor`` — no mentor of the run passes every hard rule with this mentee: the
+      form does not take the mentee's category, or every mentor is ruled out — by the mentor's own
+      rules (consent, category, age), by the pair rules (organisation, grade gap) or as an
+      excluded pair;
+    * ``capacity`` — at least one mentor passes every hard rule with the mentee, but all their
+      places went to other mentees (or to fixed pairs).
+
+    ``unmatched_mentors``: ids of mentors without a mentee; ``mentor_reasons`` says why, one of
+    MENTOR_UNMATCHED_CODES: the mentor's own rule (``no_consent``, ``mentor_category``,
+    ``mentor_age``), ``no_capacity`` (capacity 0), ``no_candidates`` (no mentee reached them in the
+    candidate graph — in an exhaustive group, no mentee passes the rules with them) or
+    ``not_needed`` (they had candidates, but the optimum placed those mentees elsewhere).
+    """
+
     assignments: list[Assignment]
     unmatched: dict[int, str]
     unmatched_mentors: list[int]
     total_score: float
     stats: dict[str, float]
+    mentor_reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
