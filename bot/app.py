@@ -59,6 +59,7 @@ class App:
     async def start(self, migrate: bool = True, polling: bool = True) -> None:
         if migrate:
             await upgrade_async(self.settings.db_url)
+        await self._recover()
         await publish_default(self.bot, self.translator, self.settings.default_locale)
         await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
         self.scheduler.start()
@@ -68,6 +69,16 @@ class App:
                                       allowed_updates=self.dp.resolve_used_update_types()),
                 name="polling",
             )
+
+    async def _recover(self) -> None:
+        """What a crash can leave half-done: a matching run marked running (one bot process)."""
+        from domain.pairing import fail_stale_runs
+
+        async with self.sessionmaker() as session:
+            failed = await fail_stale_runs(session, self.clock())
+            await session.commit()
+        if failed:
+            log.warning("marked %d interrupted matching runs as failed", failed)
 
     async def wait(self) -> None:
         if self._polling is not None:

@@ -37,6 +37,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -55,7 +56,8 @@ from db.models import (
 from domain import catalog, programmes
 from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
-from domain.outbox import enqueue, register_relevance
+from domain.outbox import PENDING as OUTBOX_PENDING
+from domain.outbox import build_payload, enqueue, register_relevance
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -85,12 +87,21 @@ RUN_STALE_AFTER: Final = timedelta(minutes=15)  # a "running" run older than thi
 PROGRESS_INTERVAL: Final = 1.0  # seconds between progress reports (message edits)
 
 REASON_MAX: Final = 500
+IN_CHUNK: Final = 5000  # ids per IN (...) list: PostgreSQL takes at most 32,767 bind parameters per query
+
+# what goes into a participant's card (Fluent refuses a placeable over 2,500 characters: "{???}")
+CARD_REASONS: Final = 3  # reasons shown per mentee
+CARD_ITEMS: Final = 3  # items shown per reason
+CARD_LINE_MAX: Final = 150  # characters of one mentee's line (mentor's card) or of "what you share"
+PLACEABLE_MAX: Final = 2400  # below fluent.runtime's MAX_PART_LENGTH (2,500)
+PARTICIPANT_HIDDEN: Final = frozenset({"role_model"})  # never shown to participants (stigmatising)
 
 # --- outbox kinds -------------------------------------------------------------------------------
 KIND_CARD: Final = "pair-card"
 KIND_REMINDER: Final = "pair-reminder"
 KIND_CANCELLED: Final = "pair-cancelled"
 KIND_ACTIVE: Final = "pair-active"
+KIND_GOALS_PROMPT: Final = "pair-goals-prompt"
 KIND_DECLINED: Final = "pair-declined"
 KIND_UNANSWERED: Final = "pair-unanswered"
 KIND_WITHDRAWN: Final = "pair-withdrawn"
@@ -158,11 +169,20 @@ class Member:
         return u is not None and u.tg_id is not None and u.erased_at is None
 
 
+def chunked(ids: Iterable[int], size: int | None = None) -> list[list[int]]:
+    """Distinct ids (sorted) in lists of at most ``size`` (default :data:`IN_CHUNK`), for IN (...)."""
+    size = IN_CHUNK if size is None else size
+    if size < 1:
+        raise ValueError("chunk size must be positive")
+    wanted = sorted({i for i in ids if i is not None})
+    return [wanted[i:i + size] for i in range(0, len(wanted), size)]
+
+
 async def _users(ids: Iterable[int | None], session: AsyncSession) -> dict[int, User]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(wanted)))).all()}
+    out: dict[int, User] = {}
+    for part in chunked(ids):
+        out.update((u.id, u) for u in (await session.scalars(select(User).where(User.id.in_(part)))).all())
+    return out
 
 
 async def members(session: AsyncSession, programme: Programme, side: str | None = None) -> list[Member]:
@@ -182,13 +202,14 @@ async def member(session: AsyncSession, programme: Programme, member_id: int) ->
 
 
 async def members_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Member]:
-    ids = list(set(ids))
-    if not ids:
+    rows = []
+    for part in chunked(ids):
+        rows.extend((await session.execute(
+            select(ProgrammeMember, Participant).join(Participant, Participant.id == ProgrammeMember.participant_id)
+            .where(ProgrammeMember.id.in_(part))
+        )).all())
+    if not rows:
         return {}
-    rows = (await session.execute(
-        select(ProgrammeMember, Participant).join(Participant, Participant.id == ProgrammeMember.participant_id)
-        .where(ProgrammeMember.id.in_(ids))
-    )).all()
     users = await _users((p.user_id for _, p in rows), session)
     return {m.id: Member(m, p, users.get(p.user_id)) for m, p in rows}
 
@@ -244,13 +265,13 @@ async def lock_programme(session: AsyncSession, programme_id: int) -> None:
 
 
 async def pair_mentees(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, list[PairMentee]]:
-    ids = list(pair_ids)
     out: dict[int, list[PairMentee]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = await session.scalars(select(PairMentee).where(PairMentee.pair_id.in_(ids)).order_by(PairMentee.id)
-                                 .execution_options(populate_existing=True))  # answers change concurrently
-    for pm in rows.all():
+    found: list[PairMentee] = []
+    for part in chunked(pair_ids):
+        rows = await session.scalars(select(PairMentee).where(PairMentee.pair_id.in_(part))
+                                     .execution_options(populate_existing=True))  # answers change concurrently
+        found.extend(rows.all())
+    for pm in sorted(found, key=lambda pm: pm.id):
         out[pm.pair_id].append(pm)
     return out
 
@@ -355,18 +376,28 @@ def role_model_of(programme: Programme, reasons: Sequence[list[dict[str, Any]]])
 
 async def _withdraw(session: AsyncSession, pairs: Iterable[Pair], now: datetime,
                     statuses: Sequence[str] = PENDING) -> list[Pair]:
-    """Withdraw pairs still in ``statuses`` (a conditional UPDATE each); returns those withdrawn."""
-    done = []
-    for pair in pairs:
+    """Withdraw pairs still in ``statuses`` (conditional UPDATEs, a chunk of ids at a time);
+    returns those withdrawn, refreshed, in the order given."""
+    pairs = list(pairs)
+    changed: set[int] = set()
+    for part in chunked(p.id for p in pairs):
         result = await session.execute(
-            update(Pair).where(Pair.id == pair.id, Pair.status.in_(statuses))
+            update(Pair).where(Pair.id.in_(part), Pair.status.in_(statuses))
             .values(status=WITHDRAWN, ended_at=now, version=Pair.version + 1)
+            .returning(Pair.id)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        changed.update(result.scalars().all())
+    if not changed:
+        return []
+    for part in chunked(changed):  # refresh them all at once
+        await session.scalars(select(Pair).where(Pair.id.in_(part)).execution_options(populate_existing=True))
+    seen: set[int] = set()
+    done = []
+    for pair in pairs:
+        if pair.id in changed and pair.id not in seen:
+            seen.add(pair.id)
             done.append(pair)
-    for pair in done:
-        await session.refresh(pair)
     return done
 
 
@@ -479,6 +510,21 @@ async def _expire_stale_runs(session: AsyncSession, programme_id: int, now: date
     )
 
 
+async def fail_stale_runs(session: AsyncSession, now: datetime, programme_id: int | None = None) -> int:
+    """Mark every "running" run failed (of one programme, or of all): call at start-up, before
+    the bot takes updates, when no run of this process can be running yet; a run left
+    "running" by a crash then no longer blocks a re-run. Returns how many were marked; the
+    caller commits."""
+    stmt = update(MatchRun).where(MatchRun.status == "running")
+    if programme_id is not None:
+        stmt = stmt.where(MatchRun.programme_id == programme_id)
+    result = await session.execute(stmt.values(status="failed", finished_at=now)
+                                   .execution_options(synchronize_session=False))
+    if result.rowcount:
+        log.warning("pairing: %d matching runs left running by a previous process marked failed", result.rowcount)
+    return result.rowcount or 0
+
+
 async def _store(session: AsyncSession, programme: Programme, run: MatchRun, result: Any, now: datetime,
                  *, n_mentors: int, n_mentees: int) -> dict[str, Any]:
     """Replace the programme's open proposals by the run's; re-check what changed meanwhile."""
@@ -512,17 +558,19 @@ async def _store(session: AsyncSession, programme: Programme, run: MatchRun, res
     groups = [[a] for items in fresh.values() for a in items] if not programme.group_mode else list(fresh.values())
     n_pairs = n_groups = 0
     scores: list[float] = []
+    new_pairs = []
     for items in groups:
         mean = sum(float(a.score) for a in items) / len(items)
-        pair = Pair(programme_id=pid, mentor_member_id=items[0].mentor_id, run_id=run.id, status=PROPOSED,
-                    manual=False, role_model=role_model_of(programme, [reasons_json(a.reasons) for a in items]),
-                    score=round(mean, 4), created_at=now, version=0)
-        session.add(pair)
-        await session.flush()
-        for a in items:
-            session.add(PairMentee(pair_id=pair.id, mentee_member_id=a.mentee_id, score=round(float(a.score), 4),
-                                   reasons=reasons_json(a.reasons)))
-            scores.append(float(a.score))
+        new_pairs.append(Pair(programme_id=pid, mentor_member_id=items[0].mentor_id, run_id=run.id, status=PROPOSED,
+                              manual=False,
+                              role_model=role_model_of(programme, [reasons_json(a.reasons) for a in items]),
+                              score=round(mean, 4), created_at=now, version=0))
+    session.add_all(new_pairs)
+    await session.flush()  # one bulk INSERT for the pairs (their ids), one for their mentees
+    for pair, items in zip(new_pairs, groups):
+        session.add_all([PairMentee(pair_id=pair.id, mentee_member_id=a.mentee_id, score=round(float(a.score), 4),
+                                    reasons=reasons_json(a.reasons)) for a in items])
+        scores.extend(float(a.score) for a in items)
         if len(items) > 1:
             n_groups += 1
         else:
@@ -609,16 +657,62 @@ async def approve(session: AsyncSession, programme: Programme, pair: Pair, *, cu
 
 async def approve_all(session: AsyncSession, programme: Programme, *, curator_id: int | None, now: datetime,
                       translator: Translator, default_locale: str = "ru") -> tuple[int, int]:
-    """Approve every open proposal that still can be; returns (approved, skipped)."""
-    approved = skipped = 0
-    for pair in await proposals(session, programme.id):
-        try:
-            await approve(session, programme, pair, curator_id=curator_id, now=now, translator=translator,
-                          default_locale=default_locale)
-            approved += 1
-        except PairingError:
+    """Approve every open proposal that still can be, best first; returns (approved, skipped).
+
+    The same checks as :func:`approve`, in linear time: what is fixed is read once and kept up
+    to date in memory, the people of every proposal are loaded in a few chunked queries, the
+    approvals are chunked conditional UPDATEs and the cards one bulk insert. Proposals with
+    someone who left or a mentee taken meanwhile are withdrawn; over-capacity ones are skipped.
+    """
+    pid = programme.id
+    await lock_programme(session, pid)
+    items = await proposals(session, pid)
+    if not items:
+        return 0, 0
+    pms = await pair_mentees(session, [p.id for p in items])
+    people = await members_by_id(session, [p.mentor_member_id for p in items] +
+                                 [pm.mentee_member_id for rows in pms.values() for pm in rows])
+    per_mentor, taken = load_of(await fixed_combos(session, pid))
+    chosen: list[Pair] = []
+    gone: list[Pair] = []
+    skipped = 0
+    for pair in items:
+        mentees = staying(pms[pair.id])
+        ids = [pair.mentor_member_id, *(pm.mentee_member_id for pm in mentees)]
+        if (not mentees or any(i not in people or not people[i].present for i in ids)
+                or any(pm.mentee_member_id in taken for pm in mentees)):
+            gone.append(pair)
+            continue
+        mentor = people[pair.mentor_member_id]
+        if per_mentor[mentor.id] + len(mentees) > mentor.capacity:
             skipped += 1
-    return approved, skipped
+            continue
+        per_mentor[mentor.id] += len(mentees)
+        taken.update(pm.mentee_member_id for pm in mentees)
+        chosen.append(pair)
+    skipped += len(gone)
+    await _withdraw(session, gone, now, (PROPOSED,))
+    approved_ids: set[int] = set()
+    for part in chunked(p.id for p in chosen):
+        result = await session.execute(
+            update(Pair).where(Pair.id.in_(part), Pair.status == PROPOSED)
+            .values(status=APPROVED, approved_by_user_id=curator_id, approved_at=now, version=Pair.version + 1)
+            .returning(Pair.id)
+            .execution_options(synchronize_session=False)
+        )
+        approved_ids.update(result.scalars().all())
+        await session.scalars(select(Pair).where(Pair.id.in_(part)).execution_options(populate_existing=True))
+    skipped += len(chosen) - len(approved_ids)
+    unit = await _unit_of(session, programme)
+    specs: list[dict[str, Any]] = []
+    for pair in chosen:
+        if pair.id not in approved_ids:
+            continue
+        mentees = [(pm, people[pm.mentee_member_id]) for pm in staying(pms[pair.id])]
+        specs.extend(_card_specs(programme, pair, people[pair.mentor_member_id], mentees, unit, now,
+                                 translator, default_locale, KIND_CARD))
+    await _enqueue_many(session, specs)
+    return len(approved_ids), skipped
 
 
 async def reject(session: AsyncSession, programme: Programme, pair: Pair, *, now: datetime,
@@ -637,6 +731,32 @@ async def reject(session: AsyncSession, programme: Programme, pair: Pair, *, now
     if result.rowcount != 1:
         raise PairingError("already-decided")
     await session.refresh(pair)
+    return pair
+
+
+async def withdraw_approved(session: AsyncSession, programme: Programme, pair: Pair, *, now: datetime,
+                            curator_id: int | None = None, seen_version: int | None = None) -> Pair:
+    """The curator withdraws an approved pair nobody has finished answering: status ``withdrawn``
+    (the combination may be proposed again), the mentor's place is free, and both sides are told
+    through the outbox (their unanswered cards and reminders are dropped by their relevance check).
+    Raises PairingError ``not-found`` or ``already-decided`` (not approved any more, or changed
+    since the curator saw it)."""
+    from domain.people import audit
+
+    if pair.programme_id != programme.id:
+        raise PairingError("not-found")
+    version = pair.version if seen_version is None else seen_version
+    await lock_programme(session, programme.id)
+    result = await session.execute(
+        update(Pair).where(Pair.id == pair.id, Pair.version == version, Pair.status == APPROVED)
+        .values(status=WITHDRAWN, ended_at=now, version=Pair.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(pair)
+    if result.rowcount != 1:
+        raise PairingError("already-decided")
+    await audit(session, "pair.withdrawn", curator_id, "pair", pair.id)
+    await _tell_cancelled(session, programme, pair, now, key="pair-withdrawn-by-curator-notice")
     return pair
 
 
@@ -694,11 +814,58 @@ async def manual_pair(session: AsyncSession, programme: Programme, mentor_id: in
     return pair
 
 
+async def unanswered_count(session: AsyncSession, programme_id: int) -> int:
+    """Approved pairs still waiting for answers after the curators were told (reported)."""
+    return int(await session.scalar(
+        select(func.count()).select_from(Pair)
+        .where(Pair.programme_id == programme_id, Pair.status == APPROVED, Pair.reported_at.is_not(None))
+    ) or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the programme's matching weights (Programme.weights; the engine reads them through make_spec)
+# ---------------------------------------------------------------------------------------------
+WEIGHT_NAMES: Final = tuple(engine.Weights().as_dict())  # interests, goals, ..., role_model
+WEIGHT_STEP: Final = 0.5
+WEIGHT_MIN: Final = 0.0
+WEIGHT_MAX: Final = 10.0
+
+
+def weights_of(programme: Programme) -> dict[str, float]:
+    """Every weight as the engine will use it (the programme's overrides over the defaults)."""
+    return engine.Weights.from_mapping(programme.weights or {}).as_dict()
+
+
+async def adjust_weight(session: AsyncSession, programme: Programme, name: str, steps: int) -> dict[str, float]:
+    """Move one weight by ``steps`` of WEIGHT_STEP, kept within [WEIGHT_MIN, WEIGHT_MAX]; only
+    values that differ from the defaults are stored. PairingError ``not-found`` for an unknown name."""
+    if name not in WEIGHT_NAMES:
+        raise PairingError("not-found")
+    await lock_programme(session, programme.id)
+    await session.refresh(programme)
+    values = weights_of(programme)
+    value = round((values[name] + steps * WEIGHT_STEP) / WEIGHT_STEP) * WEIGHT_STEP
+    values[name] = min(WEIGHT_MAX, max(WEIGHT_MIN, value))
+    defaults = engine.Weights().as_dict()
+    programme.weights = {k: v for k, v in values.items() if v != defaults[k]}  # a new dict: the change is seen
+    await session.flush()
+    return weights_of(programme)
+
+
+async def reset_weights(session: AsyncSession, programme: Programme) -> dict[str, float]:
+    """Back to the engine's defaults."""
+    await lock_programme(session, programme.id)
+    programme.weights = {}
+    await session.flush()
+    return weights_of(programme)
+
+
 # ---------------------------------------------------------------------------------------------
 # describing a match in words
 # ---------------------------------------------------------------------------------------------
-def item_label(t: Callable[..., str], code: str, item: str) -> str:
-    """One item of an engine's reason in words (see ``domain.matching.model.Reason``)."""
+def item_label(t: Callable[..., str], code: str, item: str, *, participant: bool = False) -> str:
+    """One item of an engine's reason in words (see ``domain.matching.model.Reason``);
+    ``participant``: as a participant reads it (who chose whom, never the rank)."""
     if code == "shared_interests":
         return item if item.startswith("#") else t(catalog.interest_label_key(item))
     if code == "goals_covered":
@@ -710,6 +877,8 @@ def item_label(t: Callable[..., str], code: str, item: str) -> str:
         return t(f"cat-format-{item}")
     if code in ("preference", "mutual_preference"):
         side, _, rank = item.partition(":")
+        if participant:
+            return t("pair-card-named-by", side=side)
         return t("pair-named-by", side=side, rank=int(rank) if rank.isdigit() else 0)
     if code == "role_model":
         return label_or_code(t, f"role-model-{item}", item)
@@ -727,18 +896,40 @@ REASON_KEYS: Final = {
 }
 
 
-def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]]) -> list[str]:
+def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]], *, participant: bool = False,
+                     max_reasons: int | None = None, max_items: int | None = None) -> list[str]:
     """One line per reason in plain words, e.g. "shared interests: music, IT"; unknown codes are
-    skipped (an engine newer than the locales)."""
+    skipped (an engine newer than the locales).
+
+    ``participant``: for a participant's card: no role-model reason (it labels people, e.g. "an
+    achiever and an underachiever") and no ranks of anybody's choice; ``max_reasons`` and
+    ``max_items`` keep a card short (the rest of a reason's items become "…")."""
     lines = []
     for r in reasons or ():
         code = str(r.get("code", ""))
         key = REASON_KEYS.get(code)
-        if key is None:
+        if key is None or (participant and code in PARTICIPANT_HIDDEN):
             continue
-        items = [item_label(t, code, str(i)) for i in (r.get("items") or ())]
-        lines.append(t(key, items=", ".join(items), n=len(items)))
+        raw = [str(i) for i in (r.get("items") or ())]
+        items = [item_label(t, code, i, participant=participant) for i in raw[:max_items]]
+        if participant:
+            items = list(dict.fromkeys(items))  # "named by the mentee" once, whatever the ranks
+        text = ", ".join(items) + ("…" if max_items is not None and len(raw) > max_items else "")
+        lines.append(t(key, items=text, n=len(items)))
+        if max_reasons is not None and len(lines) >= max_reasons:
+            break
     return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, cut with "…"."""
+    return text if len(text) <= limit else text[:max(0, limit - 1)].rstrip() + "…"
+
+
+def card_shared(t: Callable[..., str], reasons: Iterable[dict[str, Any]]) -> str:
+    """The "what you share" part of a participant's card: a few short reasons, nothing stigmatising."""
+    lines = describe_reasons(t, reasons, participant=True, max_reasons=CARD_REASONS, max_items=CARD_ITEMS)
+    return _cut("; ".join(lines), CARD_LINE_MAX) if lines else t("pair-shared-none")
 
 
 def percent(score: float | None) -> int:
@@ -768,17 +959,17 @@ def _card_args(t: Callable[..., str], programme: Programme, who: Member, mentor:
                mentees: list[tuple[PairMentee, Member]]) -> tuple[str, dict[str, Any]]:
     """(key, args) of a person's card, with the shared part rendered in their language."""
     if who.side == "mentor":
-        lines = []
-        for pm, m in mentees:
-            shared = "; ".join(describe_reasons(t, pm.reasons)) or t("pair-shared-none")
-            lines.append(t("pair-card-mentee-line", name=m.name, details=details(t, m.participant), shared=shared))
-        return "pair-card-for-mentor", {"programme": programme.title, "n": len(mentees), "mentees": "\n".join(lines)}
+        # a line per mentee, each cut short; a group of 10 stays far below Fluent's 2,500 characters
+        lines = [_cut(t("pair-card-mentee-line", name=_cut(m.name, 60), details=_cut(details(t, m.participant), 60),
+                        shared=card_shared(t, pm.reasons)), CARD_LINE_MAX) for pm, m in mentees]
+        return "pair-card-for-mentor", {"programme": programme.title, "n": len(mentees),
+                                        "mentees": _cut("\n".join(lines), PLACEABLE_MAX)}
     pm = next(pm for pm, m in mentees if m.id == who.id)
-    shared = "; ".join(describe_reasons(t, pm.reasons)) or t("pair-shared-none")
     others = [m.name for _, m in mentees if m.id != who.id]
     return "pair-card-for-mentee", {
-        "programme": programme.title, "name": mentor.name, "details": details(t, mentor.participant),
-        "shared": shared, "group": len(others), "others": ", ".join(others) or "—",
+        "programme": programme.title, "name": mentor.name, "details": _cut(details(t, mentor.participant), 200),
+        "shared": card_shared(t, pm.reasons), "group": len(others),
+        "others": _cut(", ".join(others), 800) or "—",
     }
 
 
@@ -802,6 +993,58 @@ async def people_of(session: AsyncSession, pair: Pair) -> tuple[Member | None, l
                                                if pm.mentee_member_id in people]
 
 
+def _card_specs(programme: Programme, pair: Pair, mentor: Member, mentees: list[tuple[PairMentee, Member]],
+                unit: Unit | None, now: datetime, translator: Translator, default_locale: str,
+                kind: str) -> list[dict[str, Any]]:
+    """The ``enqueue`` arguments of the cards (or reminders) of a pair's sides still to answer."""
+    targets: list[Member] = []
+    if pair.mentor_answer is None:
+        targets.append(mentor)
+    targets.extend(m for pm, m in mentees if pm.answer is None)
+    specs = []
+    for who in targets:
+        if not who.reachable or not who.present:
+            continue
+        t = translator.bind(who.user.locale or default_locale)
+        key, args = _card_args(t, programme, who, mentor, mentees)
+        if kind == KIND_REMINDER:
+            card = t(key, **args)  # in two placeables: each must stay under Fluent's limit
+            args = {"card": card[:PLACEABLE_MAX], "card_rest": _cut(card[PLACEABLE_MAX:], PLACEABLE_MAX)}
+            key = "pair-reminder"
+        specs.append(dict(user_id=who.user.id, chat_id=who.user.tg_id, kind=kind, key=key, args=args,
+                          buttons=_answer_buttons(pair.id), due_at=now, tz=_tz(unit),
+                          dedupe_key=f"{kind}:{pair.id}:{who.id}"))
+    return specs
+
+
+async def _enqueue_many(session: AsyncSession, specs: list[dict[str, Any]]) -> int:
+    """``enqueue`` for many rows with fresh dedupe keys: one look-up of the keys taken (chunked),
+    one bulk insert. Should a key be taken concurrently, falls back to ``enqueue`` row by row."""
+    if not specs:
+        return 0
+    keys = [s["dedupe_key"] for s in specs]
+    taken: set[str] = set()
+    for i in range(0, len(keys), IN_CHUNK):
+        taken.update((await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys[i:i + IN_CHUNK]))
+        )).all())
+    fresh = [s for s in specs if s["dedupe_key"] not in taken]
+    rows = [OutboxMessage(user_id=s["user_id"], chat_id=s["chat_id"], kind=s["kind"],
+                          payload=build_payload(s["key"], s["args"], s["buttons"]), dedupe_key=s["dedupe_key"],
+                          tz=s["tz"], due_at=s["due_at"], status=OUTBOX_PENDING, attempts=0) for s in fresh]
+    try:
+        async with session.begin_nested():
+            session.add_all(rows)
+            await session.flush()
+    except IntegrityError:
+        log.debug("pairing: a card's dedupe key was taken concurrently; queuing one by one")
+        sent = 0
+        for s in fresh:
+            sent += await enqueue(session, **s) is not None
+        return sent
+    return len(rows)
+
+
 async def send_cards(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
                      translator: Translator, default_locale: str = "ru", *, kind: str = KIND_CARD) -> int:
     """Queue a card (or a reminder: ``kind``) to each side of an approved pair still to answer."""
@@ -809,23 +1052,9 @@ async def send_cards(session: AsyncSession, programme: Programme, pair: Pair, no
     if mentor is None:
         return 0
     unit = await _unit_of(session, programme)
-    targets: list[Member] = []
-    if pair.mentor_answer is None:
-        targets.append(mentor)
-    targets.extend(m for pm, m in mentees if pm.answer is None)
     sent = 0
-    for who in targets:
-        if not who.reachable or not who.present:
-            continue
-        t = translator.bind(who.user.locale or default_locale)
-        key, args = _card_args(t, programme, who, mentor, mentees)
-        if kind == KIND_REMINDER:
-            args = {"card": t(key, **args)}
-            key = "pair-reminder"
-        row = await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=kind, key=key, args=args,
-                            buttons=_answer_buttons(pair.id), due_at=now, tz=_tz(unit),
-                            dedupe_key=f"{kind}:{pair.id}:{who.id}")
-        sent += row is not None
+    for spec in _card_specs(programme, pair, mentor, mentees, unit, now, translator, default_locale, kind):
+        sent += await enqueue(session, **spec) is not None
     return sent
 
 
@@ -946,6 +1175,7 @@ async def answer(session: AsyncSession, pair_id: int, user: User | None, *, acce
                             args={"mentor": mentor.name if mentor else "—", "n": len(people),
                                   "mentees": ", ".join(m.name for _, m in people) or "—"},
                             now=now, tag=f"{pair.id}")
+        await _prompt_goals(session, programme, pair, people, now)
     outcome = DECLINED if not accepted else (ACTIVE if pair.status == ACTIVE else "waiting")
     return Answered(pair, programme, outcome)
 
@@ -953,6 +1183,9 @@ async def answer(session: AsyncSession, pair_id: int, user: User | None, *, acce
 async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair, me: Member, mentor: Member | None,
                         people: list[tuple[PairMentee, Member]], reason: str | None, now: datetime) -> None:
     """The curators hear who declined, why, and whom to pair instead (a button does it)."""
+    if me.id == pair.mentor_member_id and len(people) > 1:  # a group's mentor: a mentor for each mentee
+        await _tell_group_decline(session, programme, pair, me, people, reason, now)
+        return
     if me.id == pair.mentor_member_id:
         others = ", ".join(m.name for _, m in people) or "—"
         suggestion = await suggest(session, programme, now, mentee=people[0][1]) if people else None
@@ -978,12 +1211,46 @@ async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair,
                         now=now, tag=f"{pair.id}:{me.id}", buttons=buttons)
 
 
+GROUP_SUGGESTIONS: Final = 5  # replacements suggested after a group's mentor declines
+
+
+async def _tell_group_decline(session: AsyncSession, programme: Programme, pair: Pair, me: Member,
+                              people: list[tuple[PairMentee, Member]], reason: str | None, now: datetime) -> None:
+    """A group's mentor declined: suggest a mentor for each mentee (up to GROUP_SUGGESTIONS),
+    never promising one mentor's free place twice; a button per suggestion."""
+    reserved: dict[int, int] = defaultdict(int)
+    found: list[tuple[Member, Member, float]] = []
+    for _, mentee in people:
+        if len(found) >= GROUP_SUGGESTIONS:
+            break
+        suggestion = await suggest(session, programme, now, mentee=mentee, reserved=reserved)
+        if suggestion is not None:
+            reserved[suggestion[0].id] += 1
+            found.append(suggestion)
+    lines = [f"• {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)" for s_mentor, s_mentee, value in found]
+    args: dict[str, Any] = {
+        "who": me.name, "role": me.side, "others": ", ".join(m.name for _, m in people) or "—",
+        "reason": reason or "", "has_reason": "yes" if reason else "no",
+        "mode": "mentors" if found else "none", "suggested": "\n".join(lines), "partner": "", "score": 0,
+    }
+    buttons = [[{"text_key": "pair-btn-make-suggested",
+                 "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
+                 "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]
+               for s_mentor, s_mentee, _ in found]
+    await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
+                        now=now, tag=f"{pair.id}:{me.id}", buttons=buttons or None)
+
+
 async def suggest(session: AsyncSession, programme: Programme, now: datetime, *, mentor: Member | None = None,
-                  mentee: Member | None = None) -> tuple[Member, Member, float] | None:
+                  mentee: Member | None = None, reserved: dict[int, int] | None = None
+                  ) -> tuple[Member, Member, float] | None:
     """The best replacement, by the engine's ``eligible`` and ``score``: for a mentee, a mentor
-    with free capacity; for a mentor, a mentee nobody has. Excluded combinations are skipped."""
+    with free capacity; for a mentor, a mentee nobody has. Excluded combinations are skipped.
+    ``reserved``: places per mentor already promised to other suggestions."""
     pid = programme.id
     per_mentor, taken = load_of(await fixed_combos(session, pid))
+    for mentor_id, n in (reserved or {}).items():
+        per_mentor[mentor_id] += n
     excluded = await excluded_combos(session, pid)
     prefs = await _preferences(session, pid)
     spec = make_spec(programme, now)
@@ -1015,8 +1282,21 @@ async def suggest(session: AsyncSession, programme: Programme, now: datetime, *,
     return best
 
 
+async def _prompt_goals(session: AsyncSession, programme: Programme, pair: Pair,
+                        mentees: list[tuple[PairMentee, Member]], now: datetime) -> None:
+    """A pair has just started: each mentee is asked to record their goals (intermediate results
+    are marked against them later, and the mentor sees them)."""
+    unit = await _unit_of(session, programme)
+    for _, who in mentees:
+        if not who.reachable or not who.present:
+            continue
+        await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_GOALS_PROMPT,
+                      key="pair-goals-prompt", args={"programme": programme.title}, due_at=now,
+                      tz=_tz(unit), dedupe_key=f"{KIND_GOALS_PROMPT}:{pair.id}:{who.id}")
+
+
 async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
-                          skip: set[int] = frozenset()) -> None:
+                          skip: set[int] = frozenset(), key: str = "pair-cancelled-notice") -> None:
     """Tell the others in a pair that was approved (cards sent) that it will not happen."""
     mentor, mentees = await people_of(session, pair)
     unit = await _unit_of(session, programme)
@@ -1024,7 +1304,7 @@ async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pai
         if who is None or who.id in skip or not who.reachable or not who.present:
             continue
         await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_CANCELLED,
-                      key="pair-cancelled-notice", args={"programme": programme.title}, due_at=now, tz=_tz(unit),
+                      key=key, args={"programme": programme.title}, due_at=now, tz=_tz(unit),
                       dedupe_key=f"{KIND_CANCELLED}:{pair.id}:{who.id}")
 
 
@@ -1057,7 +1337,10 @@ async def sweep_departed(session: AsyncSession, now: datetime, *, programme_id: 
     ids = set((await session.scalars(mentor_gone)).all()) | set((await session.scalars(mentee_gone)).all())
     if not ids:
         return 0
-    pairs = list((await session.scalars(select(Pair).where(Pair.id.in_(ids)).order_by(Pair.id))).all())
+    pairs = []
+    for part in chunked(ids):
+        pairs.extend((await session.scalars(select(Pair).where(Pair.id.in_(part)))).all())
+    pairs.sort(key=lambda p: p.id)
     was = {p.id: p.status for p in pairs}
     withdrawn = await _withdraw(session, pairs, now)
     for pair in withdrawn:
@@ -1217,4 +1500,170 @@ __all__ = [
     "approve", "approve_all", "reject", "manual_pair", "check_manual", "answer", "suggest",
     "sweep_departed", "remind_and_report", "annex_rows", "AnnexRow", "describe_reasons", "percent",
     "proposals", "status_counts", "last_run", "people_of", "get_pair", "pair_of_user",
+    "chunked", "fail_stale_runs", "withdraw_approved", "unanswered_count", "weights_of", "adjust_weight",
+    "reset_weights", "card_shared",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# ending pairs and programmes (stage 7; the curator's screens are handlers/monitoring.py)
+# ---------------------------------------------------------------------------------------------
+KIND_DISSOLVED: Final = "pair-dissolved"
+REPLACEMENTS_SHOWN: Final = 3
+
+
+@dataclass
+class Ended:
+    """What :func:`end_pair` did: ``changed`` is False when the pair was not active any more."""
+
+    pair: Pair
+    changed: bool
+    invited: int = 0  # end-survey invitations queued
+
+
+@dataclass
+class Finished:
+    """What :func:`end_programme` did: ``changed`` is False when it was finished already."""
+
+    changed: bool
+    pairs_ended: int = 0
+    withdrawn: int = 0
+    invited: int = 0
+
+
+async def _busy_members(session: AsyncSession, programme_id: int, member_ids: Iterable[int]) -> set[int]:
+    """Of these members, those still in an active pair of the programme."""
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    as_mentor = select(Pair.mentor_member_id).where(Pair.programme_id == programme_id, Pair.status == ACTIVE,
+                                                    Pair.mentor_member_id.in_(ids))
+    as_mentee = (select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id)
+                 .where(Pair.programme_id == programme_id, Pair.status == ACTIVE, PairMentee.mentee_member_id.in_(ids),
+                        or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER)))
+    return set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
+
+
+async def _launch_end(session: AsyncSession, programme: Programme, now: datetime, by_user_id: int | None,
+                      member_ids: Iterable[int], default_tz: str) -> int:
+    """The final survey (its invitation thanks them) for these members; 0 when it was closed."""
+    from domain import surveys
+    from domain.rules import Invalid
+
+    ids = list(member_ids)
+    if not ids:
+        return 0
+    try:
+        return await surveys.launch(session, programme, "end", now, by_user_id=by_user_id, member_ids=ids,
+                                    default_tz=default_tz)
+    except Invalid:  # the end survey was closed: nothing to invite to
+        return 0
+
+
+async def end_pair(session: AsyncSession, pair: Pair, now: datetime, by_user_id: int | None, *,
+                   dissolve: bool = False, default_tz: str = "Europe/Moscow") -> Ended:
+    """End an active pair: normally (``ended``: its people who have no other active pair get the
+    final survey with the thank-you) or early (``dissolved``: the combination is never proposed
+    again and its people are told). Queued check-ins, meeting-survey invitations and risk alerts
+    about it are dropped by their relevance checks. Idempotent: a pair no longer active is left
+    as it is (``changed`` False)."""
+    from domain.people import audit
+
+    await lock_programme(session, pair.programme_id)
+    status = DISSOLVED if dissolve else ENDED
+    result = await session.execute(
+        update(Pair).where(Pair.id == pair.id, Pair.status == ACTIVE)
+        .values(status=status, ended_at=now, version=Pair.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(pair)
+    if result.rowcount != 1:
+        return Ended(pair, False)
+    programme = await session.get(Programme, pair.programme_id)
+    mentor, mentees = await people_of(session, pair)
+    people = [m for m in (mentor, *(m for _, m in mentees)) if m is not None]
+    await audit(session, f"pair.{status}", by_user_id, "pair", pair.id)
+    invited = 0
+    if dissolve:
+        unit = await _unit_of(session, programme)
+        for who in people:
+            if not who.reachable or not who.present:
+                continue
+            await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_DISSOLVED,
+                          key="mon-dissolved-notice", args={"programme": programme.title}, due_at=now,
+                          tz=_tz(unit), dedupe_key=f"{KIND_DISSOLVED}:{pair.id}:{who.id}")
+    else:
+        busy = await _busy_members(session, programme.id, [m.id for m in people])
+        invited = await _launch_end(session, programme, now, by_user_id,
+                                    [m.id for m in people if m.id not in busy], default_tz)
+    await session.flush()
+    return Ended(pair, True, invited)
+
+
+async def end_programme(session: AsyncSession, programme: Programme, now: datetime, by_user_id: int | None, *,
+                        default_tz: str = "Europe/Moscow") -> Finished:
+    """Finish a programme: every active pair ends normally, pending proposals and approved pairs
+    are withdrawn (those who got a card are told), and the people of the pairs that were active
+    get the final survey with the thank-you. Idempotent (``changed`` False when finished already)."""
+    from domain.people import audit
+
+    await lock_programme(session, programme.id)
+    result = await session.execute(
+        update(Programme).where(Programme.id == programme.id, Programme.status == "active")
+        .values(status="finished", ended_at=now).execution_options(synchronize_session=False)
+    )
+    await session.refresh(programme)
+    if result.rowcount != 1:
+        return Finished(False)
+    ended: list[Pair] = []
+    for pair in await pairs_with_status(session, programme.id, (ACTIVE,)):
+        done = await session.execute(
+            update(Pair).where(Pair.id == pair.id, Pair.status == ACTIVE)
+            .values(status=ENDED, ended_at=now, version=Pair.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:
+            ended.append(pair)
+    pending = await pairs_with_status(session, programme.id, PENDING)
+    was = {p.id: p.status for p in pending}
+    withdrawn = await _withdraw(session, pending, now)
+    for pair in withdrawn:
+        if was[pair.id] == APPROVED:
+            await _tell_cancelled(session, programme, pair, now)
+    member_ids: set[int] = {p.mentor_member_id for p in ended}
+    for items in (await pair_mentees(session, [p.id for p in ended])).values():
+        member_ids.update(pm.mentee_member_id for pm in staying(items))
+    invited = await _launch_end(session, programme, now, by_user_id, sorted(member_ids), default_tz)
+    await audit(session, "programme.finished", by_user_id, "programme", programme.id, pairs=len(ended),
+                withdrawn=len(withdrawn))
+    await session.flush()
+    return Finished(True, len(ended), len(withdrawn), invited)
+
+
+async def replacements(session: AsyncSession, programme: Programme, now: datetime, mentee: Member,
+                       limit: int = REPLACEMENTS_SHOWN) -> list[tuple[Member, float]]:
+    """The best mentors for this mentee, best first (what :func:`suggest` picks, and the runners-up):
+    eligible by the engine, with a free place, never a combination that is excluded."""
+    pid = programme.id
+    per_mentor, taken = load_of(await fixed_combos(session, pid))
+    if mentee.id in taken or not mentee.present:
+        return []
+    excluded = await excluded_combos(session, pid)
+    prefs = await _preferences(session, pid)
+    spec = make_spec(programme, now)
+    b = to_person(mentee, prefs)
+    found: list[tuple[Member, float]] = []
+    for cand in await members(session, programme, "mentor"):
+        if not cand.consent_ok or per_mentor[cand.id] >= cand.capacity or (cand.id, mentee.id) in excluded:
+            continue
+        a = to_person(cand, prefs)
+        if engine.eligible(a, b, spec) is not None:
+            continue
+        found.append((cand, float(engine.score(a, b, spec)[0])))
+    found.sort(key=lambda item: (-item[1], item[0].name.casefold(), item[0].id))
+    return found[:limit]
+
+
+register_relevance(KIND_DISSOLVED, _cancel_relevant)
+
+__all__ += ["ENDED", "KIND_DISSOLVED", "Ended", "Finished", "end_pair", "end_programme", "replacements"]

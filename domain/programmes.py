@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.models import Invitation, Participant, Preference, Programme, ProgrammeMember, Unit
 from domain import invitations
 from domain.curation import Access, unit_in_access
+from domain.matching.forms import STUDENT_MENTOR_MAX_AGE, STUDENT_MENTOR_MIN_AGE
 from domain.rules import CATEGORIES, Invalid, clean_text
 
 FORMS_FILE = Path(__file__).resolve().parent / "data" / "forms.json"
@@ -40,7 +41,8 @@ TITLE_MAX = 200
 START_PAST_MARGIN_DAYS = 30  # a programme may be entered a little after it started
 MAX_YEARS = 3  # a programme longer than this is a typing mistake
 MAX_PREFERENCES = 3
-STUDENT_MENTOR_AGE = (15, 18)
+# the engine's bounds (domain.matching.rules.student_mentor_age_ok): today.year - birth_year in 15..18
+STUDENT_MENTOR_AGE = (STUDENT_MENTOR_MIN_AGE, STUDENT_MENTOR_MAX_AGE)
 PROGRAMME_UNIT_KINDS = ("organisation", "municipality", "region")
 
 INVALID_CODES = (
@@ -262,7 +264,8 @@ def side_fits(f: Form, participant: Participant, side: str, today: date) -> str 
     The category must be one the form allows on that side. Someone whose category could have
     registered on that side must have registered on it (a senior student registered as a
     mentor is not a mentee of a teacher); a teacher, who registers as a mentor, may still be a
-    mentee of teacher_teacher. A school-student mentor must be 15-18 (birth year only: lenient).
+    mentee of teacher_teacher. A school-student mentor must be 15-18 by birth year, exactly as the
+    matching engine checks it (``today.year - birth_year``), so nobody joins who can never be matched.
     """
     if side not in SIDES:
         return "side"
@@ -273,7 +276,7 @@ def side_fits(f: Form, participant: Participant, side: str, today: date) -> str 
     if f.student_mentor and side == "mentor" and participant.category == "school_student":
         low, high = STUDENT_MENTOR_AGE
         age = today.year - (participant.birth_year or 0)
-        if not low <= age <= high + 1:
+        if not low <= age <= high:
             return "mentor-age"
     return None
 
@@ -287,7 +290,7 @@ def _fits_sql(f: Form, side: str, today: date) -> ColumnElement[bool]:
     if f.student_mentor and side == "mentor":
         low, high = STUDENT_MENTOR_AGE
         cond.append(or_(Participant.category != "school_student",
-                        Participant.birth_year.between(today.year - high - 1, today.year - low)))
+                        Participant.birth_year.between(today.year - high, today.year - low)))
     return and_(*cond)
 
 

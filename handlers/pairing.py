@@ -34,7 +34,17 @@ from domain.pairing import PairingError
 from domain.programmes import programme_in_access
 from handlers.callbacks import PairsCb, ProgrammeCb
 from handlers.curator import make_ctx, refuse, show
-from handlers.curator_views import Ctx, View, btn, fmt_date, kb, pager, with_notice
+from handlers.curator_views import (
+    Ctx,
+    View,
+    btn,
+    fmt_date,
+    kb,
+    pager,
+    short,
+    with_notice,
+)
+from handlers.monitoring import pair_button
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +129,30 @@ class PrXlsx(CallbackData, prefix="qx"):
     pid: int
 
 
+class PrWait(CallbackData, prefix="qw"):
+    """Approved pairs awaiting answers, page p."""
+
+    pid: int
+    p: int = 0
+
+
+class PrWithdraw(CallbackData, prefix="qv"):
+    """Withdraw an approved pair: ok=0 asks, ok=1 withdraws; v = the version the curator saw."""
+
+    pid: int
+    id: int
+    v: int
+    ok: int = 0
+
+
+class PrWeights(CallbackData, prefix="qg"):
+    """The matching weights: a = 's' show | 'u' one step up | 'd' one step down | 'r' reset; k = weight index."""
+
+    pid: int
+    a: str = "s"
+    k: int = 0
+
+
 class PrAnswer(CallbackData, prefix=pairing.CB_ANSWER):
     """A participant's answer to a card: a = 'y' accept | 'n' decline."""
 
@@ -183,6 +217,9 @@ async def pairs_view(session: AsyncSession, ctx: Ctx, programme: Programme, unit
     lines = [ctx.t("pair-title", programme=programme.title),
              ctx.t("pair-counts", proposed=n["proposed"], approved=n["approved"], active=n["active"],
                    declined=n["declined"], rejected=n["rejected"])]
+    unanswered = await pairing.unanswered_count(session, programme.id)
+    if unanswered:
+        lines.append(ctx.t("pair-counts-unanswered", n=unanswered))
     run = await pairing.last_run(session, programme.id)
     if run is not None and run.status == "done":
         s = run.summary or {}
@@ -195,6 +232,9 @@ async def pairs_view(session: AsyncSession, ctx: Ctx, programme: Programme, unit
         rows.append([btn(ctx.t("pair-btn-proposals", n=n["proposed"]), PrShow(pid=programme.id)),
                      btn(ctx.t("pair-btn-approve-all"), PrAll(pid=programme.id))])
     rows.append([btn(ctx.t("pair-btn-manual"), PrPick(pid=programme.id))])
+    if n["approved"]:
+        rows.append([btn(ctx.t("pair-btn-waiting", n=n["approved"]), PrWait(pid=programme.id))])
+    rows.append([btn(ctx.t("pair-btn-weights"), PrWeights(pid=programme.id))])
     rows.append([btn(ctx.t("pair-btn-active", n=n["active"]), PrActive(pid=programme.id)),
                  btn(ctx.t("pair-btn-xlsx"), PrXlsx(pid=programme.id))])
     rows.append([btn(ctx.t("pair-btn-programme"), ProgrammeCb(pid=programme.id))])
@@ -305,16 +345,63 @@ async def active_view(session: AsyncSession, ctx: Ctx, programme: Programme, uni
     page = clamp_page(page, len(items), ACTIVE_PAGE)
     shown = items[page * ACTIVE_PAGE:(page + 1) * ACTIVE_PAGE]
     lines = [ctx.t("pair-active-title", programme=programme.title, n=len(items))]
+    opened = []
     for n, pair in enumerate(shown, start=page * ACTIVE_PAGE + 1):
         mentor, mentees = await pairing.people_of(session, pair)
+        opened.append((n, pair.id, mentor.name if mentor else "—", ", ".join(m.name for _, m in mentees) or "—"))
         lines.append(ctx.t("pair-active-line", n=n, mentor=mentor.name if mentor else "—",
                            mentees=", ".join(m.name for _, m in mentees) or "—",
                            date=fmt_date(pair.activated_at or pair.approved_at or pair.created_at, ctx, unit)))
-    rows = [pager(ctx, page, pages(len(items), ACTIVE_PAGE), lambda p: PrActive(pid=pid, p=p))]
+    rows = [[pair_button(ctx, *item)] for item in opened]  # each pair's screen: handlers/monitoring.py
+    rows.append(pager(ctx, page, pages(len(items), ACTIVE_PAGE), lambda p: PrActive(pid=pid, p=p)))
     if items:
         rows.append([btn(ctx.t("pair-btn-xlsx"), PrXlsx(pid=pid))])
     rows.append([btn(ctx.t("pair-btn-back"), PairsCb(pid=pid))])
     return "\n".join(lines), kb(rows)
+
+
+async def waiting_view(session: AsyncSession, ctx: Ctx, programme: Programme, unit: Unit, page: int,
+                       notice: str | None = None) -> View:
+    """Approved pairs awaiting answers, oldest first, each with a "withdraw" button."""
+    pid = programme.id
+    items = await pairing.pairs_with_status(session, pid, (pairing.APPROVED,))
+    page = clamp_page(page, len(items), ACTIVE_PAGE)
+    shown = items[page * ACTIVE_PAGE:(page + 1) * ACTIVE_PAGE]
+    lines = [ctx.t("pair-waiting-title", programme=programme.title, n=len(items))]
+    rows = []
+    for n, pair in enumerate(shown, start=page * ACTIVE_PAGE + 1):
+        mentor, mentees = await pairing.people_of(session, pair)
+        m_name, e_names = mentor.name if mentor else "—", ", ".join(m.name for _, m in mentees) or "—"
+        lines.append(ctx.t("pair-waiting-line", n=n, mentor=m_name, mentees=e_names,
+                           date=fmt_date(pair.approved_at or pair.created_at, ctx, unit),
+                           silent="yes" if pair.reported_at is not None else "no"))
+        rows.append([btn(ctx.t("pair-btn-withdraw", n=n, mentor=short(m_name, 40), mentees=short(e_names, 40)),
+                         PrWithdraw(pid=pid, id=pair.id, v=pair.version))])
+    rows.append(pager(ctx, page, pages(len(items), ACTIVE_PAGE), lambda p: PrWait(pid=pid, p=p)))
+    rows.append([btn(ctx.t("pair-btn-back"), PairsCb(pid=pid))])
+    return with_notice("\n".join(lines), notice), kb(rows)
+
+
+def fmt_weight(ctx: Ctx, value: float) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if ctx.locale == "ru" else text
+
+
+def weights_view(ctx: Ctx, programme: Programme, notice: str | None = None) -> View:
+    """Each weight with − / + (steps of 0.5 within [0, 10]) and a reset."""
+    pid = programme.id
+    values = pairing.weights_of(programme)
+    lines = [ctx.t("pair-weights-title", programme=programme.title), ctx.t("pair-weights-hint"), ""]
+    rows = []
+    for k, name in enumerate(pairing.WEIGHT_NAMES):
+        label = ctx.t(f"pair-weight-{name}")
+        lines.append(ctx.t("pair-weight-line", name=label, value=fmt_weight(ctx, values[name])))
+        rows.append([btn(f"− {short(label, 30)}", PrWeights(pid=pid, a="d", k=k)),
+                     btn(fmt_weight(ctx, values[name]), PrWeights(pid=pid, a="s")),
+                     btn(f"+ {short(label, 30)}", PrWeights(pid=pid, a="u", k=k))])
+    rows.append([btn(ctx.t("pair-btn-weights-reset"), PrWeights(pid=pid, a="r"))])
+    rows.append([btn(ctx.t("pair-btn-back"), PairsCb(pid=pid))])
+    return with_notice("\n".join(lines), notice), kb(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,6 +578,66 @@ def build_router() -> Router:
             BufferedInputFile(content, filename=f"pairs-{programme.id}-{ctx.now:%Y%m%d}.xlsx"),
             caption=ctx.t("pair-xlsx-caption", programme=programme.title, n=len(rows)),
         )
+
+    # -- approved pairs awaiting answers: withdrawing ------------------------------------------------
+    @router.callback_query(PrWait.filter())
+    async def waiting(query: CallbackQuery, callback_data: PrWait, session: AsyncSession, **data: Any) -> None:
+        ctx, programme, unit = await reach(session, data, callback_data.pid)
+        if programme is None:
+            return await refuse(query, ctx)
+        await pairing.sweep_departed(session, ctx.now, programme_id=programme.id)
+        await show(query, await waiting_view(session, ctx, programme, unit, callback_data.p))
+        await query.answer()
+
+    @router.callback_query(PrWithdraw.filter(F.ok.in_({0, 1})))
+    async def withdraw(query: CallbackQuery, callback_data: PrWithdraw, session: AsyncSession, **data: Any) -> None:
+        cb = callback_data
+        ctx, programme, unit = await reach(session, data, cb.pid)
+        pair = await pairing.get_pair(session, cb.pid, cb.id) if programme is not None else None
+        if pair is None:
+            return await refuse(query, ctx)
+        if cb.ok == 0:
+            if pair.status != pairing.APPROVED or pair.version != cb.v:
+                notice = error_text(ctx.t, PairingError("already-decided"))
+                await show(query, await waiting_view(session, ctx, programme, unit, 0, notice=notice))
+                return await query.answer(notice, show_alert=True)
+            mentor, mentees = await pairing.people_of(session, pair)
+            text = ctx.t("pair-withdraw-ask", mentor=mentor.name if mentor else "—",
+                         mentees=", ".join(m.name for _, m in mentees) or "—")
+            await show(query, (text, kb([[btn(ctx.t("pair-btn-withdraw-yes"),
+                                              PrWithdraw(pid=cb.pid, id=pair.id, v=cb.v, ok=1)),
+                                          btn(ctx.t("pair-btn-waiting-back"), PrWait(pid=cb.pid))]])))
+            return await query.answer()
+        actor = await actor_user(session, data.get("user"), query.from_user.id, ctx.locale)
+        try:
+            await pairing.withdraw_approved(session, programme, pair, now=ctx.now, curator_id=actor.id,
+                                            seen_version=cb.v)
+            notice, alert = ctx.t("pair-withdrawn-done"), False
+        except PairingError as exc:
+            notice, alert = error_text(ctx.t, exc), True
+        await show(query, await waiting_view(session, ctx, programme, unit, 0, notice=notice))
+        await query.answer(notice, show_alert=alert)
+
+    # -- matching weights ----------------------------------------------------------------------------
+    @router.callback_query(PrWeights.filter(F.a.in_({"s", "u", "d", "r"})))
+    async def weights(query: CallbackQuery, callback_data: PrWeights, session: AsyncSession, **data: Any) -> None:
+        cb = callback_data
+        ctx, programme, _ = await reach(session, data, cb.pid)
+        if programme is None or not 0 <= cb.k < len(pairing.WEIGHT_NAMES):
+            return await refuse(query, ctx)
+        notice = None
+        if cb.a in ("u", "d"):
+            name = pairing.WEIGHT_NAMES[cb.k]
+            values = await pairing.adjust_weight(session, programme, name, 1 if cb.a == "u" else -1)
+            notice = ctx.t("pair-weights-saved", name=ctx.t(f"pair-weight-{name}"), value=fmt_weight(ctx, values[name]))
+        elif cb.a == "r":
+            await pairing.reset_weights(session, programme)
+            notice = ctx.t("pair-weights-reset-done")
+        try:
+            await show(query, weights_view(ctx, programme))
+        except TelegramBadRequest:  # "message is not modified": a bound was already reached
+            pass
+        await query.answer(notice)
 
     # -- the participants' answers ---------------------------------------------------------------
     async def finish(t, session: AsyncSession, pair_id: int, accepted: bool, reason: str | None,

@@ -110,3 +110,26 @@ async def test_group_chats_are_ignored(app, tg):
     await somebody.send("/help")  # answered, so the group's updates before it were handled too
     await somebody.wait_message()
     assert tg.messages(-100123) == []
+
+
+async def test_a_matching_run_interrupted_by_a_crash_is_failed_at_start_up(start_app, sessionmaker, clock):
+    from datetime import date
+
+    from db.models import MatchRun, Programme
+    from domain.units import create_unit
+
+    async with sessionmaker() as s:
+        region = await create_unit(s, "region", "Регион")
+        mun = await create_unit(s, "municipality", "Город", parent=region)
+        org = await create_unit(s, "organisation", "Школа", parent=mun, org_type="school")
+        programme = Programme(unit_id=org.id, form="teacher_student", title="Программа",
+                              starts_on=date(2026, 11, 1), ends_on=date(2027, 5, 31))
+        s.add(programme)
+        await s.flush()
+        run = MatchRun(programme_id=programme.id, started_at=clock(), status="running")
+        s.add(run)
+        await s.commit()
+        run_id = run.id
+    await start_app()
+    async with sessionmaker() as s:
+        assert (await s.get(MatchRun, run_id)).status == "failed"

@@ -17,7 +17,7 @@ from db.models import Pair
 from domain import pairing
 from domain.exports import FIRST_TABLE_ROW
 from handlers.callbacks import PairsCb
-from handlers.pairing import PrAnswer, PrDo, PrMake, PrShow
+from handlers.pairing import PrAnswer, PrDo, PrMake, PrShow, PrWeights, PrWithdraw
 from tests.test_pairing import CURATOR_TG, MENTEES, MENTORS, World, pairs_by_names, seed
 
 T = Translator()
@@ -311,9 +311,55 @@ async def test_the_scheduled_job_reminds_the_silent_through_the_outbox(app, tg, 
     await pace(clock)
     clock.advance(days=3)
     await job.func()
-    reminder = await card_of(mentee, ru("pair-reminder", card="").strip())
+    reminder = await card_of(mentee, ru("pair-reminder", card="", card_rest="").strip())
     await mentee.press(reminder, ru("pair-btn-accept"))
     assert (await mentee.wait_callback_answer())["text"] == ru("pair-you-accepted")
     async with sessionmaker() as s:
         fresh = await s.get(Pair, pair.id)
         assert fresh.reminded_at == clock() and fresh.status == "approved"
+
+
+async def test_the_curator_withdraws_a_waiting_pair_and_adjusts_the_weights(app, tg, sessionmaker, clock):
+    world = await seed(sessionmaker, clock(), mentors=E2E_MENTORS, mentees=E2E_MENTEES)
+    async with sessionmaker() as s:
+        pair = await pairing.manual_pair(s, await s.get(pairing.Programme, world.programme_id),
+                                         world.member["Иванова Мария"], world.member["Сидоров Саша"],
+                                         curator_id=world.curator_id, now=clock(), translator=T)
+        await s.commit()
+    mentee = tg.user(world.tg["Сидоров Саша"])
+    await card_of(mentee, "Наставники 2026")
+    curator = tg.user(CURATOR_TG)
+    screen = await open_pairs(curator, world)
+    await curator.press(screen, ru("pair-btn-waiting", n=1))
+    waiting = await curator.wait_message()
+    assert waiting.text.splitlines()[0] == ru("pair-waiting-title", programme="Наставники 2026", n=1)
+    await curator.press(waiting, ru("pair-btn-withdraw", n=1, mentor="Иванова Мария", mentees="Сидоров Саша"))
+    ask = await curator.wait_message()
+    assert ask.text == ru("pair-withdraw-ask", mentor="Иванова Мария", mentees="Сидоров Саша")
+    await curator.press(ask, ru("pair-btn-withdraw-yes"))
+    assert (await curator.wait_callback_answer())["text"] == ru("pair-withdrawn-done")
+    assert (await curator.wait_message()).text.startswith(ru("pair-withdrawn-done"))
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, pair.id)).status == "withdrawn"
+    await pace(clock)
+    await card_of(mentee, ru("pair-withdrawn-by-curator-notice", programme="Наставники 2026"))
+    # a second press of the stale confirmation changes nothing
+    await curator.press_data(None, PrWithdraw(pid=world.programme_id, id=pair.id, v=1, ok=1).pack())
+    assert (await curator.wait_callback_answer())["text"] == ru("pair-err-already-decided")
+    assert (await curator.wait_message()).text.startswith(ru("pair-err-already-decided"))
+
+    screen = await open_pairs(curator, world)
+    await curator.press(screen, ru("pair-btn-weights"))
+    weights = await curator.wait_message()
+    assert weights.text.splitlines()[0] == ru("pair-weights-title", programme="Наставники 2026")
+    assert ru("pair-weight-line", name=ru("pair-weight-interests"), value="1") in weights.text
+    await curator.press_data(weights, PrWeights(pid=world.programme_id, a="u", k=0).pack())
+    answered = await curator.wait_callback_answer()
+    assert answered["text"] == ru("pair-weights-saved", name=ru("pair-weight-interests"), value="1,5")
+    async with sessionmaker() as s:
+        assert (await s.get(pairing.Programme, world.programme_id)).weights == {"interests": 1.5}
+    # another programme's weights are not reachable
+    await curator.press_data(None, PrWeights(pid=world.other_programme_id, a="u", k=0).pack())
+    await curator.wait_callback_answer()
+    async with sessionmaker() as s:
+        assert (await s.get(pairing.Programme, world.other_programme_id)).weights == {}

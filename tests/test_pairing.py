@@ -435,6 +435,9 @@ async def test_cards_then_both_accept_and_the_curator_is_told(sessionmaker, cloc
     notices = await outbox(sessionmaker, pairing.KIND_ACTIVE)
     assert [n.chat_id for n in notices] == [CURATOR_TG]
     assert notices[0].payload["args"]["mentees"] == "Сидоров Саша"
+    # the mentee (only) is asked to record their goals now that the pair works
+    prompts = await outbox(sessionmaker, pairing.KIND_GOALS_PROMPT)
+    assert [(p.chat_id, p.payload["key"]) for p in prompts] == [(world.tg["Сидоров Саша"], "pair-goals-prompt")]
     # the relevance check keeps the notice while the curator's role lives
     async with sessionmaker() as s:
         from domain.outbox import is_relevant
@@ -705,3 +708,258 @@ async def test_a_revoked_curator_s_notices_are_dropped(sessionmaker, clock):
         role.revoked_at = clock()
         await s.flush()
         assert not await is_relevant(s, notice)
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes: card size, big id lists, bulk approval, stale runs, withdrawing, weights
+# ---------------------------------------------------------------------------------------------
+def _big_group(n: int = 10):
+    """A mentor with room for n and n mentees who share a lot with her (long cards)."""
+    many = ["music", "it", "sport", "art"]
+    mentor = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=n, interests=many,
+                                    strengths=["exams", "projects", "career", "creativity"],
+                                    days=[0, 1, 2, 3, 4], times=["morning", "afternoon", "evening"],
+                                    company="Очень длинное название организации " * 4)}
+    mentees = {f"Ученица Номер {i:02d} С Очень Длинной Фамилией": dict(
+        category="school_student", grade=7, interests=many, goals=["exams", "projects", "career", "creativity"],
+        days=[0, 1, 2, 3, 4], times=["morning", "afternoon", "evening"], format="online") for i in range(n)}
+    return mentor, mentees
+
+
+async def test_a_group_of_ten_gets_whole_cards_and_reminders(sessionmaker, clock):
+    mentor, mentees = _big_group(10)
+    world = await seed(sessionmaker, clock(), mentors=mentor, mentees=mentees, group_mode=True)
+    pair = await propose_and_approve_the_group(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        pms = (await s.scalars(select(PairMentee).where(PairMentee.pair_id == pair.id))).all()
+        assert len(pms) == 10
+        for pm in pms:  # the worst case: every reason with many items, choices both ways
+            pm.reasons = [*pm.reasons, {"code": "preference", "items": ["mentee:2"]},
+                          {"code": "mutual_preference", "items": ["mentor:1", "mentee:3"]},
+                          {"code": "role_model", "items": ["teacher_underachiever"]}]
+        await s.commit()
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        fresh = await s.get(Pair, pair.id)
+        mentor_m, people = await pairing.people_of(s, fresh)
+        for who in (mentor_m, people[0][1]):
+            for lang in ("ru", "en"):
+                t = T.bind(lang)
+                key, args = pairing._card_args(t, prog, who, mentor_m, people)
+                card = t(key, **args)
+                assert "{???}" not in card and len(card) < 4096
+                reminder = t("pair-reminder", card=card[:pairing.PLACEABLE_MAX],
+                             card_rest=card[pairing.PLACEABLE_MAX:])
+                assert "{???}" not in reminder and len(reminder) < 4096
+    for row in await outbox(sessionmaker, pairing.KIND_CARD):  # the queued cards render whole too
+        text = T.get("ru", row.payload["key"], **row.payload["args"])
+        assert "{???}" not in text and len(text) < 4096
+    clock.advance(days=4)
+    async with sessionmaker() as s:
+        reminded, _ = await pairing.remind_and_report(s, clock(), T)
+        await s.commit()
+    assert reminded == 11
+    for row in await outbox(sessionmaker, pairing.KIND_REMINDER):
+        text = T.get("ru", row.payload["key"], **row.payload["args"])
+        assert "{???}" not in text and len(text) < 4096 and "Напоминание" in text
+
+
+async def test_participant_cards_leave_out_role_models_and_ranks(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    reasons = [{"code": "shared_interests", "items": ["music"]},
+               {"code": "preference", "items": ["mentee:2"]},
+               {"code": "role_model", "items": ["teacher_underachiever"]}]
+    ru = T.bind("ru")
+    shared = pairing.card_shared(ru, reasons)
+    role_label = pairing.item_label(ru, "role_model", "teacher_underachiever")
+    assert role_label not in shared and "2-й" not in shared and "выбор" in shared
+    # the curator's proposal view keeps both
+    curator = "; ".join(pairing.describe_reasons(ru, reasons))
+    assert role_label in curator and "2-й выбор" in curator
+    for row in await outbox(sessionmaker, pairing.KIND_CARD):
+        text = T.get("ru", row.payload["key"], **row.payload["args"])
+        assert T.get("ru", "pair-reason-role-model", items=role_label, n=1) not in text
+    assert pair.id
+
+
+def test_chunked_splits_distinct_ids():
+    assert pairing.chunked([3, 1, 2, 3, None, 5], 2) == [[1, 2], [3, 5]]
+    assert pairing.chunked([], 2) == []
+    assert [len(c) for c in pairing.chunked(range(12_001))] == [5000, 5000, 2001]
+    with pytest.raises(ValueError):
+        pairing.chunked([1], 0)
+
+
+async def test_lookups_take_more_ids_than_a_query_may_bind(sessionmaker, clock, monkeypatch):
+    world = await seed(sessionmaker, clock())
+    ids = list(world.member.values())
+    async with sessionmaker() as s:
+        # far over PostgreSQL's 32,767 bind parameters: chunked
+        found = await pairing.members_by_id(s, [*range(10**6, 10**6 + 40_000), *ids])
+        assert set(found) == set(ids)
+        assert await pairing.pair_mentees(s, range(10**6, 10**6 + 40_000)) == {}
+        monkeypatch.setattr(pairing, "IN_CHUNK", 2)  # and the chunked path gives the same answer
+        assert set(await pairing.members_by_id(s, ids)) == set(ids)
+        assert {m.name for m in (await pairing.members_by_id(s, ids)).values()} == set(MENTORS) | set(MENTEES)
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        items = await pairing.proposals(s, world.programme_id)
+        pms = await pairing.pair_mentees(s, [p.id for p in items])
+        assert sorted(len(v) for v in pms.values()) == [1, 1]
+
+
+async def test_approve_all_checks_like_approve_and_queues_every_card(sessionmaker, clock):
+    mentors = dict(MENTORS)
+    mentors["Орлова Ольга"] = dict(category="teacher", interests=["art"], strengths=["creativity"], days=[5],
+                                   times=["morning"], format="any", capacity=1)
+    world = await seed(sessionmaker, clock(), mentors=mentors)
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:  # one proposal's mentee is paired by hand meanwhile
+        proposed = await pairs_by_names(s, world, "proposed")
+        taken_pair = proposed[("Петров Пётр", "Кузнецова Катя")]
+        s.add(Pair(programme_id=world.programme_id, mentor_member_id=world.member["Орлова Ольга"],
+                   status="approved", manual=True, score=0.1, created_at=clock(), version=1))
+        await s.flush()
+        extra = await s.scalar(select(Pair).where(Pair.mentor_member_id == world.member["Орлова Ольга"],
+                                                  Pair.status == "approved"))
+        s.add(PairMentee(pair_id=extra.id, mentee_member_id=world.member["Кузнецова Катя"], reasons=[]))
+        await s.commit()
+    async with sessionmaker() as s:
+        approved, skipped = await pairing.approve_all(s, await programme(s, world), curator_id=world.curator_id,
+                                                      now=clock(), translator=T)
+        await s.commit()
+    assert (approved, skipped) == (1, 2)  # one mentee taken (withdrawn), one mentor full now (skipped)
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, taken_pair.id)).status == "withdrawn"
+        statuses = {k: p.status for k, p in (await pairs_by_names(s, world)).items()}
+        assert statuses[("Иванова Мария", "Сидоров Саша")] == "approved"
+        assert statuses[("Орлова Ольга", "Волков Ваня")] == "proposed"  # over capacity: left as it was
+    cards = await outbox(sessionmaker, pairing.KIND_CARD)
+    assert sorted(c.chat_id for c in cards) == sorted([world.tg["Иванова Мария"], world.tg["Сидоров Саша"]])
+    async with sessionmaker() as s:  # a second press: the full mentor's proposal is skipped again
+        assert await pairing.approve_all(s, await programme(s, world), curator_id=world.curator_id, now=clock(),
+                                         translator=T) == (0, 1)
+
+
+async def test_a_run_left_running_by_a_crash_is_failed_at_start_up(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        s.add(MatchRun(programme_id=world.programme_id, started_at=clock(), status="running", summary={}))
+        await s.commit()
+    with pytest.raises(PairingError) as exc:
+        await run(sessionmaker, world, clock())
+    assert exc.value.code == "run-in-progress"
+    async with sessionmaker() as s:
+        assert await pairing.fail_stale_runs(s, clock()) == 1
+        await s.commit()
+    assert (await run(sessionmaker, world, clock())).status == "done"
+    async with sessionmaker() as s:
+        assert await pairing.fail_stale_runs(s, clock()) == 0
+
+
+async def test_the_curator_withdraws_an_unanswered_approved_pair(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    for _ in range(2):  # reminded, then reported
+        clock.advance(days=4)
+        async with sessionmaker() as s:
+            await pairing.remind_and_report(s, clock(), T)
+            await s.commit()
+    async with sessionmaker() as s:
+        assert await pairing.unanswered_count(s, world.programme_id) == 1
+        fresh = await s.get(Pair, pair.id)
+        with pytest.raises(PairingError) as exc:  # a stale screen
+            await pairing.withdraw_approved(s, await programme(s, world), fresh, now=clock(), seen_version=0)
+        assert exc.value.code == "already-decided"
+        await pairing.withdraw_approved(s, await programme(s, world), fresh, now=clock(),
+                                        curator_id=world.curator_id)
+        await s.commit()
+        assert fresh.status == "withdrawn"
+        assert await pairing.unanswered_count(s, world.programme_id) == 0
+    told = await outbox(sessionmaker, pairing.KIND_CANCELLED)
+    assert {r.chat_id for r in told} == {world.tg["Иванова Мария"], world.tg["Сидоров Саша"]}
+    assert {r.payload["key"] for r in told} == {"pair-withdrawn-by-curator-notice"}
+    cards = await outbox(sessionmaker, pairing.KIND_CARD)
+    async with sessionmaker() as s:  # the queued cards are no longer worth sending; answers are refused
+        from domain.outbox import is_relevant
+
+        for row in cards:
+            assert not await is_relevant(s, row)
+    with pytest.raises(PairingError):
+        await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())
+    # the mentor's place is free and the combination may be proposed again
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        assert ("Иванова Мария", "Сидоров Саша") in await pairs_by_names(s, world, "proposed")
+
+
+async def test_matching_weights_are_adjusted_within_bounds_and_used(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        assert pairing.weights_of(prog)["interests"] == 1.0
+        for _ in range(25):
+            values = await pairing.adjust_weight(s, prog, "interests", 1)
+        assert values["interests"] == 10.0
+        for _ in range(3):
+            values = await pairing.adjust_weight(s, prog, "format", -1)
+        assert values["format"] == 0.0
+        await pairing.adjust_weight(s, prog, "goals", 1)
+        await s.commit()
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        assert prog.weights == {"interests": 10.0, "format": 0.0, "goals": 2.0}
+        assert pairing.make_spec(prog, clock()).weights.interests == 10.0
+        with pytest.raises(PairingError):
+            await pairing.adjust_weight(s, prog, "nonsense", 1)
+        assert (await pairing.reset_weights(s, prog))["interests"] == 1.0
+        await s.commit()
+    async with sessionmaker() as s:
+        assert (await programme(s, world)).weights == {}
+
+
+async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessionmaker, clock):
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3),
+               "Орлова Ольга": dict(category="teacher", interests=["music"], strengths=["exams"], days=[0],
+                                    times=["evening"], format="any", capacity=2),
+               "Зайцев Захар": dict(category="teacher", interests=["sport"], strengths=["career"], days=[1],
+                                    times=["afternoon"], format="any", capacity=1)}
+    world = await seed(sessionmaker, clock(), mentors=mentors, group_mode=True)
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        pair = Pair(programme_id=prog.id, mentor_member_id=world.member["Иванова Мария"], status="approved",
+                    manual=True, score=0.5, created_at=clock(), approved_at=clock(), version=1)
+        s.add(pair)
+        await s.flush()
+        for name in ("Сидоров Саша", "Кузнецова Катя", "Волков Ваня"):
+            s.add(PairMentee(pair_id=pair.id, mentee_member_id=world.member[name], reasons=[]))
+        await s.commit()
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
+    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.payload["args"]
+    assert args["mode"] == "mentors"
+    lines = args["suggested"].splitlines()
+    assert 2 <= len(lines) <= pairing.GROUP_SUGGESTIONS
+    buttons = [row[0] for row in notice.payload["buttons"][:-1]]
+    assert len(buttons) == len(lines)
+    used: dict[str, int] = {}
+    for b in buttons:
+        used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
+    assert used.get("Орлова Ольга", 0) <= 2 and used.get("Зайцев Захар", 0) <= 1  # no place promised twice
+    assert len({b["args"]["mentee"] for b in buttons}) == len(buttons)
+    text = T.get("ru", notice.payload["key"], **args)
+    assert "{???}" not in text and lines[0] in text
+
+
+def test_a_student_mentor_must_be_15_to_18_like_the_engine():
+    from db.models import Participant as P_
+    from domain import programmes as progs
+
+    f = progs.form("student_student")
+    today = date(2026, 11, 23)
+    for age, ok in ((14, False), (15, True), (18, True), (19, False)):
+        p = P_(role="mentor", category="school_student", birth_year=today.year - age, grade=10)
+        assert (progs.side_fits(f, p, "mentor", today) is None) is ok, age

@@ -142,7 +142,7 @@ pair-shared-none = fits the rules of the form of mentoring
 pair-reminder =
     ⏰ A reminder: you have not answered the invitation yet.
 
-    { $card }
+    { $card }{ $card_rest }
 pair-you-accepted = ✅ You accepted. The pair starts once everyone accepts.
 pair-you-accepted-active = ✅ You accepted, and so did everyone — the pair has started! The curator knows.
 pair-you-declined = You declined. The curator has your answer and will find another option.
@@ -175,6 +175,8 @@ pair-declined-notice =
     { $mode ->
         [mentor] Suggested replacement: mentor { $suggested } for { $partner } (compatibility { $score } %).
         [mentee] Suggested replacement: mentee { $suggested } for mentor { $partner } (compatibility { $score } %).
+        [mentors] Suggested replacements (mentee ← mentor, compatibility):
+    { $suggested }
        *[none] No suitable replacement with a free place right now.
     }
 pair-unanswered-notice = ⏰ “{ $programme }”: the pair { $mentor } — { $mentees } was approved { $days ->
@@ -212,3 +214,45 @@ pair-err-already-answered = You have answered already: { $answer ->
    *[declined] you declined
 }.
 pair-err-stale = This button is out of date.
+
+## Participants' cards: no ranks of choices
+
+pair-card-named-by = { $side ->
+    [mentor] the mentor chose the mentee
+   *[mentee] the mentee chose the mentor
+}
+
+## Withdrawing an approved pair nobody answers
+
+pair-counts-unanswered = ⏰ Still unanswered after the reminder: { $n }. You can withdraw such a pair under “Awaiting answers”.
+pair-btn-waiting = ⏳ Awaiting answers ({ $n })
+pair-waiting-title = ⏳ Approved pairs of “{ $programme }” awaiting the participants' answers: { $n }
+pair-waiting-line = { $n }. { $mentor } — { $mentees } (approved { $date }){ $silent ->
+    [yes] { " " }⏰ no answer after the reminder
+   *[no] {""}
+}
+pair-btn-withdraw = ↩ Withdraw { $n }: { $mentor } — { $mentees }
+pair-withdraw-ask = Withdraw the pair { $mentor } — { $mentees }? The participants will hear that it will not happen; the mentor's place is freed, and the pair may be proposed again.
+pair-btn-withdraw-yes = ↩ Yes, withdraw
+pair-btn-waiting-back = ⬅ Awaiting answers
+pair-withdrawn-done = The pair is withdrawn; the participants have been told.
+pair-withdrawn-by-curator-notice = The pair proposed to you in “{ $programme }” was withdrawn by the curator — no need to answer the invitation any more. The curator will find another option.
+
+## Matching weights
+
+pair-btn-weights = ⚖ Matching weights
+pair-weights-title = ⚖ Matching weights of “{ $programme }”
+pair-weights-hint = The higher a weight, the more that criterion counts in matching; 0 ignores it. Steps of 0.5, from 0 to 10. New weights apply from the next matching.
+pair-weight-line = { $name }: { $value }
+pair-weight-interests = Shared interests
+pair-weight-goals = Goals and strengths
+pair-weight-availability = Matching times
+pair-weight-format = Meeting format
+pair-weight-preference = A participant's choice
+pair-weight-mutual_preference = Mutual choice
+pair-weight-role_model = Role model
+pair-btn-weights-reset = ↺ Reset to defaults
+pair-weights-reset-done = The weights are back to the defaults.
+pair-weights-saved = Saved: { $name } — { $value }.
+
+pair-goals-prompt = Your pair in “{ $programme }” has started! Write down your goals — what you want to achieve with your mentor: /goals. You will mark your progress on them, and your mentor will see what to help with.

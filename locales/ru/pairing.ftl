@@ -148,7 +148,7 @@ pair-shared-none = подходит по правилам формы наста�
 pair-reminder =
     ⏰ Напоминание: вы ещё не ответили на приглашение.
 
-    { $card }
+    { $card }{ $card_rest }
 pair-you-accepted = ✅ Вы согласились. Пара начнёт работу, когда согласятся все.
 pair-you-accepted-active = ✅ Вы согласились, и все согласны — пара начала работу! Куратор знает.
 pair-you-declined = Вы отказались. Куратор получил ваш ответ и подберёт другой вариант.
@@ -181,6 +181,8 @@ pair-declined-notice =
     { $mode ->
         [mentor] Предлагаемая замена: наставник { $suggested } для { $partner } (совместимость { $score } %).
         [mentee] Предлагаемая замена: наставляемый { $suggested } для наставника { $partner } (совместимость { $score } %).
+        [mentors] Предлагаемые замены (наставляемый ← наставник, совместимость):
+    { $suggested }
        *[none] Подходящей замены со свободным местом сейчас нет.
     }
 pair-unanswered-notice = ⏰ «{ $programme }»: пара { $mentor } — { $mentees } утверждена { $days ->
@@ -219,3 +221,45 @@ pair-err-already-answered = Вы уже ответили: { $answer ->
    *[declined] вы отказались
 }.
 pair-err-stale = Эта кнопка устарела.
+
+## Карточки участникам: без рангов выбора
+
+pair-card-named-by = { $side ->
+    [mentor] наставник выбрал наставляемого
+   *[mentee] наставляемый выбрал наставника
+}
+
+## Снять утверждённую пару, на которую не отвечают
+
+pair-counts-unanswered = ⏰ Без ответа и после напоминания: { $n }. Такую пару можно снять в «Ждут ответа».
+pair-btn-waiting = ⏳ Ждут ответа ({ $n })
+pair-waiting-title = ⏳ Утверждённые пары «{ $programme }», ждущие ответа участников: { $n }
+pair-waiting-line = { $n }. { $mentor } — { $mentees } (утверждена { $date }){ $silent ->
+    [yes] { " " }⏰ не отвечают после напоминания
+   *[no] {""}
+}
+pair-btn-withdraw = ↩ Снять { $n }: { $mentor } — { $mentees }
+pair-withdraw-ask = Снять пару { $mentor } — { $mentees }? Участникам придёт сообщение, что пара не состоится; место наставника освободится, а саму пару можно будет предложить снова.
+pair-btn-withdraw-yes = ↩ Да, снять
+pair-btn-waiting-back = ⬅ К ждущим ответа
+pair-withdrawn-done = Пара снята, участникам сообщено.
+pair-withdrawn-by-curator-notice = Пара, предложенная вам в программе «{ $programme }», снята куратором — отвечать на приглашение больше не нужно. Куратор подберёт новый вариант.
+
+## Веса подбора
+
+pair-btn-weights = ⚖ Веса подбора
+pair-weights-title = ⚖ Веса подбора пар «{ $programme }»
+pair-weights-hint = Чем больше вес, тем важнее этот признак при подборе; 0 — не учитывать. Шаг 0,5, от 0 до 10. Новые веса действуют со следующего подбора.
+pair-weight-line = { $name }: { $value }
+pair-weight-interests = Общие интересы
+pair-weight-goals = Цели и сильные стороны
+pair-weight-availability = Совпадение времени
+pair-weight-format = Формат встреч
+pair-weight-preference = Выбор участника
+pair-weight-mutual_preference = Взаимный выбор
+pair-weight-role_model = Ролевая модель
+pair-btn-weights-reset = ↺ Сбросить к стандартным
+pair-weights-reset-done = Веса сброшены к стандартным.
+pair-weights-saved = Сохранено: { $name } — { $value }.
+
+pair-goals-prompt = Ваша пара в программе «{ $programme }» начала работу! Запишите свои цели — чего вы хотите добиться с наставником: /goals. По ним вы будете отмечать продвижение, а наставник увидит, с чем помочь.
