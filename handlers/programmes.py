@@ -40,6 +40,7 @@ from handlers.callbacks import PairsCb, ProgrammeCb, ProgrammesCb
 from handlers.curator import CURATOR_DIALOGS, end_dialog, end_form, make_ctx, refuse, show
 from handlers.curator_views import Ctx, CuNav, View, btn, details, expiry_label, fmt_date, kb, pager, tz_of, unit_title, \
     uses_label, with_notice
+from handlers.monitoring import MonCb
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,7 @@ async def programme_view(session: AsyncSession, ctx: Ctx, programme: Programme, 
         [btn(t("prog-btn-link"), PgLink(pid=programme.id))] if programme.status == "active" else [],
         [btn(t("prog-btn-prefs", n=named_total), PgPrefs(pid=programme.id))],
         [btn(t("prog-btn-pairs"), PairsCb(pid=programme.id))],
+        [btn(t("mon-btn-monitoring"), MonCb(pid=programme.id))],  # handlers/monitoring.py
         [btn(t("prog-btn-back-list"), ProgrammesCb(uid=unit.id)),
          btn(t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))],
     ]
