@@ -17,7 +17,7 @@ from domain.units import curator_scopes
 log = logging.getLogger(__name__)
 
 GUEST = ("start", "help", "language", "cancel")
-PARTICIPANT = ("profile", "programmes", "help", "language", "cancel", "deleteme")
+PARTICIPANT = ("profile", "programmes", "meetings", "goals", "help", "language", "cancel", "deleteme")
 CURATOR = ("curator", "help", "language", "cancel", "deleteme")
 ADMIN = ("admin", "curator", "help", "language", "cancel")
 

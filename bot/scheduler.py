@@ -49,3 +49,27 @@ def install_jobs(app: App) -> None:
 
     app.scheduler.add_job(pair_reminder_job, "interval", minutes=REMINDER_JOB_MINUTES, id="pair-reminders",
                           replace_existing=True, next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
+
+    # --- meetings: check-ins and pairs at risk (domain.checkins) -------------------------------
+    # Both are safe to run as often as wanted (a person gets at most one check-in a day; an alert
+    # is queued once per pair, reason and week), so the first run is at start-up too.
+    from domain.checkins import due_checkins, risk_alerts
+
+    async def checkin_job() -> None:
+        async with app.sessionmaker() as session:
+            queued = await due_checkins(session, app.clock(), default_tz=app.settings.timezone)
+            await session.commit()
+        if queued:
+            log.info("check-ins: %d queued", queued)
+
+    async def risk_job() -> None:
+        async with app.sessionmaker() as session:
+            queued = await risk_alerts(session, app.clock(), default_tz=app.settings.timezone)
+            await session.commit()
+        if queued:
+            log.info("pairs at risk: %d alerts queued", queued)
+
+    app.scheduler.add_job(checkin_job, "interval", minutes=30, id="checkins", replace_existing=True,
+                          next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
+    app.scheduler.add_job(risk_job, "interval", minutes=60, id="risk-alerts", replace_existing=True,
+                          next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)

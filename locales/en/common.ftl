@@ -9,6 +9,8 @@ cmd-cancel = Cancel the current action
 cmd-profile = My profile
 cmd-deleteme = Withdraw consent and erase my data
 cmd-curator = Curator menu
+cmd-meetings = Meetings: log a meeting, answer surveys
+cmd-goals = Goals and progress
 cmd-admin = Administration
 
 start-guest =
@@ -32,10 +34,12 @@ help-mentee =
     You are a mentee.
     /profile — your profile (interests, goals, convenient times) and how to change it.
     /programmes — your mentoring programmes: choose whom you would like to work with.
+    /meetings — meetings with your mentor: log a meeting, answer surveys; /goals — your goals and progress.
 help-mentor =
     You are a mentor.
     /profile — your profile (strengths, how many mentees you can take, convenient times) and how to change it.
     /programmes — your mentoring programmes: choose whom you would like to work with.
+    /meetings — meetings with your mentees: log a meeting, answer surveys; /goals — your mentees' goals.
 help-curator =
     You are a curator.
     /curator — your organisations, participants, parental consents and invitation links.
