@@ -818,7 +818,8 @@ async def launch(session: AsyncSession, programme: Programme, kind: str, now: da
     key = occasion_key(kind, programme.id)
     stmt = select(ProgrammeMember.id).join(Participant, Participant.id == ProgrammeMember.participant_id).where(
         ProgrammeMember.programme_id == programme.id, ProgrammeMember.left_at.is_(None),
-        Participant.status != "erased",
+        # only people whose data we may process: not erased, and minors only once a parent consented
+        Participant.status == "active",
     )
     ids = set((await session.scalars(stmt)).all())
     if kind == "end":

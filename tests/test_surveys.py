@@ -511,3 +511,19 @@ async def test_start_twice_returns_the_same_response(sessionmaker):
         second = await surveys.start_or_resume(s, e1, occasion, now + timedelta(minutes=1))
         assert first.id == second.id
         assert await s.scalar(select(SurveyResponse.id).where(SurveyResponse.id != first.id)) is None
+
+
+async def test_surveys_skip_minors_still_awaiting_parental_consent(sessionmaker):
+    from db.models import Participant
+
+    world = await seed(sessionmaker, at("2026-11-01"))
+    now = at("2026-11-02", 12)
+    async with sessionmaker() as s:
+        prog = await s.get(Programme, world.programme_id)
+        e1 = await member(s, world, "E1")
+        (await s.get(Participant, e1.participant_id)).status = "awaiting_consent"
+        await s.flush()
+        assert await surveys.launch(s, prog, "start", now, by_user_id=world.curator_user_id) == 6
+        invited = (await s.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == surveys.KIND_INVITE))).all()
+        e1_user = (await s.get(Participant, e1.participant_id)).user_id
+        assert e1_user not in invited and len(invited) == 6
