@@ -25,6 +25,7 @@ import asyncio
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as dtime
@@ -268,6 +269,10 @@ Sleep = Callable[[float], Awaitable[None]]
 class RateLimiter:
     """A token bucket: ``rate`` tokens per second, at most ``burst`` saved up.
 
+    :meth:`acquire` reserves its token before waiting, so waiters are served first come, first
+    served on evenly spaced slots and a late wake-up does not delay the ones after it: the pace
+    is ``rate`` exactly. Any one-second window holds at most ``burst + rate`` acquisitions.
+
     ``clock`` (monotonic seconds) and ``sleep`` are injectable so tests need no real time.
     """
 
@@ -305,17 +310,70 @@ class RateLimiter:
         return (1.0 - self._tokens) / self.rate
 
     async def acquire(self) -> None:
-        """Wait for a token. Fair enough for a bounded set of tasks (no strict FIFO)."""
-        while True:
-            wait = self.try_acquire()
-            if wait <= 0:
-                return
-            await self._sleep(wait)
+        """Take a token, waiting for it if none is left.
+
+        The token is taken at once and the bucket may go below zero: the caller then sleeps
+        until its slot. (Polling instead lets every waiter wake at the same moment, one wins,
+        and each timer's lateness is lost for good: the pace drifts below ``rate``.) A waiter
+        cancelled while asleep forfeits its slot, which only slows the others down.
+        """
+        self._refill()
+        self._tokens -= 1.0
+        if self._tokens > -1e-9:  # tolerate float rounding of elapsed × rate
+            return
+        await self._sleep(-self._tokens / self.rate)
 
     def drain(self) -> None:
         """Forget saved-up tokens (after a flood-control pause, restart gently)."""
         self._refill()
         self._tokens = min(self._tokens, 0.0)
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``period`` seconds (counted the way Telegram counts), and
+    at least ``min_gap`` seconds between two events.
+
+    The sender passes it right before each request. The token bucket spaces requests evenly
+    when it hands out tokens, but a stall between the token and the request (a slow commit, a
+    busy event loop) makes the waiting requests leave together; this keeps any second within
+    what the bucket promises (``burst + rate``) and lets a backlog catch up at a bounded pace
+    instead of all at once, so that jitter on the way cannot squeeze it into Telegram's count.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        period: float = 1.0,
+        *,
+        min_gap: float = 0.0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if limit < 1 or period <= 0 or not 0 <= min_gap < period:
+            raise ValueError("limit must be at least 1, period positive and min_gap in [0, period)")
+        self.limit = int(limit)
+        self.period = float(period)
+        self.min_gap = float(min_gap)
+        self._clock = clock
+        self._sleep = sleep
+        self._times: deque[float] = deque()
+
+    def ready_in(self) -> float:
+        """Seconds until one more event is allowed (0 when it is allowed now)."""
+        now = self._clock()
+        horizon = now - self.period
+        while self._times and self._times[0] <= horizon:
+            self._times.popleft()
+        wait = self._times[-1] + self.min_gap - now if self._times else 0.0
+        if len(self._times) >= self.limit:
+            wait = max(wait, self._times[0] - horizon)
+        return max(0.0, wait)
+
+    async def acquire(self) -> None:
+        """Wait until one more event fits, then count it."""
+        while (wait := self.ready_in()) > 0:
+            await self._sleep(wait)
+        self._times.append(self._clock())
 
 
 class PerChatPacer:
@@ -363,5 +421,6 @@ __all__ = [
     "quiet_until",
     "backoff",
     "RateLimiter",
+    "SlidingWindow",
     "PerChatPacer",
 ]
