@@ -1,7 +1,8 @@
 """Outbox delivery against Telegram's limits: rate, 429s, and exactly once across ``kill -9``.
 
     .venv/bin/python -m bench.delivery [--messages 10000] [--rate 28] [--database-url URL]
-                                       [--lease SECONDS] [--min-rate 27]
+                                       [--lease SECONDS] [--min-rate 27] [--stub-nice -10]
+                                       [--keep] [--trace]
 
 The local Bot API stand-in (``tests/telegram_stub``) runs as its own process with Telegram's
 limits switched on (30 messages per sliding second overall, 1 per second per chat, 429
@@ -22,6 +23,12 @@ Rates are deliveries as the stand-in timed them: (n − 1) / (last − first). A
 'sending' at the kill is marked 'unknown' after the lease and never re-sent (see
 ``bot/outbox.py``); the stand-in tells whether it was in fact delivered. Exit status 1 unless
 run 1 reaches ``--min-rate`` with no 429, and both runs have no duplicate and no missing message.
+
+The stand-in is given a higher scheduling priority (``--stub-nice``, when permitted): it plays
+Telegram, whose clock does not stall when this machine is busy; a stand-in waiting for a CPU
+while requests queue up would count them as one burst. The 1-minute load average at the start
+and the end of each run is printed. ``--trace`` makes the children log when each request left
+and how long rows waited at the send-time window (``childN.trace*``, kept with ``--keep``).
 
 With ``--database-url`` (PostgreSQL) each run creates a fresh database next to the one named
 (``<name>_delivery_<run>_<hex>``) and drops it afterwards; the named database is not touched.
