@@ -49,7 +49,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +101,13 @@ async def _child(url: str, api: str, locales: Path, rate: float, lease: float) -
         quiet_hours_end=0,
         **overrides,
     )
-    engine, sm = create_engine_and_sessionmaker(settings.db_url)
+    _engine, sm = create_engine_and_sessionmaker(settings.db_url)  # lives until the SIGKILL
     bot = make_bot(settings)
     trace = os.environ.get("BENCH_DELIVERY_TRACE")
     if trace:  # diagnostics: when each sendMessage left this process, and when its answer came
         import time as _time
 
-        out = open(trace, "a", buffering=1)  # noqa: SIM115 - line-buffered for SIGKILL
+        out = open(trace, "a", buffering=1)  # noqa: SIM115, ASYNC230 - line-buffered for SIGKILL
 
         async def _trace(make_request, bot_, method):  # type: ignore[no-untyped-def]
             t0 = _time.time()
@@ -119,7 +119,7 @@ async def _child(url: str, api: str, locales: Path, rate: float, lease: float) -
         bot.session.middleware(_trace)
     sender = OutboxSender(bot, sm, settings, Translator(locales))
     if trace:  # … and how long each row, already 'sending', waited for the send-time window
-        waits = open(trace + ".window", "a", buffering=1)  # noqa: SIM115
+        waits = open(trace + ".window", "a", buffering=1)  # noqa: SIM115, ASYNC230
         window_acquire = sender.window.acquire
 
         async def _timed_acquire() -> None:
@@ -128,7 +128,7 @@ async def _child(url: str, api: str, locales: Path, rate: float, lease: float) -
             waits.write(f"{t0:.6f} {_time.time() - t0:.6f}\n")
 
         sender.window.acquire = _timed_acquire  # type: ignore[method-assign]
-    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    scheduler = AsyncIOScheduler(timezone=UTC)
     sender.install(scheduler)
     scheduler.start()
     print(f"STARTED {os.getpid()} lease={settings.outbox_lease_seconds} tick={settings.outbox_tick_seconds} "
@@ -204,7 +204,7 @@ class Stub:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.proc.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
 
@@ -324,7 +324,7 @@ async def db_rows(url: str) -> dict[int, str]:
     from sqlalchemy import select
 
     from db.engine import create_engine_and_sessionmaker
-    from db.models import OutboxMessage as O  # noqa: N817
+    from db.models import OutboxMessage as O
 
     engine, sm = create_engine_and_sessionmaker(url)
     try:
