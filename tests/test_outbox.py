@@ -658,7 +658,7 @@ async def test_global_rate_is_respected(
     started = loop.time()
     assert await sender.tick() == 40
     elapsed = loop.time() - started
-    # Burst of 8 (rate/5), then 32 more at 40/s: at least 0.8 s.
+    # One token at a time (no burst) at 40/s: 40 messages take about 1 s; at least 0.75 s.
     assert elapsed >= 0.75
     # Token bucket bound: any k consecutive deliveries span at least (k - burst) / rate seconds,
     # give or take the requests in flight (a token taken early may arrive late, with later ones).
@@ -779,3 +779,26 @@ async def test_concurrent_senders_never_double_send(
             await b.session.close()
         for engine, _ in engines:
             await engine.dispose()
+
+
+async def test_sliding_window_caps_any_period_and_spaces_events() -> None:
+    """The guard checked as each request leaves: never more than ``limit`` events in any period,
+    never two closer than ``min_gap`` — even when every caller arrives at once."""
+    from domain.outbox import SlidingWindow
+
+    now = [0.0]
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    window = SlidingWindow(29, period=1.0, min_gap=0.01, clock=lambda: now[0], sleep=fake_sleep)
+    times = []
+    for _ in range(100):  # a bunched-up backlog: all want to leave "now"
+        await window.acquire()
+        times.append(now[0])
+    assert all(b - a >= 0.01 - 1e-9 for a, b in zip(times, times[1:]))
+    for i, start in enumerate(times):
+        in_period = [t for t in times[i:] if t < start + 1.0]
+        assert len(in_period) <= 29
+    with pytest.raises(ValueError):
+        SlidingWindow(0)
