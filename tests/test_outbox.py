@@ -789,7 +789,7 @@ async def test_sliding_window_caps_any_period_and_spaces_events() -> None:
     now = [0.0]
 
     async def fake_sleep(seconds: float) -> None:
-        now[0] += seconds
+        now[0] += max(seconds, 1e-6)  # a real clock always moves; a float sum may not
 
     window = SlidingWindow(29, period=1.0, min_gap=0.01, clock=lambda: now[0], sleep=fake_sleep)
     times = []
