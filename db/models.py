@@ -364,10 +364,12 @@ class CheckIn(Base):
     next one); "later" keeps it pending with ``snooze_until``."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("member_id", "due_on"),)
+    __table_args__ = (UniqueConstraint("member_id", "due_on"), UniqueConstraint("participant_id", "due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("programme_members.id", ondelete="CASCADE"))
+    # the person asked: one check-in per person and day across all their programmes
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date] = mapped_column(Date)  # local day it was asked
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment it was queued for
     since: Mapped[date] = mapped_column(Date)  # "since <date>": the listed pairs' earliest last contact
@@ -453,3 +455,121 @@ class PairFit(Base):
 
 
 __all__ += ["Meeting", "CheckIn", "SurveyOccasion", "SurveyResponse", "Goal", "PairFit"]
+
+
+# --- Curators' monitoring: roadmaps, KPI denominators and targets, exports, practices ---------
+
+
+class RoadmapItem(Base):
+    """An item of a unit's roadmap (дорожная карта): what is due, by whom, by when.
+
+    ``code`` names the template item it was created from (None for items a curator added);
+    ``programme_id`` ties a monitoring window to its programme. status: open → done | cancelled.
+    """
+
+    __tablename__ = "roadmap_items"
+    __table_args__ = (
+        Index("ix_roadmap_items_unit_status", "unit_id", "status"),
+        Index("ix_roadmap_items_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    code: Mapped[str | None] = mapped_column(String(48))
+    kind: Mapped[str] = mapped_column(String(16), default="task")  # task | monitoring | stat_form | meeting
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock: two curators at once
+
+
+class OrgDenominator(Base):
+    """What an organisation's curator entered for a year: the denominators of the KPIs."""
+
+    __tablename__ = "org_denominators"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    students_total: Mapped[int | None] = mapped_column(Integer)
+    students_11_18: Mapped[int | None] = mapped_column(Integer)
+    students_15_18: Mapped[int | None] = mapped_column(Integer)
+    young_teachers: Mapped[int | None] = mapped_column(Integer)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KpiTarget(Base):
+    """A region's target for one indicator and year, in per cent (overrides the built-in defaults)."""
+
+    __tablename__ = "kpi_targets"
+    __table_args__ = (UniqueConstraint("region_id", "year", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(32))
+    percent: Mapped[float] = mapped_column(Float)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExportJob(Base):
+    """A report file someone asked for: the export log (who, what, when) and its progress.
+
+    status: running → done | failed | interrupted (the bot stopped while it ran).
+    """
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (Index("ix_export_jobs_user_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    rows: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Practice(Base):
+    """A best practice a curator submitted; a curator one level up approves it.
+
+    status: pending → approved | rejected. The file stays on Telegram (``file_id``).
+    """
+
+    __tablename__ = "practices"
+    __table_args__ = (Index("ix_practices_region_status", "region_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    form: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_note: Mapped[str | None] = mapped_column(String(500))
+
+
+__all__ += ["RoadmapItem", "OrgDenominator", "KpiTarget", "ExportJob", "Practice"]

@@ -10,12 +10,16 @@ def get_routers() -> list[Router]:
         curator,
         errors,
         fallback,
+        kpi,
         meetings,
         monitoring,
         pairing,
+        practices,
         profile,
         programmes,
         registration,
+        reports,
+        roadmap,
         start,
     )
 
@@ -30,5 +34,9 @@ def get_routers() -> list[Router]:
         pairing.build_router(),
         meetings.build_router(),
         monitoring.build_router(),
+        roadmap.build_router(),
+        kpi.build_router(),
+        reports.build_router(),
+        practices.build_router(),
         fallback.build_router(),  # last: whatever nobody else took
     ]

@@ -27,3 +27,31 @@ class ProgrammesCb(CallbackData, prefix="pp"):
 
     uid: int
     p: int = 0
+
+
+# Curators' monitoring (issue 5). Families: roadmap y*, KPIs k*, reports x*, practices b*.
+class RoadmapCb(CallbackData, prefix="ya"):
+    """A unit's roadmap, paged (handlers/roadmap.py)."""
+
+    uid: int
+    p: int = 0
+
+
+class KpiCb(CallbackData, prefix="ka"):
+    """A unit's KPIs against the targets; y=0 now, else as of 31 December of year y (handlers/kpi.py)."""
+
+    uid: int
+    y: int = 0
+
+
+class ReportsCb(CallbackData, prefix="xa"):
+    """A unit's reports menu (handlers/reports.py)."""
+
+    uid: int
+
+
+class PracticesCb(CallbackData, prefix="ba"):
+    """The best-practice bank as seen from a unit (handlers/practices.py)."""
+
+    uid: int
+    p: int = 0

@@ -23,7 +23,7 @@ from domain.curation import Access, clamp_page, pages, subtree_counts
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.units import ancestors, children
-from handlers.callbacks import ProgrammesCb
+from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb
 
 CHILDREN_PAGE = 8
 PARTICIPANTS_PAGE = 10
@@ -211,6 +211,14 @@ async def up_button(session: AsyncSession, ctx: Ctx, unit: Unit) -> InlineKeyboa
 # ---------------------------------------------------------------------------------------------
 # the top and unit views
 # ---------------------------------------------------------------------------------------------
+def monitoring_rows(ctx: Ctx, unit: Unit) -> list[list[InlineKeyboardButton]]:
+    """The monitoring entry points of a unit: roadmap, KPIs, reports, best practices."""
+    return [
+        [btn(ctx.t("mon-btn-roadmap"), RoadmapCb(uid=unit.id)), btn(ctx.t("mon-btn-kpi"), KpiCb(uid=unit.id))],
+        [btn(ctx.t("mon-btn-reports"), ReportsCb(uid=unit.id)), btn(ctx.t("mon-btn-practices"), PracticesCb(uid=unit.id))],
+    ]
+
+
 async def top_view(session: AsyncSession, ctx: Ctx, page: int = 0, notice: str | None = None) -> View:
     access = ctx.access
     if not access.is_admin:
@@ -262,6 +270,7 @@ async def unit_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0, 
         actions.append(btn(ctx.t("cur-btn-invite-curator"), CuCi(id=unit.id)))
     rows.append(actions)
     rows.append([btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=unit.id))])
+    rows.extend(monitoring_rows(ctx, unit))
     up = await up_button(session, ctx, unit)
     rows.append([up] if up else [])
     return with_notice("\n".join(lines), notice), kb(rows)
@@ -279,6 +288,7 @@ async def org_view(session: AsyncSession, ctx: Ctx, org: Unit, notice: str | Non
         [btn(ctx.t("cur-btn-awaiting", n=counts["awaiting"]), CuAw(o=org.id))],
         [btn(ctx.t("cur-btn-links"), CuLk(o=org.id))],
         [btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=org.id))],
+        *monitoring_rows(ctx, org),
         [btn(ctx.t("cur-btn-invite-curator"), CuCi(id=org.id))] if ctx.access.can_invite_curator(org) else [],
     ]
     up = await up_button(session, ctx, org)

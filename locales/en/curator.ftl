@@ -187,3 +187,9 @@ cur-invalid-unit-name-long = The name is longer than { $max } characters. Send a
 cur-invalid-unit-exists = There is already a unit with this name here. Send another name.
 cur-invalid-unit-kind = A unit of this kind cannot be created here.
 cur-invalid-org-type = Choose the type of organisation with a button.
+
+## Monitoring entry points (issue 5)
+mon-btn-roadmap = 📅 Roadmap
+mon-btn-kpi = 📊 Indicators
+mon-btn-reports = 📄 Reports
+mon-btn-practices = 💡 Best practices

@@ -194,3 +194,9 @@ cur-invalid-unit-name-long = Название длиннее { $max } симво
 cur-invalid-unit-exists = Здесь уже есть подразделение с таким названием. Пришлите другое название.
 cur-invalid-unit-kind = Здесь нельзя создать подразделение такого вида.
 cur-invalid-org-type = Выберите тип организации кнопкой.
+
+## Monitoring entry points (issue 5)
+mon-btn-roadmap = 📅 Дорожная карта
+mon-btn-kpi = 📊 Показатели
+mon-btn-reports = 📄 Отчёты
+mon-btn-practices = 💡 Лучшие практики
