@@ -4,9 +4,9 @@ after the first meeting, mentees' goals, and alerts to curators about pairs at r
 **Check-ins.** Each side of an active pair is asked "Did you meet since <date>?" every
 ``meeting_interval_days`` of its programme, counted from the pair's last contact: its activation,
 its last meeting (logged by either side) or the person's last check-in listing it
-(:func:`next_due`). One check-in per person (programme member) lists every pair of theirs that is
-due or nearly due (:func:`plan_checkin`), so a mentor of several pairs gets one message; their
-pairs then fall into step. Answers: yes (the UI goes on to :func:`log_meeting` and the meeting
+(:func:`next_due`). One check-in per person (participant, across all their programmes) lists
+every pair of theirs that is due or nearly due (:func:`plan_checkin`), so a mentor of several
+pairs, or a teacher in two programmes, gets one message; their pairs then fall into step. Answers: yes (the UI goes on to :func:`log_meeting` and the meeting
 survey), no, or later (snoozed by ``SNOOZE``, at most ``MAX_SNOOZES`` times). A check-in still
 unanswered when the next one comes is ``expired``; its buttons are refused from then on.
 
@@ -403,8 +403,10 @@ async def _check_member(session: AsyncSession, pair: Pair, member: ProgrammeMemb
 # =============================================================================================
 # check-ins
 # =============================================================================================
-def _checkin_key(member_id: int, due_on: date, snoozes: int = 0) -> str:
-    base = f"{KIND_CHECKIN}:{member_id}:{due_on.strftime('%Y%m%d')}"
+def _checkin_key(participant_id: int, due_on: date, snoozes: int = 0) -> str:
+    """The outbox dedupe key of a person's check-in of a day (``p`` marks a person: older rows
+    named a programme member, ``checkin:<member id>:<day>``, and are still understood)."""
+    base = f"{KIND_CHECKIN}:p{participant_id}:{due_on.strftime('%Y%m%d')}"
     return base if snoozes == 0 else f"{base}:{snoozes}"
 
 
@@ -428,40 +430,102 @@ def _checkin_buttons(checkin_id: int, snoozes: int) -> list[list[dict[str, Any]]
     return [row]
 
 
-async def _partners(session: AsyncSession, member_id: int, pair_ids: Sequence[int]) -> str:
-    """The names of the other side of these pairs, for the question."""
-    pairs = (await session.scalars(select(Pair).where(Pair.id.in_(list(pair_ids))).order_by(Pair.id))).all()
-    staying = await _staying(session, pair_ids)
-    wanted: list[int] = []
-    for pair in pairs:
-        if pair.mentor_member_id == member_id:
-            wanted.extend(staying[pair.id])
+async def _person_of(session: AsyncSession, checkin: CheckIn) -> int | None:
+    """The participant a check-in asks (rows older than the column: their member's participant)."""
+    if checkin.participant_id is not None:
+        return checkin.participant_id
+    return await session.scalar(select(ProgrammeMember.participant_id).where(ProgrammeMember.id == checkin.member_id))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One pair of a check-in, with the person's own member in it (pairs of several programmes
+    give one person several members)."""
+
+    pair: Pair
+    member: ProgrammeMember
+    programme: Programme
+
+
+async def listed_pairs(session: AsyncSession, checkin: CheckIn) -> list[Listed]:
+    """The check-in's pairs that are still active and that the person is still in (not erased,
+    not left that programme), in pair id order: what the UI lists and a "yes" chooses from."""
+    ids = list(checkin.pair_ids or ())
+    participant_id = await _person_of(session, checkin)
+    if not ids or participant_id is None:
+        return []
+    participant = await session.get(Participant, participant_id, populate_existing=True)
+    if participant is None or participant.status == "erased":
+        return []
+    mine = {m.id: m for m in (await session.scalars(
+        select(ProgrammeMember).where(ProgrammeMember.participant_id == participant_id,
+                                      ProgrammeMember.left_at.is_(None))
+        .execution_options(populate_existing=True)
+    )).all()}
+    rows = (await session.execute(
+        select(Pair, Programme).join(Programme, Programme.id == Pair.programme_id)
+        .where(Pair.id.in_(ids), Pair.status == ACTIVE).order_by(Pair.id)
+        .execution_options(populate_existing=True)
+    )).all()
+    staying = await _staying(session, [p.id for p, _ in rows])
+    out: list[Listed] = []
+    for pair, programme in rows:
+        member_id = next((m for m in (pair.mentor_member_id, *staying[pair.id]) if m in mine), None)
+        if member_id is not None:
+            out.append(Listed(pair, mine[member_id], programme))
+    return out
+
+
+async def checkin_pairs(session: AsyncSession, checkin: CheckIn) -> list[Pair]:
+    """The check-in's pairs that are still active and still the person's."""
+    return [entry.pair for entry in await listed_pairs(session, checkin)]
+
+
+async def _partners(session: AsyncSession, participant_id: int, pair_ids: Sequence[int]) -> str:
+    """The names of the other side of these pairs, for the question. When the pairs belong to
+    several programmes, each programme's names are followed by its title in brackets."""
+    rows = (await session.execute(
+        select(Pair, Programme).join(Programme, Programme.id == Pair.programme_id)
+        .where(Pair.id.in_(list(pair_ids))).order_by(Pair.id)
+    )).all()
+    staying = await _staying(session, [p.id for p, _ in rows])
+    people = await _people(session, {m for p, _ in rows for m in (p.mentor_member_id, *staying[p.id])})
+    by_programme: dict[int, list[str]] = {}
+    titles: dict[int, str] = {}
+    for pair, programme in rows:
+        mentor = people.get(pair.mentor_member_id)
+        if mentor is not None and mentor.participant.id == participant_id:
+            wanted = staying[pair.id]
         else:
-            wanted.append(pair.mentor_member_id)
-    people = await _people(session, wanted)
-    names: list[str] = []
-    for mid in wanted:
-        if mid in people and people[mid].name not in names:
-            names.append(people[mid].name)
-    return ", ".join(names) or "—"
+            wanted = [pair.mentor_member_id]
+        names = by_programme.setdefault(programme.id, [])
+        titles[programme.id] = programme.title
+        for mid in wanted:
+            if mid in people and people[mid].name not in names:
+                names.append(people[mid].name)
+    if len(by_programme) <= 1:
+        return ", ".join(n for names in by_programme.values() for n in names) or "—"
+    return "; ".join(f"{', '.join(names) or '—'} ({titles[pid]})" for pid, names in by_programme.items())
 
 
-async def _enqueue_checkin(session: AsyncSession, checkin: CheckIn, user: User, tz: str, due_at: datetime) -> bool:
+async def _enqueue_checkin(session: AsyncSession, checkin: CheckIn, participant_id: int, user: User, tz: str,
+                           due_at: datetime) -> bool:
     row = await enqueue(
         session, user_id=user.id, chat_id=user.tg_id, kind=KIND_CHECKIN, key=KEY_ASK,
-        args={"since": fmt_date(checkin.since), "partners": await _partners(session, checkin.member_id, checkin.pair_ids),
+        args={"since": fmt_date(checkin.since), "partners": await _partners(session, participant_id, checkin.pair_ids),
               "count": len(checkin.pair_ids)},
         buttons=_checkin_buttons(checkin.id, checkin.snoozes), due_at=due_at, tz=tz,
-        dedupe_key=_checkin_key(checkin.member_id, checkin.due_on, checkin.snoozes),
+        dedupe_key=_checkin_key(participant_id, checkin.due_on, checkin.snoozes),
     )
     return row is not None
 
 
 async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
                        send_hour: int = CHECKIN_HOUR) -> int:
-    """Create today's check-ins (one per person, listing their due pairs), expire the ones they
-    supersede and queue one message each. Safe to run as often as wanted: a person gets at most
-    one check-in a day, and none while nothing is due. Returns the number queued."""
+    """Create today's check-ins (one per person across all their programmes, listing their due
+    pairs), expire the ones they supersede and queue one message each. Safe to run as often as
+    wanted: a person gets at most one check-in a day, and none while nothing is due. A person's
+    day is counted in the zone of their first pair (by id). Returns the number queued."""
     rows = (await session.execute(
         select(Pair, Programme, Unit)
         .join(Programme, Programme.id == Pair.programme_id)
@@ -476,27 +540,33 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
     last_meeting = await _last_meetings(session, pair_ids)
     member_ids = {pair.mentor_member_id for pair, _, _ in rows} | {m for ms in staying.values() for m in ms}
     people = await _people(session, member_ids)
+    person_of = {mid: p.participant.id for mid, p in people.items()}
 
     earliest = min(local_today(now, surveys.zone_name(unit, default_tz)) for _, _, unit in rows)
     history = (await session.scalars(
-        select(CheckIn).where(CheckIn.member_id.in_(list(member_ids)),
+        select(CheckIn).where(or_(CheckIn.participant_id.in_(sorted(set(person_of.values()))),
+                                  CheckIn.member_id.in_(sorted(member_ids))),
                               CheckIn.due_on >= earliest - timedelta(days=HISTORY_DAYS))
-        .order_by(CheckIn.due_on)
+        .order_by(CheckIn.due_on, CheckIn.id)
     )).all()
     last_checkin: dict[tuple[int, int], date] = {}
     last_answered: dict[tuple[int, int], date] = {}
     asked_on: dict[int, set[date]] = defaultdict(set)
     open_ones: dict[int, list[CheckIn]] = defaultdict(list)
     for c in history:
-        asked_on[c.member_id].add(c.due_on)
+        pid = c.participant_id if c.participant_id is not None else person_of.get(c.member_id)
+        if pid is None:
+            continue
+        asked_on[pid].add(c.due_on)
         if c.status == PENDING:
-            open_ones[c.member_id].append(c)
-        for pid in c.pair_ids or ():
-            last_checkin[(c.member_id, pid)] = c.due_on
+            open_ones[pid].append(c)
+        for pair_id in c.pair_ids or ():
+            last_checkin[(pid, pair_id)] = c.due_on
             if c.status == ANSWERED and c.answer in (YES, NO):
-                last_answered[(c.member_id, pid)] = c.due_on
+                last_answered[(pid, pair_id)] = c.due_on
 
-    per_member: dict[int, list[PairClock]] = defaultdict(list)
+    per_person: dict[int, list[PairClock]] = defaultdict(list)
+    member_in: dict[tuple[int, int], int] = {}  # (person, pair) -> their member in it
     zone_of: dict[int, str] = {}
     for pair, programme, unit in rows:
         tz = surveys.zone_name(unit, default_tz)
@@ -508,67 +578,70 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
             person = people.get(mid)
             if person is None or not person.present or not surveys.reachable(person.user):
                 continue
-            zone_of[mid] = tz
-            per_member[mid].append(PairClock(
+            pid = person.participant.id
+            zone_of.setdefault(pid, tz)
+            member_in[(pid, pair.id)] = mid
+            per_person[pid].append(PairClock(
                 pair.id, programme.meeting_interval_days, activated, last_meeting.get(pair.id),
-                last_checkin.get((mid, pair.id)), last_answered.get((mid, pair.id)),
+                last_checkin.get((pid, pair.id)), last_answered.get((pid, pair.id)),
             ))
 
     queued = 0
-    for mid in sorted(per_member):
-        tz = zone_of[mid]
+    for pid in sorted(per_person):
+        tz = zone_of[pid]
         today = local_today(now, tz)
-        if today in asked_on[mid]:
+        if today in asked_on[pid]:
             continue
-        plan = plan_checkin(per_member[mid], today)
+        plan = plan_checkin(per_person[pid], today)
         if plan is None:
             continue
+        first_member = member_in[(pid, plan.pair_ids[0])]
         due_at = max(now, local_moment(plan.due_on, send_hour, tz))
-        checkin = CheckIn(member_id=mid, due_on=plan.due_on, due_at=due_at, since=plan.since,
-                          pair_ids=list(plan.pair_ids), status=PENDING, snoozes=0, created_at=now)
+        checkin = CheckIn(member_id=first_member, participant_id=pid, due_on=plan.due_on, due_at=due_at,
+                          since=plan.since, pair_ids=list(plan.pair_ids), status=PENDING, snoozes=0, created_at=now)
         try:
             async with session.begin_nested():
                 session.add(checkin)
                 await session.flush()
         except IntegrityError:  # a concurrent run created it
             continue
-        for old in open_ones[mid]:
+        for old in open_ones[pid]:
             old.status = EXPIRED
-        queued += await _enqueue_checkin(session, checkin, people[mid].user, tz, due_at)
+        queued += await _enqueue_checkin(session, checkin, pid, people[first_member].user, tz, due_at)
     await session.flush()
     if queued:
         log.info("check-ins: queued %d", queued)
     return queued
 
 
-async def checkin_pairs(session: AsyncSession, checkin: CheckIn) -> list[Pair]:
-    """The check-in's pairs that are still active (what the UI lists)."""
-    ids = list(checkin.pair_ids or ())
-    if not ids:
-        return []
-    return list((await session.scalars(
-        select(Pair).where(Pair.id.in_(ids), Pair.status == ACTIVE).order_by(Pair.id)
-        .execution_options(populate_existing=True)
-    )).all())
-
-
 @dataclass
 class CheckinAnswer:
     checkin: CheckIn
-    member: ProgrammeMember
-    pairs: list[Pair]  # active pairs of the check-in: a "yes" asks which one met (when several)
+    participant: Participant
+    listed: list[Listed]  # active pairs of the check-in: a "yes" asks which one met (when several)
     repeated: bool = False  # "yes" pressed again: carry on with the meeting log
 
+    @property
+    def pairs(self) -> list[Pair]:
+        return [entry.pair for entry in self.listed]
 
-async def checkin_of_user(session: AsyncSession, checkin_id: int, user_id: int | None) -> tuple[CheckIn, ProgrammeMember]:
-    """A check-in by id, only for the person it was for (``checkin-unknown`` otherwise)."""
+    @property
+    def member(self) -> ProgrammeMember:
+        """The person's member in the first listed pair."""
+        return self.listed[0].member
+
+
+async def checkin_of_user(session: AsyncSession, checkin_id: int, user_id: int | None) -> tuple[CheckIn, Participant]:
+    """A check-in by id, only for the person it was for (``checkin-unknown`` otherwise: someone
+    else's, forged, or the person's data were erased)."""
     checkin = await session.get(CheckIn, checkin_id, populate_existing=True)
     if checkin is None or user_id is None:
         raise Invalid("checkin-unknown")
-    found = await surveys.present_member(session, checkin.member_id)
-    if found is None or found[1].user_id != user_id:
+    participant_id = await _person_of(session, checkin)
+    participant = await session.get(Participant, participant_id) if participant_id is not None else None
+    if participant is None or participant.status == "erased" or participant.user_id != user_id:
         raise Invalid("checkin-unknown")
-    return checkin, found[0]
+    return checkin, participant
 
 
 async def answer_checkin(session: AsyncSession, checkin_id: int, user_id: int | None, answer: str, now: datetime, *,
@@ -577,15 +650,15 @@ async def answer_checkin(session: AsyncSession, checkin_id: int, user_id: int | 
     ``checkin-answered``, ``pairs-ended``, ``snooze-limit``, ``answer``."""
     if answer not in ANSWERS:
         raise Invalid("answer")
-    checkin, member = await checkin_of_user(session, checkin_id, user_id)
+    checkin, participant = await checkin_of_user(session, checkin_id, user_id)
     if checkin.status == EXPIRED:
         raise Invalid("checkin-expired")
-    pairs = await checkin_pairs(session, checkin)
+    listed = await listed_pairs(session, checkin)
     if checkin.status == ANSWERED:
-        if answer == YES and checkin.answer == YES and pairs:
-            return CheckinAnswer(checkin, member, pairs, repeated=True)
+        if answer == YES and checkin.answer == YES and listed:
+            return CheckinAnswer(checkin, participant, listed, repeated=True)
         raise Invalid("checkin-answered")
-    if not pairs:
+    if not listed:
         raise Invalid("pairs-ended")
     values: dict[str, Any]
     if answer == LATER:
@@ -601,30 +674,39 @@ async def answer_checkin(session: AsyncSession, checkin_id: int, user_id: int | 
         raise Invalid("checkin-answered")
     await session.refresh(checkin)
     if answer == LATER:
-        found = await surveys.present_member(session, member.id)
-        user = await session.get(User, found[1].user_id) if found and found[1].user_id else None
+        user = await session.get(User, participant.user_id) if participant.user_id else None
         if surveys.reachable(user):
-            tz = await _zone(session, member.programme_id, default_tz)
-            await _enqueue_checkin(session, checkin, user, tz, checkin.snooze_until)
-    return CheckinAnswer(checkin, member, pairs)
+            tz = await _zone(session, listed[0].programme.id, default_tz)
+            await _enqueue_checkin(session, checkin, participant.id, user, tz, checkin.snooze_until)
+    return CheckinAnswer(checkin, participant, listed)
+
+
+async def _checkin_of_row(session: AsyncSession, dedupe_key: str | None) -> tuple[bool, CheckIn | None, int]:
+    """(understood, check-in, snoozes) named by an outbox row's dedupe key: ``checkin:p<person>:
+    <day>[:n]`` or, from before check-ins were per person, ``checkin:<member>:<day>[:n]``."""
+    parts = (dedupe_key or "").split(":")
+    if len(parts) not in (3, 4) or not re.fullmatch(r"p?\d+", parts[1]) or not re.fullmatch(r"\d{8}", parts[2]):
+        return False, None, 0
+    if len(parts) == 4 and not parts[3].isdigit():
+        return False, None, 0
+    due_on = datetime.strptime(parts[2], "%Y%m%d").date()
+    snoozes = int(parts[3]) if len(parts) == 4 else 0
+    column = CheckIn.participant_id if parts[1].startswith("p") else CheckIn.member_id
+    checkin = await session.scalar(
+        select(CheckIn).where(column == int(parts[1].lstrip("p")), CheckIn.due_on == due_on)
+        .order_by(CheckIn.id).limit(1).execution_options(populate_existing=True)
+    )
+    return True, checkin, snoozes
 
 
 async def _checkin_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
-    """Drop a check-in that was answered or expired, superseded by a snooze, whose person left,
-    whose pairs all ended, or whose every pair had a meeting logged since it was created."""
-    parts = (row.dedupe_key or "").split(":")
-    if len(parts) not in (3, 4) or not parts[1].isdigit() or not re.fullmatch(r"\d{8}", parts[2]):
+    """Drop a check-in that was answered or expired, superseded by a snooze, whose person is
+    gone, whose pairs all ended (or the person left them), or whose every pair had a meeting
+    logged since it was created."""
+    understood, checkin, snoozes = await _checkin_of_row(session, row.dedupe_key)
+    if not understood:
         return True
-    member_id = int(parts[1])
-    due_on = datetime.strptime(parts[2], "%Y%m%d").date()
-    snoozes = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else 0
-    checkin = await session.scalar(
-        select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.due_on == due_on)
-        .execution_options(populate_existing=True)
-    )
     if checkin is None or checkin.status != PENDING or checkin.snoozes != snoozes:
-        return False
-    if await surveys.present_member(session, member_id) is None:
         return False
     pairs = await checkin_pairs(session, checkin)
     if not pairs:
@@ -700,15 +782,17 @@ async def log_meeting(session: AsyncSession, pair: Pair, member: ProgrammeMember
             if other != member.id:
                 await surveys.invite(session, other, occasion, now, tz=tz,
                                      args={"who": who, "date": fmt_date(held)})
-        await _settle_checkins(session, member.id, now)
+        await _settle_checkins(session, member, now)
     await session.flush()
     return Logged(meeting, created, first=created and count == 1, occasion=occasion)
 
 
-async def _settle_checkins(session: AsyncSession, member_id: int, now: datetime) -> None:
-    """A person who logs meetings for every pair of their open check-in has answered it."""
+async def _settle_checkins(session: AsyncSession, member: ProgrammeMember, now: datetime) -> None:
+    """A person who logs meetings for every pair of their open check-in has answered it (their
+    check-ins are per person: pairs of their other programmes count too)."""
     for checkin in (await session.scalars(
-        select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.status == PENDING)
+        select(CheckIn).where(or_(CheckIn.participant_id == member.participant_id, CheckIn.member_id == member.id),
+                              CheckIn.status == PENDING)
     )).all():
         pairs = await checkin_pairs(session, checkin)
         met = set((await session.scalars(
@@ -984,9 +1068,14 @@ register_relevance(KIND_RISK, _risk_relevant)
 async def forget_participant(session: AsyncSession, participant_id: int) -> None:
     """Erase what this module keeps in a person's own words: goal texts, meeting topics they
     typed, their reasons for a declined fit, their free-text survey answers. Numbers stay (they
-    are anonymous once the person is). Call from ``domain.people.erase_user``."""
+    are anonymous once the person is). Their open check-ins (one per person) expire, so no
+    button of one works again. Call from ``domain.people.erase_user``."""
     member_ids = list((await session.scalars(
         select(ProgrammeMember.id).where(ProgrammeMember.participant_id == participant_id))).all())
+    await session.execute(
+        update(CheckIn).where(or_(CheckIn.participant_id == participant_id, CheckIn.member_id.in_(member_ids)),
+                              CheckIn.status == PENDING)
+        .values(status=EXPIRED).execution_options(synchronize_session=False))
     if not member_ids:
         return
     await session.execute(update(Goal).where(Goal.member_id.in_(member_ids)).values(text="")
@@ -1003,7 +1092,8 @@ __all__ = [
     "MESSAGE_KEYS", "REASONS", "KIND_CHECKIN", "KIND_RISK", "PairClock", "Plan", "last_contact", "next_due",
     "since", "group_ahead", "plan_checkin", "snooze_until", "parse_meeting_date", "parse_minutes",
     "parse_topic", "parse_progress", "is_in_pair", "iso_week", "RiskFacts", "Alert", "at_risk",
-    "member_of_user", "checkin_callback", "parse_checkin_callback", "due_checkins", "checkin_pairs",
+    "member_of_user", "checkin_callback", "parse_checkin_callback", "due_checkins", "checkin_pairs", "Listed",
+    "listed_pairs",
     "CheckinAnswer", "checkin_of_user", "answer_checkin", "Logged", "pair_start_on", "log_meeting",
     "meetings_of", "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
     "risk_facts", "risk_alerts", "forget_participant",

@@ -288,13 +288,24 @@ async def on_checkin(query: CallbackQuery, **data: Any) -> None:
         await ctx.send(ctx.t("meet-checkin-no"))
     elif answer == checkins.LATER:
         await ctx.send(ctx.t("meet-checkin-later"))
-    elif len(result.pairs) == 1:
-        await begin_log(ctx, result.pairs[0], result.member)
+    elif len(result.listed) == 1:
+        await begin_log(ctx, result.listed[0].pair, result.listed[0].member)
     else:
-        rows = [[button(await partners_of(ctx.session, pair, result.member.id), f"{CB_LOG}:p:{pair.id}")]
-                for pair in result.pairs]
-        await ctx.send(ctx.t("meet-pick-pair"), keyboard(rows))
+        await ctx.send(ctx.t("meet-pick-pair"), keyboard(await pick_pair_rows(ctx, result.listed)))
     await query.answer()
+
+
+async def pick_pair_rows(ctx: Ctx, listed: list[checkins.Listed]) -> list[list[InlineKeyboardButton]]:
+    """One button per pair of a check-in (each with the person's own member in it); the
+    programme's title is added when the pairs belong to several programmes."""
+    several = len({entry.programme.id for entry in listed}) > 1
+    rows = []
+    for entry in listed:
+        partners = await partners_of(ctx.session, entry.pair, entry.member.id)
+        label = (ctx.t("meet-pick-pair-in", partners=short(partners), programme=short(entry.programme.title))
+                 if several else short(partners, 60))
+        rows.append([button(label, f"{CB_LOG}:p:{entry.pair.id}")])
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------

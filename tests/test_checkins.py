@@ -56,6 +56,7 @@ class World:
     curator_user_id: int
     member: dict[str, int] = field(default_factory=dict)  # name -> member id
     user: dict[str, int] = field(default_factory=dict)  # name -> user id
+    participant: dict[str, int] = field(default_factory=dict)  # name -> participant id
     pair: dict[str, int] = field(default_factory=dict)  # P1.. -> pair id
 
 
@@ -99,7 +100,7 @@ async def seed(sessionmaker, now: datetime, *, form: str = "teacher_student", in
             m = ProgrammeMember(programme_id=prog.id, participant_id=p.id, side=side, joined_at=now)
             s.add(m)
             await s.flush()
-            world.member[name], world.user[name] = m.id, user.id
+            world.member[name], world.user[name], world.participant[name] = m.id, user.id, p.id
         for name, (mentor, mentees, status, activated) in PAIRS.items():
             pair = Pair(programme_id=prog.id, mentor_member_id=world.member[mentor], status=status,
                         created_at=activated - timedelta(days=3), approved_at=activated - timedelta(days=2),
@@ -280,7 +281,7 @@ async def test_checkins_at_the_interval_one_per_person_no_duplicates(sessionmake
         assert row.payload["key"] == "checkin-ask"
         assert row.payload["args"] == {"since": "02.11.2026", "partners": "E1, E2", "count": 2}
         assert row.tz == TZ and row.due_at == at("2026-11-16", 13)  # 16:00 local
-        assert row.dedupe_key == f"checkin:{world.member['M1']}:20261116"
+        assert row.dedupe_key == f"checkin:p{world.participant['M1']}:20261116"
         assert [b["callback_data"] for b in row.payload["buttons"][0]] == [
             f"wc:{m1.id}:y", f"wc:{m1.id}:n", f"wc:{m1.id}:l"]
         assert await is_relevant(s, row)
@@ -348,7 +349,7 @@ async def test_answers_yes_no_later_and_the_snooze_limit(sessionmaker):
             assert res.checkin.snoozes == n and res.checkin.status == "pending"
             assert res.checkin.snooze_until == moment + timedelta(days=1)
             row = (await outbox(s, "checkin"))[-1]
-            assert row.dedupe_key == f"checkin:{world.member['E1']}:20261116:{n}"
+            assert row.dedupe_key == f"checkin:p{world.participant['E1']}:20261116:{n}"
             assert row.due_at == moment + timedelta(days=1)
             has_later = any(b["callback_data"].endswith(":l") for b in row.payload["buttons"][0])
             assert has_later == (n < checkins.MAX_SNOOZES)
@@ -402,6 +403,143 @@ async def test_relevance_drops_checkins_of_ended_pairs_and_already_met_pairs(ses
         (await member(s, world, "M1")).left_at = now
         await s.flush()
         assert not await is_relevant(s, row)
+
+
+async def add_second_programme(sessionmaker, world: World, now: datetime, *, activated: datetime,
+                               title: str = "Профориентация") -> tuple[int, int, int]:
+    """M1 also mentors X1 in a second programme of the same school (the same person, a second
+    programme member). Returns (programme id, M1's member in it, the pair id)."""
+    async with sessionmaker() as s:
+        first = await s.get(Programme, world.programme_id)
+        prog = Programme(unit_id=first.unit_id, form=first.form, role_models=[], title=title,
+                         starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31), meeting_interval_days=14,
+                         weights={}, status="active", created_at=now)
+        s.add(prog)
+        user = User(tg_id=7899, locale="ru", full_name="X1", created_at=now)
+        s.add(user)
+        await s.flush()
+        m1 = await s.get(Participant, world.participant["M1"])
+        x1 = Participant(user_id=user.id, org_id=m1.org_id, role="mentee", category="school_student", full_name="X1",
+                         status="active", birth_year=2011, registered_at=now, updated_at=now)
+        s.add(x1)
+        await s.flush()
+        mentor = ProgrammeMember(programme_id=prog.id, participant_id=m1.id, side="mentor", joined_at=now)
+        mentee = ProgrammeMember(programme_id=prog.id, participant_id=x1.id, side="mentee", joined_at=now)
+        s.add_all([mentor, mentee])
+        await s.flush()
+        pair_b = Pair(programme_id=prog.id, mentor_member_id=mentor.id, status="active",
+                      created_at=activated - timedelta(days=3), approved_at=activated - timedelta(days=2),
+                      activated_at=activated)
+        s.add(pair_b)
+        await s.flush()
+        s.add(PairMentee(pair_id=pair_b.id, mentee_member_id=mentee.id, answer="accepted", answered_at=activated))
+        world.user["X1"], world.participant["X1"], world.member["X1"] = user.id, x1.id, mentee.id
+        await s.commit()
+        return prog.id, mentor.id, pair_b.id
+
+
+async def test_one_checkin_per_person_across_programmes(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    _, m1_b, pair_b = await add_second_programme(sessionmaker, world, at("2026-11-01"), activated=at("2026-11-03"))
+    now = at("2026-11-16", 6)
+    assert await run_checkins(sessionmaker, now) == 2  # M1 (P1, P2 and the second programme's pair), E1
+    assert await run_checkins(sessionmaker, now + timedelta(hours=3)) == 0
+    async with sessionmaker() as s:
+        mine = (await s.scalars(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))).all()
+        assert len(mine) == 1
+        [checkin] = mine
+        assert checkin.pair_ids == [world.pair["P1"], world.pair["P2"], pair_b]
+        assert checkin.member_id == world.member["M1"]  # the member of the first listed pair
+        rows = [r for r in await outbox(s, "checkin") if r.user_id == world.user["M1"]]
+        assert len(rows) == 1
+        assert rows[0].payload["args"] == {"since": "02.11.2026", "count": 3,
+                                           "partners": "E1, E2 (Наставники 2026); X1 (Профориентация)"}
+        assert rows[0].dedupe_key == f"checkin:p{world.participant['M1']}:20261116"
+        # "yes": every listed pair comes with the person's own member in its programme
+        res = await checkins.answer_checkin(s, checkin.id, world.user["M1"], "yes", now)
+        assert [(e.pair.id, e.member.id) for e in res.listed] == [
+            (world.pair["P1"], world.member["M1"]), (world.pair["P2"], world.member["M1"]), (pair_b, m1_b)]
+        assert res.member.id == world.member["M1"] and res.participant.id == world.participant["M1"]
+        await s.rollback()
+    async with sessionmaker() as s:
+        [row] = [r for r in await outbox(s, "checkin") if r.user_id == world.user["M1"]]
+        # meetings logged in both programmes settle the one check-in only when every pair has met
+        b_member = await s.get(ProgrammeMember, m1_b)
+        await checkins.log_meeting(s, await s.get(Pair, pair_b), b_member, "today", "online", 30, None, now)
+        await checkins.log_meeting(s, await pair(s, world, "P1"), await member(s, world, "M1"), "today", "online",
+                                   30, None, now)
+        assert await is_relevant(s, row)  # P2 has not met
+        checkin = await s.scalar(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))
+        assert checkin.status == "pending"
+        await checkins.log_meeting(s, await pair(s, world, "P2"), await member(s, world, "M1"), "today", "online",
+                                   30, None, now)
+        assert (checkin.status, checkin.answer) == ("answered", "yes")
+        assert not await is_relevant(s, row)
+        await s.rollback()
+    async with sessionmaker() as s:
+        # leaving the second programme takes its pair off the check-in, not the others
+        (await s.get(ProgrammeMember, m1_b)).left_at = now
+        await s.flush()
+        checkin = await s.scalar(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))
+        assert [p.id for p in await checkins.checkin_pairs(s, checkin)] == [world.pair["P1"], world.pair["P2"]]
+        # "later" re-asks the person once, under the same per-person key with the snooze count
+        res = await checkins.answer_checkin(s, checkin.id, world.user["M1"], "later", now)
+        assert res.checkin.snoozes == 1
+        later = [r for r in await outbox(s, "checkin") if r.user_id == world.user["M1"]][-1]
+        assert later.dedupe_key == f"checkin:p{world.participant['M1']}:20261116:1"
+        assert later.payload["args"]["count"] == 3 and await is_relevant(s, later)
+
+
+async def test_checkin_rows_from_before_the_person_column_still_count(sessionmaker):
+    """Rows written when check-ins were per programme member (no participant, the old outbox
+    key) still block a second check-in that day and are judged by the old key."""
+    world = await seed(sessionmaker, at("2026-11-01"))
+    now = at("2026-11-16", 6)
+    async with sessionmaker() as s:
+        old = CheckIn(member_id=world.member["E1"], participant_id=None, due_on=date(2026, 11, 16), due_at=now,
+                      since=date(2026, 11, 2), pair_ids=[world.pair["P1"]], status="pending", snoozes=0,
+                      created_at=now)
+        s.add(old)
+        await s.flush()
+        from domain.outbox import enqueue
+
+        row = await enqueue(s, user_id=world.user["E1"], chat_id=7802, kind="checkin", key="checkin-ask",
+                            args={"since": "02.11.2026", "partners": "M1", "count": 1}, due_at=now,
+                            dedupe_key=f"checkin:{world.member['E1']}:20261116")
+        await s.commit()
+    assert await run_checkins(sessionmaker, now) == 1  # M1 only: E1 was asked today
+    async with sessionmaker() as s:
+        assert await is_relevant(s, row)
+        res = await checkins.answer_checkin(s, old.id, world.user["E1"], "no", now)
+        assert res.listed[0].member.id == world.member["E1"]
+        assert not await is_relevant(s, row)
+        # an outbox key that names no check-in is left alone (the delivery benchmark writes such rows)
+        assert await is_relevant(s, OutboxMessage(kind="checkin", dedupe_key=None, payload={}))
+
+
+async def test_erasure_expires_the_persons_checkins(sessionmaker):
+    from domain.people import erase_user
+
+    world = await seed(sessionmaker, at("2026-11-01"))
+    await add_second_programme(sessionmaker, world, at("2026-11-01"), activated=at("2026-11-03"))
+    now = at("2026-11-16", 6)
+    await run_checkins(sessionmaker, now)
+    async with sessionmaker() as s:
+        checkin = await s.scalar(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))
+        user = await s.get(User, world.user["M1"])
+        await erase_user(s, user, now)
+        await s.commit()
+    async with sessionmaker() as s:
+        checkin = await s.get(CheckIn, checkin.id)
+        assert checkin.status == "expired"
+        assert await checkins.checkin_pairs(s, checkin) == []
+        with pytest.raises(Invalid) as exc:  # nobody answers an erased person's question
+            await checkins.answer_checkin(s, checkin.id, world.user["M1"], "yes", now)
+        assert exc.value.code == "checkin-unknown"
+    await run_checkins(sessionmaker, at("2026-11-30"))  # E1's next one; none for the erased person
+    async with sessionmaker() as s:
+        mine = (await s.scalars(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))).all()
+        assert [c.id for c in mine] == [checkin.id]
 
 
 async def test_quiet_hours_hold_a_checkin_due_late_in_the_evening(sessionmaker):

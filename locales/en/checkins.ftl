@@ -48,6 +48,7 @@ meet-invalid-progress = Progress is a number from 0 to 100.
 meet-checkin-no = Thank you for answering! When you meet, log the meeting with /meetings. Your goals and progress: /goals.
 meet-checkin-later = All right, I will ask again tomorrow. You can log a meeting any time: /meetings.
 meet-pick-pair = Whom did you meet? Choose. If you had several meetings, log each one: these buttons stay.
+meet-pick-pair-in = { $partners } (“{ $programme }”)
 meet-ask-date = Let's log a meeting with { $partners }. When was it?
 meet-ask-date-text = Type the date of the meeting as DD.MM.YYYY, for example 05.10.2026.
 meet-btn-today = Today
