@@ -73,3 +73,18 @@ def install_jobs(app: App) -> None:
                           next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
     app.scheduler.add_job(risk_job, "interval", minutes=60, id="risk-alerts", replace_existing=True,
                           next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
+
+    # --- roadmaps: deadline reminders (domain.roadmap) -------------------------------------------
+    # Safe to run as often as wanted (one outbox row per item, due date and stage, by dedupe key),
+    # so the first run is at start-up too.
+    from domain.roadmap import queue_reminders
+
+    async def roadmap_job() -> None:
+        async with app.sessionmaker() as session:
+            queued = await queue_reminders(session, app.clock(), default_tz=app.settings.timezone)
+            await session.commit()
+        if queued:
+            log.info("roadmap reminders: %d queued", queued)
+
+    app.scheduler.add_job(roadmap_job, "interval", minutes=30, id="roadmap-reminders", replace_existing=True,
+                          next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)

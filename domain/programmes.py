@@ -217,6 +217,9 @@ async def create_programme(
     )
     session.add(programme)
     await session.flush()
+    from domain.roadmap import add_programme_windows  # its monitoring windows on the unit's roadmap
+
+    await add_programme_windows(session, programme, created_by)
     return programme
 
 
