@@ -100,6 +100,11 @@ KEY_BTN_LATER: Final = "checkin-btn-later"
 KEY_RISK: Final = {reason: f"risk-{reason}" for reason in REASONS}  # args: see TEXTS.md
 KEY_RISK_OPEN: Final = "risk-btn-open"
 KEY_RISK_REMATCH: Final = "risk-btn-rematch"
+# a low start/end survey score from a person with several pairs (or none tied to the survey):
+# args programme, who, survey (start | end), score, pairs ("mentor — mentees; ...")
+KEY_RISK_PERSON: Final = "risk-low-rating-person"
+KEY_RISK_OPEN_WITH: Final = "risk-btn-open-with"  # args: partners (the other side of that pair)
+PERSON_ALERT_PAIRS: Final = 5  # pairs with an "open" button under a person's alert
 CB_CHECKIN: Final = "wc"  # wc:<check-in id>:<y|n|l>
 CB_RISK_OPEN: Final = "wr"  # wr:<pair id>: the pair's screen for the curator
 CB_REMATCH: Final = "wm"  # wm:<pair id>: suggest someone else for this pair's mentee(s)
@@ -109,7 +114,7 @@ _LETTER_ANSWER: Final = {v: k for k, v in _ANSWER_LETTER.items()}
 
 #: every Fluent key this module sends (the survey keys are in ``surveys.all_text_keys()``)
 MESSAGE_KEYS: Final = (KEY_ASK, KEY_BTN_YES, KEY_BTN_NO, KEY_BTN_LATER, *KEY_RISK.values(), KEY_RISK_OPEN,
-                       KEY_RISK_REMATCH)
+                       KEY_RISK_REMATCH, KEY_RISK_PERSON, KEY_RISK_OPEN_WITH)
 
 INVALID_CODES: Final = (
     "date-format", "date-future", "date-before-pair", "format", "minutes", "topic-too-long",
@@ -1034,28 +1039,102 @@ async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = 
     return out, todays
 
 
+async def _active_pairs_of_member(session: AsyncSession, member_id: int) -> list[Pair]:
+    as_mentor = select(Pair.id).where(Pair.mentor_member_id == member_id, Pair.status == ACTIVE)
+    as_mentee = (select(PairMentee.pair_id).join(Pair, Pair.id == PairMentee.pair_id)
+                 .where(PairMentee.mentee_member_id == member_id, Pair.status == ACTIVE,
+                        or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER)))
+    ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
+    if not ids:
+        return []
+    return list((await session.scalars(select(Pair).where(Pair.id.in_(ids)).order_by(Pair.id))).all())
+
+
+def _person_alert_key(response_id: int, user_id: int) -> str:
+    return f"{KIND_RISK}:r{response_id}:low-rating:{user_id}"
+
+
+async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow") -> int:
+    """Alerts about people rather than pairs: a start or end survey with a score of
+    ``LOW_SCALE`` or less that is tied to no pair (the person had several active pairs, or none,
+    when they began it) tells the programme's curators about the person, listing their active
+    pairs with a button each. Once per response (its dedupe key); only while the programme is
+    active, the person present and in at least one active pair; surveys completed within
+    ``RISK_EVENT_WINDOW``. A survey tied to one pair is that pair's low rating (:func:`risk_facts`)."""
+    rows = (await session.execute(
+        select(SurveyResponse, Programme).join(Programme, Programme.id == SurveyResponse.programme_id)
+        .where(SurveyResponse.kind.in_(("start", "end")), SurveyResponse.pair_id.is_(None),
+               SurveyResponse.completed_at >= now - RISK_EVENT_WINDOW, Programme.status == ACTIVE)
+        .order_by(SurveyResponse.id)
+    )).all()
+    sent = 0
+    for response, programme in rows:
+        scores = [v for _, v in surveys.low_scale_items(response)]
+        if not scores:
+            continue
+        who = (await _people(session, [response.member_id])).get(response.member_id)
+        if who is None or not who.present:
+            continue
+        pairs = await _active_pairs_of_member(session, response.member_id)
+        curators = await curators_for(session, programme) if pairs else []
+        if not curators:
+            continue
+        staying = await _staying(session, [p.id for p in pairs])
+        people = await _people(session, {m for p in pairs for m in (p.mentor_member_id, *staying[p.id])})
+
+        def names(ids: Iterable[int]) -> str:
+            return ", ".join(people[m].name for m in ids if m in people) or "—"
+
+        lines = [f"{names([p.mentor_member_id])} — {names(staying[p.id])}" for p in pairs]
+        buttons = [[{"text_key": KEY_RISK_OPEN_WITH, "callback_data": f"{CB_RISK_OPEN}:{p.id}",
+                     "args": {"partners": (names(staying[p.id]) if p.mentor_member_id == response.member_id
+                                           else names([p.mentor_member_id]))[:48]}}]
+                   for p in pairs[:PERSON_ALERT_PAIRS]]
+        args = {"programme": programme.title, "who": who.name, "survey": response.kind, "score": min(scores),
+                "pairs": "; ".join(lines)}
+        tz = await _zone(session, programme.id, default_tz)
+        for user in curators:
+            row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_RISK, key=KEY_RISK_PERSON,
+                                args=args, buttons=buttons, due_at=now, tz=tz,
+                                dedupe_key=_person_alert_key(response.id, user.id))
+            sent += row is not None
+    return sent
+
+
 async def risk_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow") -> int:
-    """Queue alerts about pairs at risk to their curators; returns how many were queued (an
-    alert already sent for its pair, reason and period is not queued again)."""
+    """Queue alerts about pairs at risk (and about people: :func:`person_alerts`) to their
+    curators; returns how many were queued (an alert already sent for its pair, reason and
+    period, or for its survey response, is not queued again)."""
     facts, todays = await risk_facts(session, now, default_tz=default_tz)
     alerts: list[Alert] = []
     for f in facts:
         alerts.extend(at_risk([f], todays[f.pair_id]))
     sent = await _send_alerts(session, alerts, now, default_tz)
+    sent += await person_alerts(session, now, default_tz=default_tz)
     if sent:
         log.info("risk alerts: queued %d", sent)
     return sent
 
 
 async def _risk_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
-    """An alert about a pair that is no longer active, or to someone no longer its curator, is dropped."""
+    """An alert about a pair that is no longer active, about a person who is gone or has no
+    active pair left, or to someone no longer the programme's curator, is dropped."""
     parts = (row.dedupe_key or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
+    if len(parts) < 2 or not re.fullmatch(r"r?\d+", parts[1]):
         return True
-    pair = await session.get(Pair, int(parts[1]), populate_existing=True)
-    if pair is None or pair.status != ACTIVE:
-        return False
-    programme = await session.get(Programme, pair.programme_id)
+    if parts[1].startswith("r"):  # about a person: their survey response
+        response = await session.get(SurveyResponse, int(parts[1][1:]))
+        if response is None or await surveys.present_member(session, response.member_id) is None:
+            return False
+        programme = await session.get(Programme, response.programme_id, populate_existing=True)
+        if programme is None or programme.status != ACTIVE \
+                or not await _active_pairs_of_member(session, response.member_id):
+            return False
+    else:
+        pair = await session.get(Pair, int(parts[1]), populate_existing=True)
+        if pair is None or pair.status != ACTIVE:
+            return False
+        programme = await session.get(Programme, pair.programme_id)
     return row.user_id is None or any(u.id == row.user_id for u in await curators_for(session, programme))
 
 
@@ -1096,5 +1175,5 @@ __all__ = [
     "listed_pairs",
     "CheckinAnswer", "checkin_of_user", "answer_checkin", "Logged", "pair_start_on", "log_meeting",
     "meetings_of", "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
-    "risk_facts", "risk_alerts", "forget_participant",
+    "risk_facts", "risk_alerts", "person_alerts", "forget_participant",
 ]

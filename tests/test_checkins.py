@@ -762,6 +762,100 @@ async def test_risk_alert_for_a_low_rating_in_the_latest_survey(sessionmaker):
         assert await checkins.risk_alerts(s, at("2026-11-20", 13)) == 0
 
 
+async def answer_start_survey(s, member_row: ProgrammeMember, now: datetime, scores: dict[str, int]):
+    """Answer the start survey of the member's programme (launched first) with these scale scores."""
+    response = await surveys.start_or_resume(s, member_row, surveys.occasion_key("start", member_row.programme_id), now)
+    definition = surveys.definition_of(response)
+    for item in definition.items:
+        if item.type == "scale":
+            await surveys.answer(s, response, item.id, scores.get(item.id, 8), now)
+        elif item.type == "multi":
+            await surveys.answer(s, response, item.id, [item.options[0].code], now)
+        elif item.type == "single":
+            await surveys.answer(s, response, item.id, item.options[0].code, now)
+        elif item.type == "yesno":
+            await surveys.answer(s, response, item.id, True, now)
+        else:
+            await surveys.skip_item(s, response, item.id, now)
+    assert response.completed_at == now
+    return response
+
+
+async def test_low_start_survey_score_of_a_person_with_several_pairs_alerts_the_curator_once(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    now = at("2026-11-10", 12)  # no pair is quiet for long yet: only the survey counts
+    async with sessionmaker() as s:
+        await surveys.launch(s, await s.get(Programme, world.programme_id), "start", now)
+        # M1 has two active pairs: the survey is tied to none of them
+        response = await answer_start_survey(s, await member(s, world, "M1"), now, {"readiness": 3})
+        assert response.pair_id is None
+        # E2 has one: that pair's low rating (the pair mechanism), not a person's alert
+        single = await answer_start_survey(s, await member(s, world, "E2"), now, {"motivation": 2})
+        assert single.pair_id == world.pair["P2"]
+        # a fine score from a person with several pairs raises nothing
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await checkins.risk_alerts(s, now + timedelta(hours=1)) == 2
+        rows = await outbox(s, checkins.KIND_RISK)
+        person = next(r for r in rows if r.payload["key"] == "risk-low-rating-person")
+        assert person.user_id == world.curator_user_id and person.tz == TZ
+        assert person.payload["args"] == {"programme": "Наставники 2026", "who": "M1", "survey": "start", "score": 3,
+                                          "pairs": "M1 — E1; M1 — E2"}
+        assert [[(b["callback_data"], b["args"]) for b in row] for row in person.payload["buttons"]] == [
+            [(f"wr:{world.pair['P1']}", {"partners": "E1"})], [(f"wr:{world.pair['P2']}", {"partners": "E2"})]]
+        assert person.dedupe_key == f"risk-alert:r{response.id}:low-rating:{world.curator_user_id}"
+        pair_alert = next(r for r in rows if r.payload["key"] == "risk-low-rating")
+        assert pair_alert.payload["args"]["score"] == 2 and pair_alert.payload["args"]["mentees"] == "E2"
+        assert await is_relevant(s, person)
+        await s.commit()
+    async with sessionmaker() as s:
+        person = next(r for r in await outbox(s, checkins.KIND_RISK) if r.payload["key"] == "risk-low-rating-person")
+        # once: later runs do not repeat it
+        assert await checkins.risk_alerts(s, now + timedelta(days=1)) == 0
+        # both pairs end: nothing left to act on, the queued alert is dropped
+        for name in ("P1", "P2"):
+            (await pair(s, world, name)).status = "ended"
+        await s.flush()
+        assert not await is_relevant(s, person)
+        await s.rollback()
+    async with sessionmaker() as s:
+        # the person leaves the programme: dropped too
+        row = next(r for r in await outbox(s, checkins.KIND_RISK) if r.payload["key"] == "risk-low-rating-person")
+        (await member(s, world, "M1")).left_at = now
+        await s.flush()
+        assert not await is_relevant(s, row)
+
+
+async def test_person_alert_needs_a_low_score_a_recent_survey_and_an_active_programme(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    now = at("2026-11-10", 12)
+    async with sessionmaker() as s:
+        await surveys.launch(s, await s.get(Programme, world.programme_id), "start", now)
+        await answer_start_survey(s, await member(s, world, "M1"), now, {"readiness": 5, "motivation": 10})
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await checkins.person_alerts(s, now + timedelta(hours=1)) == 0  # 5 is not low
+    async with sessionmaker() as s:
+        await answer_start_survey(s, await member(s, world, "M2"), now, {"motivation": 4})
+        await s.commit()
+    async with sessionmaker() as s:
+        # M2 has one active pair (P3; P4 ended): the survey belongs to P3, not to a person alert
+        assert await checkins.person_alerts(s, now + timedelta(hours=1)) == 0
+        response = await s.scalar(select(SurveyResponse).where(SurveyResponse.member_id == world.member["M2"]))
+        assert response.pair_id == world.pair["P3"]
+        # a low score from a person with several pairs, but two weeks old, or in a finished programme
+        m1 = await s.scalar(select(SurveyResponse).where(SurveyResponse.member_id == world.member["M1"]))
+        m1.answers = {**m1.answers, "readiness": 1}
+        await s.flush()
+        assert await checkins.person_alerts(s, now + checkins.RISK_EVENT_WINDOW + timedelta(hours=1)) == 0
+        (await s.get(Programme, world.programme_id)).status = "finished"
+        await s.flush()
+        assert await checkins.person_alerts(s, now + timedelta(hours=1)) == 0
+        (await s.get(Programme, world.programme_id)).status = "active"
+        await s.flush()
+        assert await checkins.person_alerts(s, now + timedelta(hours=1)) == 1
+
+
 async def test_risk_alerts_go_to_the_nearest_curators_and_are_dropped_when_revoked(sessionmaker):
     from db.models import CuratorRole
 
@@ -855,6 +949,8 @@ def test_texts_md_lists_every_key_in_both_languages():
     assert blocks["ru"]["risk-low-rating"] == base | {"score"}
     assert blocks["ru"]["risk-fit-declined"] == base | {"who", "reason"}
     assert blocks["ru"]["risk-unreachable"] == base | {"who"}
+    assert blocks["ru"]["risk-low-rating-person"] == {"programme", "who", "survey", "score", "pairs"}
+    assert blocks["ru"]["risk-btn-open-with"] == {"partners"}
 
 
 def test_texts_render():
@@ -871,6 +967,15 @@ def test_texts_render():
                                                              "count": count})
             assert errors == [] and "02.11.2026" in text and ("E1, E2" in text)
             assert (count == 1) == ("(" not in text)
+        if bundle.has_message("risk-low-rating-person"):
+            msg = bundle.get_message("risk-low-rating-person")
+            texts = set()
+            for kind in ("start", "end"):
+                text, errors = bundle.format_pattern(msg.value, {"programme": "P", "who": "W", "survey": kind,
+                                                                 "score": 3, "pairs": "W — A; W — B"})
+                assert errors == [] and "W — A; W — B" in text and " 3 " in text
+                texts.add(text)
+            assert len(texts) == 2  # the start and the end survey are named differently
         if bundle.has_message("risk-no-meeting"):
             msg = bundle.get_message("risk-no-meeting")
             text, errors = bundle.format_pattern(msg.value, {"programme": "P", "mentor": "M", "mentees": "E",

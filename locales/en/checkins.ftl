@@ -18,6 +18,11 @@ risk-fit-declined = ⚠️ “{ $programme }”: { $who } feels the pair { $ment
 risk-unreachable = ⚠️ “{ $programme }”: { $who } blocked the bot, so the pair { $mentor } — { $mentees } misses messages.
 risk-btn-open = Open the pair
 risk-btn-rematch = Suggest a re-match
+risk-low-rating-person = ⚠️ “{ $programme }”: { $who } gave a rating of { $score } out of 10 in the { $survey ->
+        [start] start-of-programme
+       *[end] end-of-programme
+    } survey. Their pairs: { $pairs }.
+risk-btn-open-with = Open the pair: { $partners }
 
 meet-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 05.10.2026.
 meet-invalid-date-future = The meeting date cannot be in the future.

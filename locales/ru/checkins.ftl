@@ -19,6 +19,11 @@ risk-fit-declined = ⚠️ «{ $programme }»: { $who } считает, что �
 risk-unreachable = ⚠️ «{ $programme }»: { $who } заблокировал(а) бота, и пара { $mentor } — { $mentees } не получает часть сообщений.
 risk-btn-open = Открыть пару
 risk-btn-rematch = Подобрать замену
+risk-low-rating-person = ⚠️ «{ $programme }»: { $who } { $survey ->
+        [start] в опросе на старте программы
+       *[end] в итоговом опросе программы
+    } поставил(а) оценку { $score } из 10. Пары участника: { $pairs }.
+risk-btn-open-with = Открыть пару: { $partners }
 
 meet-invalid-date-format = Не понимаю дату. Пришлите её в формате ДД.ММ.ГГГГ, например 05.10.2026.
 meet-invalid-date-future = Дата встречи не может быть в будущем.
