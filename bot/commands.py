@@ -17,9 +17,9 @@ from domain.units import curator_scopes
 log = logging.getLogger(__name__)
 
 GUEST = ("start", "help", "language", "cancel")
-PARTICIPANT = ("profile", "programmes", "meetings", "goals", "help", "language", "cancel", "deleteme")
-CURATOR = ("curator", "help", "language", "cancel", "deleteme")
-ADMIN = ("admin", "curator", "help", "language", "cancel")
+PARTICIPANT = ("profile", "programmes", "meetings", "goals", "practices", "help", "language", "cancel", "deleteme")
+CURATOR = ("curator", "practices", "help", "language", "cancel", "deleteme")
+ADMIN = ("admin", "curator", "practices", "help", "language", "cancel")
 
 
 def command_set(is_participant: bool, is_curator: bool, is_admin: bool) -> tuple[str, ...]:
