@@ -81,6 +81,7 @@ PROGRESS_STEPS = (0, 25, 50, 75, 100)
 MEETINGS_SHOWN = 3  # last meetings listed per pair in /meetings
 HISTORY_SHOWN = 5  # last progress marks shown on a goal's screen
 LABEL_MAX = 40  # characters of a goal's text on its button
+ECHO_MAX = 200  # characters of a typed free-text answer repeated under its question
 _ANSWER_KEYS = {checkins.YES: "checkin-btn-yes", checkins.NO: "checkin-btn-no", checkins.LATER: "checkin-btn-later"}
 _DATE_CODES = {"date-format", "date-future", "date-before-pair"}
 
@@ -567,7 +568,7 @@ def answer_label(t: Translate, item: surveys.Item, value: Any) -> str:
         codes = value if isinstance(value, list) else [value]
         keys = {o.code: o.text_key for o in item.options}
         return ", ".join(t(keys[c]) for c in codes if c in keys)
-    return str(value)
+    return short(str(value), ECHO_MAX)
 
 
 async def ask_item(ctx: Ctx, response: SurveyResponse, *, resumed: bool = False) -> None:
@@ -745,7 +746,9 @@ async def on_survey_text(message: Message, **data: Any) -> None:
             await drop_survey_focus(ctx, response.id)
         await ctx.send(sv_invalid(t, exc))
         return
-    await ctx.close(ctx.data.get("w_mid"), None, None)
+    # the question becomes a record of the answer, as when a button is pressed
+    await ctx.close(ctx.data.get("w_mid"), question_view(t, response, item)[0],
+                    answer_label(t, item, (response.answers or {}).get(item.id)))
     await after_answer(ctx, response, nxt)
 
 

@@ -114,8 +114,11 @@ async def test_checkin_yes_log_survey_fit_no_reaches_the_curator(app, tg, sessio
     await e1.press_data(q1, q1.buttons[4].value)  # "5" of the first question, pressed late
     assert (await e1.wait_callback_answer())["text"] == ru("sv-invalid-stale")
     await e1.press(q2, "9")
-    await e1.wait_message(contains=ru("sv-q-clarity"))
+    q3 = await e1.wait_message(contains=ru("sv-q-clarity"))
     await e1.send("7")
+    # a typed number is recorded on its question like a pressed button
+    echoed = await e1.wait_message()
+    assert echoed.message_id == q3.message_id and echoed.text == f"{q3.text}\n\n✔ 7" and not echoed.buttons
     await e1.wait_message(contains=ru("sv-q-next-planned"))
     await e1.send("да")
     assert (await e1.wait_message(contains=ru("sv-use-buttons"))).text == ru("sv-use-buttons")
@@ -322,8 +325,12 @@ async def test_start_survey_choices_resume_after_a_restart_once_and_closed(app, 
     await e1.press(invite, ru("sv-btn-start"))
     await e1.wait_message(contains=ru("sv-resume"))
     q3 = await e1.wait_message(contains=ru("sv-q-confidence"))
+    while not q3.buttons:  # the question asked before the restart loses its buttons first
+        q3 = await e1.wait_message(contains=ru("sv-q-confidence"))
     assert ru("sv-progress", n=3, total=5) in q3.text
-    await e1.send("5")
+    await e1.send(" 5 ")
+    echoed = await e1.wait_message(contains=ru("sv-q-confidence"))  # (a check-in may come in between)
+    assert echoed.message_id == q3.message_id and echoed.text == f"{q3.text}\n\n✔ 5" and not echoed.buttons
     q4 = await e1.wait_message(contains=ru("sv-q-frequency-wish"))
     await e1.press(q4, ru("sv-opt-freq-weekly"))
     q5 = await e1.wait_message(contains=ru("sv-q-worries"))
