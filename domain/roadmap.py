@@ -28,7 +28,9 @@ it, each at ``REMINDER_HOUR`` in the unit's zone. After downtime only the latest
 not a burst of stale ones; the dedupe key names the item, its due date and the stage, so a
 restart never sends twice and a moved due date gets fresh reminders. "Missed" also goes to the
 curators of the unit one level up. Relevance checks drop a queued reminder when the item is no
-longer open, its due date or responsible changed, or the recipient is no longer a curator there.
+longer open, its due date or responsible changed, or the recipient is no longer a curator there
+(the note to the level above survives a change of responsible: the item is still overdue).
+An item without a responsible (the user was deleted) reminds the unit's own curators instead.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User

@@ -28,7 +28,7 @@ from domain import roadmap as R
 from domain.curation import actor_user, clamp_page, pages, unit_in_access
 from domain.people import audit
 from domain.rules import Invalid
-from handlers.callbacks import RoadmapCb
+from handlers.callbacks import ProgrammeCb, RoadmapCb
 from handlers.curator import CURATOR_DIALOGS, end_dialog, end_form, make_ctx, refuse, show
 from handlers.curator_views import Ctx, CuNav, View, btn, kb, pager, short, unit_title, with_notice
 
@@ -207,6 +207,8 @@ async def item_view(session: AsyncSession, ctx: Ctx, item: RoadmapItem, unit: Un
                      btn(t("rm-btn-cancel-item"), RmAct(id=item.id, a="x", v=v, p=page))])
     elif item.status == "done":
         rows.append([btn(t("rm-btn-reopen"), RmAct(id=item.id, a="o", v=v, p=page))])
+    if item.programme_id is not None:  # a monitoring window: its programme is one tap away
+        rows.append([btn(t("rm-btn-programme"), ProgrammeCb(pid=item.programme_id))])
     rows.append([btn(t("rm-btn-back-list"), RoadmapCb(uid=unit.id, p=page))])
     return with_notice("\n".join(lines), notice), kb(rows)
 
@@ -463,10 +465,12 @@ def build_router() -> Router:
     async def picked(query: CallbackQuery, callback_data: RmPick, session: AsyncSession, state: FSMContext,
                      **data: Any) -> None:
         ctx = await make_ctx(session, data)
-        unit, form = await dialog_unit(session, ctx, state)
-        if unit is None or unit.id != callback_data.uid:
+        unit = await unit_in_access(session, ctx.access, callback_data.uid)
+        if unit is None:
             return await refuse(query, ctx)
-        if await state.get_state() != RmForm.who.state or not form.get("rm_title") or not form.get("rm_due"):
+        form = await state.get_data()
+        if await state.get_state() != RmForm.who.state or form.get("rm_uid") != unit.id \
+                or not form.get("rm_title") or not form.get("rm_due"):  # an abandoned dialog's button
             return await query.answer(ctx.t("cur-stale"), show_alert=True)
         actor = await actor_user(session, data.get("user"), query.from_user.id, ctx.locale)
         today = await today_of(session, ctx, unit)

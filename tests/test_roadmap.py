@@ -7,6 +7,7 @@ so 09:00 in Moscow is 06:00 UTC.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -196,6 +197,24 @@ async def test_ensure_roadmap_creates_the_template_once_in_the_actors_language(s
         await R.ensure_roadmap(s, s2, await s.get(User, w.cur_m), TODAY, T.bind("ru"), now=NOW)
         resp = set((await s.scalars(select(RoadmapItem.responsible_user_id).where(RoadmapItem.unit_id == w.s2))).all())
         assert resp == {w.cur_m}
+
+
+async def test_two_curators_opening_a_new_roadmap_at_once_get_one_roadmap(sessionmaker):
+    w = await seed(sessionmaker)
+
+    async def open_it(user_id: int) -> int:
+        async with sessionmaker() as s:
+            created = await R.ensure_roadmap(s, await s.get(Unit, w.s), await s.get(User, user_id), TODAY,
+                                             T.bind("ru"), now=NOW)
+            await asyncio.sleep(0.05)  # hold the transaction a moment: the other one must wait
+            await s.commit()
+            return created
+
+    results = await asyncio.gather(open_it(w.cur_s), open_it(w.cur_m))
+    assert sorted(results) == [0, len(R.TEMPLATES["organisation"])]
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(RoadmapItem)
+                              .where(RoadmapItem.unit_id == w.s)) == len(R.TEMPLATES["organisation"])
 
 
 async def test_candidates_are_live_curators_of_the_unit_and_above(sessionmaker):

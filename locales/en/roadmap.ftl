@@ -33,6 +33,7 @@ rm-legend = ✅ done · ⏳ in progress · ⚠️ overdue · ✖ cancelled
 rm-btn-item = { $mark } { $date } { $title }
 rm-btn-add = ➕ Add an item
 rm-btn-below = ⚠️ Overdue below
+rm-btn-programme = 📋 To the programme
 rm-btn-back-list = ⬅ To the roadmap
 
 ## An item

@@ -33,6 +33,7 @@ rm-legend = ✅ выполнено · ⏳ в работе · ⚠️ просро
 rm-btn-item = { $mark } { $date } { $title }
 rm-btn-add = ➕ Добавить пункт
 rm-btn-below = ⚠️ Просрочено ниже
+rm-btn-programme = 📋 К программе
 rm-btn-back-list = ⬅ К дорожной карте
 
 ## Пункт
