@@ -25,8 +25,10 @@ practice's status no longer matches).
 """
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -101,8 +103,8 @@ GENERIC_MIMES = frozenset({"", "application/octet-stream", "binary/octet-stream"
 INVALID_CODES = (
     "title-short", "title-long", "form", "description-short", "description-long", "note-long",
     "file-empty", "file-too-large", "file-size-unknown", "file-no-name", "file-name", "file-double-ext",
-    "file-dangerous", "file-type", "file-mime", "not-pending", "not-reviewer", "not-submitter",
-    "no-unit",
+    "file-dangerous", "file-type", "file-mime", "file-content", "file-macros", "file-unreadable",
+    "not-pending", "not-reviewer", "not-submitter", "no-unit",
 )
 
 
@@ -188,6 +190,67 @@ def check_file(file_id: str, file_name: str | None, mime_type: str | None, size:
     if mime not in ALLOWED_TYPES[ext]:
         raise Invalid("file-mime", ext=ext)
     return FileInfo(file_id=file_id, file_name=name, mime_type=mime, size=size)
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # doc, xls, ppt
+ZIP_MAGIC = b"PK\x03\x04"  # docx, xlsx, pptx, odt, ods, odp
+EXECUTABLE_MAGICS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
+OOXML = frozenset({"docx", "xlsx", "pptx"})
+ODF = frozenset({"odt", "ods", "odp"})
+OLE = frozenset({"doc", "xls", "ppt"})
+VBA_MARKERS = ("_VBA_PROJECT".encode("utf-16-le"), "VBA".encode("utf-16-le") + b"\x00\x00", b"Attribute VB_Name")
+
+
+def _zip_names(content: bytes) -> list[str] | None:
+    """The member names of a ZIP container (nothing is extracted), None when it is not one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+
+
+def check_content(file: FileInfo, content: bytes) -> None:
+    """The file's bytes must be what its extension says (Telegram's MIME type comes from the
+    sender's device and only repeats the extension): a renamed executable, a ZIP that is not an
+    office document, an office document carrying macros (``vbaProject.bin``, ODF ``Basic/``,
+    a VBA storage in a legacy document) are refused. Photos are re-encoded by Telegram: not checked.
+    """
+    if file.is_photo:
+        return
+    ext = (file.file_name or "").rsplit(".", 1)[-1].lower()
+    if ext != "txt" and content.startswith(EXECUTABLE_MAGICS):  # a renamed program (a text may start "#!")
+        raise Invalid("file-dangerous", ext=ext)
+    if ext in OOXML or ext in ODF:
+        names = _zip_names(content) if content.startswith(ZIP_MAGIC) else None
+        if names is None:
+            raise Invalid("file-content", ext=ext)
+        lowered = [n.lower() for n in names]
+        if any(n.endswith("vbaproject.bin") or n.endswith("vbadata.xml") or n.startswith("basic/") for n in lowered):
+            raise Invalid("file-macros", ext=ext)
+        if ext in OOXML and "[content_types].xml" not in lowered:
+            raise Invalid("file-content", ext=ext)
+        if ext in ODF and "mimetype" not in lowered:
+            raise Invalid("file-content", ext=ext)
+        return
+    if ext in OLE:
+        if not content.startswith(OLE_MAGIC):
+            raise Invalid("file-content", ext=ext)
+        if any(marker in content for marker in VBA_MARKERS):
+            raise Invalid("file-macros", ext=ext)
+        return
+    expected = {"pdf": (b"%PDF-",), "rtf": (b"{\\rtf",), "png": (b"\x89PNG\r\n\x1a\n",),
+                "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",)}.get(ext)
+    if expected is not None:
+        # a PDF may carry a few bytes of junk before its header (the spec allows 1024)
+        found = content[:1024].find(expected[0]) if ext == "pdf" else (0 if content.startswith(expected) else -1)
+        if found < 0:
+            raise Invalid("file-content", ext=ext)
+        return
+    if ext == "txt":
+        if b"\x00" in content[:8192]:
+            raise Invalid("file-content", ext=ext)
+        return
 
 
 def check_photo(file_id: str, size: int | None) -> FileInfo:
@@ -487,7 +550,7 @@ register_relevance(KIND_REJECTED, _status_is(REJECTED))
 __all__ = [
     "PENDING", "APPROVED", "REJECTED", "WITHDRAWN", "MAX_FILE_BYTES", "ALLOWED_TYPES", "DANGEROUS_EXTENSIONS",
     "INVALID_CODES", "FileInfo", "Viewer", "parse_title", "parse_description", "parse_note", "check_form",
-    "check_file", "check_photo", "region_id_of", "submission_unit", "can_review", "regions_of",
+    "check_file", "check_content", "check_photo", "region_id_of", "submission_unit", "can_review", "regions_of",
     "region_for_viewer", "practice_for_viewer", "form_counts", "browse", "pending_for", "mine", "submit",
     "review", "withdraw", "reviewers_to_tell", "notify_reviewers", "notify_submitter",
 ]

@@ -14,10 +14,12 @@ buttons of the latest prompt (``bk_mid``) count.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -336,6 +338,19 @@ def step_view(ctx: Ctx, state_name: str | None, data: dict[str, Any], unit_name:
 # ---------------------------------------------------------------------------------------------
 # the router
 # ---------------------------------------------------------------------------------------------
+async def fetch(message: Message, file: D.FileInfo) -> bytes:
+    """The document's bytes, to check that they are what the name says (≤ 10 MB, well under the
+    20 MB a bot may download). Kept in memory only for the check; the bank keeps the file_id."""
+    try:
+        buffer = await message.bot.download(file.file_id)
+    except (TelegramAPIError, OSError, asyncio.TimeoutError) as exc:
+        log.warning("practice file could not be downloaded for checking: %s", type(exc).__name__)
+        raise Invalid("file-unreadable") from exc
+    if buffer is None:
+        raise Invalid("file-unreadable")
+    return buffer.getvalue()
+
+
 def build_router() -> Router:  # noqa: C901 - one closure per handler, as in the other routers
     router = Router(name="practices")
     router.callback_query.middleware(EndDialogOnNavigation())
@@ -709,6 +724,7 @@ def build_router() -> Router:  # noqa: C901 - one closure per handler, as in the
             if message.document is not None:
                 doc = message.document
                 file = D.check_file(doc.file_id, doc.file_name, doc.mime_type, doc.file_size)
+                D.check_content(file, await fetch(message, file))
             else:
                 largest = max(message.photo, key=lambda ph: (ph.width * ph.height, ph.file_size or 0))
                 file = D.check_photo(largest.file_id, largest.file_size)

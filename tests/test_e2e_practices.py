@@ -81,6 +81,9 @@ async def test_submit_refuse_bad_files_approve_notify_browse_and_download(app, t
     assert (await school.wait_message()).text.startswith(t("bk-invalid-file-too-large", max=10))
     await school.send_document("fake.pdf", b"MZ" + b"\x00" * 100, mime="application/x-msdownload")
     assert (await school.wait_message()).text.startswith(t("bk-invalid-file-mime", ext="pdf"))
+    # a renamed program that even claims to be a PDF: its bytes give it away
+    await school.send_document("report.pdf", b"MZ\x90\x00" + b"\x00" * 100, mime="application/pdf")
+    assert (await school.wait_message()).text.startswith(t("bk-invalid-file-dangerous", ext="pdf"))
     await settle(school)
     assert await practices(sessionmaker) == []
 
@@ -204,3 +207,48 @@ async def test_reject_with_a_note_and_withdraw(app, tg, sessionmaker, clock):
     await city.send("/practices")
     home = await city.wait_message(contains=t("bk-home-title", region="Рязанская область"))
     assert home.button(t("bk-btn-queue", n=0))
+
+
+async def test_a_curator_of_two_regions_chooses_and_may_submit_a_photo(app, tg, sessionmaker, clock):
+    t = ru
+    tree = await seed_tree(sessionmaker)
+    q = await seed_other_region(sessionmaker)
+    await seed_curator(sessionmaker, clock, 701, tree.s1)
+    await seed_curator(sessionmaker, clock, 701, q)
+    both = tg.user(701, language_code="ru")
+
+    await both.send("/practices")
+    choose = await both.wait_message()
+    assert choose.text == t("bk-choose-region")
+    assert [b.text for b in choose.buttons] == ["Рязанская область", "Самарская область"]
+    await both.press(choose, "Рязанская область")
+    home = await both.wait_message()
+    assert home.text.startswith(t("bk-home-title", region="Рязанская область"))
+    # a school curator does not review: no "awaiting approval" here
+    assert not any(b.text.startswith(t("bk-btn-queue", n=0)[:5]) for b in home.buttons)
+    await both.press(home, t("bk-btn-submit"))
+    assert (await both.wait_message()).text == t("bk-ask-title", unit="Школа № 1", min=3, max=200)
+    await both.send(TITLE)
+    ask_form = await both.wait_message()
+    await both.send("учитель — учитель")  # typed instead of pressed: asked again
+    assert (await both.wait_message()).text == t("bk-use-buttons")
+    ask_form = await both.wait_message()
+    await both.press(ask_form, t("form-teacher_teacher"))
+    await both.wait_message()
+    await both.send(DESCRIPTION)
+    await both.wait_message()
+
+    small = tg.register_file(b"\xff\xd8\xffsmall", "s.jpg", "image/jpeg", kind="photos")
+    large = tg.register_file(b"\xff\xd8\xfflarge-photo", "l.jpg", "image/jpeg", kind="photos")
+    both._new_message(photo=[
+        {"file_id": small.file_id, "file_unique_id": small.file_unique_id, "width": 90, "height": 60, "file_size": 8},
+        {"file_id": large.file_id, "file_unique_id": large.file_unique_id, "width": 1280, "height": 853,
+         "file_size": 14},
+    ])
+    done = await both.wait_message()
+    assert done.text.startswith(t("bk-submitted", title=TITLE))
+    [practice] = await practices(sessionmaker)
+    assert (practice.file_id, practice.file_name, practice.mime_type) == (large.file_id, None, "image/jpeg")
+    await both.press(done, t("bk-btn-file"))
+    photo = await both.wait_message()
+    assert photo.method == "sendPhoto" and photo.media.content == b"\xff\xd8\xfflarge-photo"

@@ -107,10 +107,60 @@ def test_size_is_checked_before_the_type():
     assert code_of(D.check_file, "fid", "x.exe", "application/x-msdownload", 11 * MB) == "file-too-large"
 
 
+def zipped(*names: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+OLE_HEAD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
+
+
+@pytest.mark.parametrize("name,content", [
+    ("plan.pdf", b"%PDF-1.7\n..."),
+    ("plan.pdf", b"\xef\xbb\xbf junk %PDF-1.4\n"),  # a few bytes before the header are allowed
+    ("plan.docx", zipped("[Content_Types].xml", "word/document.xml")),
+    ("kpi.xlsx", zipped("[Content_Types].xml", "xl/workbook.xml")),
+    ("plan.odt", zipped("mimetype", "content.xml")),
+    ("old.doc", OLE_HEAD + "WordDocument".encode("utf-16-le")),
+    ("letter.rtf", b"{\\rtf1\\ansi hello}"),
+    ("notes.txt", "#!Заметки куратора".encode()),
+    ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20),
+    ("scheme.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20),
+])
+def test_contents_matching_the_extension_pass(name, content):
+    D.check_content(D.FileInfo("fid", name, "x", len(content)), content)
+
+
+@pytest.mark.parametrize("name,content,code", [
+    ("plan.pdf", b"MZ\x90\x00" + b"\x00" * 60, "file-dangerous"),      # a renamed Windows program
+    ("plan.docx", b"\x7fELF\x02\x01" + b"\x00" * 60, "file-dangerous"),  # a renamed Linux program
+    ("plan.pdf", b"<html><script>alert(1)</script>", "file-content"),
+    ("plan.docx", zipped("[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"), "file-macros"),
+    ("kpi.xlsx", zipped("[Content_Types].xml", "xl/vbaProject.bin"), "file-macros"),
+    ("plan.odt", zipped("mimetype", "content.xml", "Basic/Standard/Module1.xml"), "file-macros"),
+    ("plan.docx", zipped("payload.exe"), "file-content"),               # a ZIP that is no document
+    ("plan.docx", b"not a zip at all", "file-content"),
+    ("old.doc", OLE_HEAD + "_VBA_PROJECT".encode("utf-16-le"), "file-macros"),
+    ("old.xls", b"plain text pretending", "file-content"),
+    ("photo.jpg", b"\x89PNG\r\n\x1a\n", "file-content"),
+    ("scheme.png", b"GIF89a", "file-content"),
+    ("notes.txt", b"MZ\x90\x00\x03\x00\x00\x00", "file-content"),
+])
+def test_contents_contradicting_the_extension_are_refused(name, content, code):
+    assert code_of(D.check_content, D.FileInfo("fid", name, "x", len(content)), content) == code
+
+
 def test_photos():
     photo = D.check_photo("pid", 200_000)
     assert photo.is_photo and photo.mime_type == "image/jpeg" and photo.file_name is None
     assert code_of(D.check_photo, "pid", 10 * MB + 1) == "file-too-large"
+    D.check_content(photo, b"anything: Telegram re-encodes photos")
 
 
 def test_every_code_has_a_message():

@@ -130,3 +130,6 @@ bk-invalid-not-pending = A decision on this practice has already been made.
 bk-invalid-not-reviewer = Only a curator one level up may approve this practice.
 bk-invalid-not-submitter = Only its author may withdraw a practice.
 bk-invalid-no-unit = You are not a curator of any unit in this region.
+bk-invalid-file-content = The file's contents do not look like a .{ $ext } file — perhaps a file of another type renamed. Such files are not accepted.
+bk-invalid-file-macros = The .{ $ext } file contains macros. Documents with macros are not accepted: save it without macros and send it again.
+bk-invalid-file-unreadable = The file could not be checked. Please send it again a little later.
