@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import publish_default, publish_for_admins
 from bot.config import Settings
+from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
@@ -50,6 +51,7 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock = utc_clock
     sender: OutboxSender | None = None
+    exports: ExportRunner | None = None  # report files in the background (bot/exports.py)
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def bot_username(self) -> str:
@@ -79,6 +81,8 @@ class App:
             await session.commit()
         if failed:
             log.warning("marked %d interrupted matching runs as failed", failed)
+        # report exports left running by a stopped process: interrupted, their users told once
+        await interrupt_running(self.sessionmaker, self.clock())
 
     async def wait(self) -> None:
         if self._polling is not None:
@@ -94,6 +98,8 @@ class App:
                 await asyncio.wait_for(self._polling, timeout=10)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
+        if self.exports is not None:
+            await self.exports.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.sender is not None:
@@ -123,5 +129,6 @@ def build_app(
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     app = App(settings, engine, sessionmaker, bot, dp, translator, scheduler, clock)
     dp["app"] = app
+    app.exports = ExportRunner(app)
     install_jobs(app)
     return app
