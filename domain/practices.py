@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Practice, Unit, User
@@ -437,13 +437,24 @@ async def review(session: AsyncSession, practice: Practice, unit: Unit, access: 
         raise Invalid("not-pending")
     if not can_review(access, unit, practice, user.id if user is not None else None):
         raise Invalid("not-reviewer")
-    practice.status = APPROVED if approve else REJECTED
-    practice.review_note = parse_note(note)
-    practice.reviewed_at = now
-    practice.reviewed_by_user_id = user.id if user is not None else None
-    await session.flush()
+    await _leave_pending(session, practice, status=APPROVED if approve else REJECTED, review_note=parse_note(note),
+                         reviewed_at=now, reviewed_by_user_id=user.id if user is not None else None)
     await notify_submitter(session, practice, unit, now)
     return practice
+
+
+async def _leave_pending(session: AsyncSession, practice: Practice, **values: object) -> None:
+    """Change a pending practice only if it is still pending in the database: two reviewers
+    pressing at once (or a review racing a withdrawal) cannot both win; the loser gets
+    "not-pending" (PostgreSQL re-checks the condition after the winner commits)."""
+    result = await session.execute(
+        update(Practice).where(Practice.id == practice.id, Practice.status == PENDING).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        await session.refresh(practice)
+        raise Invalid("not-pending")
+    await session.refresh(practice)
 
 
 async def withdraw(session: AsyncSession, practice: Practice, user: User | None, now: datetime) -> Practice:
@@ -452,9 +463,7 @@ async def withdraw(session: AsyncSession, practice: Practice, user: User | None,
         raise Invalid("not-submitter")
     if practice.status != PENDING:
         raise Invalid("not-pending")
-    practice.status = WITHDRAWN
-    practice.reviewed_at = now
-    await session.flush()
+    await _leave_pending(session, practice, status=WITHDRAWN, reviewed_at=now)
     return practice
 
 

@@ -468,3 +468,28 @@ async def test_browse_by_form_newest_first(sessionmaker, clock):
         counts = await D.form_counts(s, tree.r.id)
         assert counts["teacher_teacher"] == 5 and counts["student_student"] == 1 and counts["college_school"] == 0
         assert made[0].id in {p.id for p in second}
+
+
+async def test_two_reviewers_at_once_cannot_both_win(sessionmaker, clock):
+    """A reviewer whose copy still says "pending" loses to one who already decided."""
+    from sqlalchemy import update
+
+    tree, _, users = await seed(sessionmaker, clock)
+    async with sessionmaker() as s:
+        p = await add(s, tree.s1, users["s1"])
+        await s.commit()
+        # another reviewer's decision lands in the database; this session's copy is stale
+        await s.execute(update(Practice).where(Practice.id == p.id)
+                        .values(status="approved", reviewed_by_user_id=users["m1"])
+                        .execution_options(synchronize_session=False))
+        assert p.status == "pending"
+        access, reviewer = await access_of(s, users["r"])
+        with pytest.raises(Invalid) as info:
+            await D.review(s, p, tree.s1, access, reviewer, False, "late", clock())
+        assert info.value.code == "not-pending"
+        assert (p.status, p.reviewed_by_user_id, p.review_note) == ("approved", users["m1"], None)
+        with pytest.raises(Invalid) as info:
+            await D.withdraw(s, p, await s.get(User, users["s1"]), clock())
+        assert info.value.code == "not-pending"
+        await s.commit()
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # nobody told twice
