@@ -646,7 +646,9 @@ async def on_survey_button(query: CallbackQuery, **data: Any) -> None:
         response_id, item_id, raw = surveys.parse_answer_callback(query.data or "")
         response = await surveys.response_of_user(ctx.session, response_id, ctx.uid)
         item = surveys.definition_of(response).item(item_id)
-        if item is None:
+        # a ``wa`` button answers only what buttons offer: a scale, a single choice, yes/no
+        # (forged data must not type free text or a multiple choice into the survey)
+        if item is None or (raw is not None and item.type not in ("scale", "single", "yesno")):
             raise Invalid("stale")
         if raw is None:
             nxt = await surveys.skip_item(ctx.session, response, item_id, ctx.now)

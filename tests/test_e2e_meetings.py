@@ -13,7 +13,7 @@ import asyncio
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from db.models import CheckIn, Goal, Meeting, OutboxMessage, PairFit, Programme, SurveyResponse, User
@@ -357,3 +357,148 @@ async def test_start_survey_choices_resume_after_a_restart_once_and_closed(app, 
     assert closed.message_id == q1.message_id and not closed.buttons
     await e2.press(invite2, ru("sv-btn-start"))
     assert (await e2.wait_callback_answer())["text"] == ru("sv-invalid-closed")
+
+
+async def test_one_checkin_for_a_person_in_two_programmes_and_bad_buttons(app, tg, sessionmaker, clock):
+    """A mentor in two programmes gets one check-in; "yes" names the programmes. Forged, foreign,
+    stale and expired check-in buttons are refused politely and change nothing."""
+    from tests.test_checkins import add_second_programme
+
+    world = await seed(sessionmaker, clock())
+    _, m1_b, pair_b = await add_second_programme(sessionmaker, world, clock(), activated=datetime(
+        2026, 11, 9, 10, tzinfo=timezone.utc))
+    await run_job(app, "checkins")
+    m1, e1, e2 = person(tg, "M1"), person(tg, "E1"), person(tg, "E2")
+    partners = f"E1, E2 ({TITLE}); X1 (Профориентация)"
+    ask = await m1.wait_message(timeout=10, contains=ru("checkin-ask", since="02.11.2026", partners=partners,
+                                                        count=3))
+    first_line = ask.text.splitlines()[0]
+    assert len([m for m in m1.messages if (m.text or "").startswith(first_line)]) == 1
+    async with sessionmaker() as s:
+        [m1_checkin] = (await s.scalars(select(CheckIn).where(CheckIn.participant_id == world.participant["M1"]))).all()
+        e1_checkin = await s.scalar(select(CheckIn).where(CheckIn.participant_id == world.participant["E1"]))
+
+    # someone else's check-in, a missing one, forged data: "not found", nothing recorded
+    e1_ask = await e1.wait_message(timeout=10, contains=ru("checkin-ask", since="02.11.2026", partners="M1", count=1))
+    for data in (f"wc:{m1_checkin.id}:y", "wc:999999:n", f"wc:{e1_checkin.id}:z", "wc:x:y"):
+        await e1.press_data(e1_ask, data)
+        assert (await e1.wait_callback_answer())["text"] == ru("meet-invalid-checkin-unknown")
+    # an expired check-in (superseded by the next one): refused, its buttons go
+    async with sessionmaker() as s:
+        (await s.get(CheckIn, e1_checkin.id)).status = "expired"
+        await s.commit()
+    await e1.press(e1_ask, ru("checkin-btn-yes"))
+    assert (await e1.wait_callback_answer())["text"] == ru("meet-invalid-checkin-expired")
+    closed = await e1.wait_message()
+    assert closed.message_id == e1_ask.message_id and not closed.buttons
+    async with sessionmaker() as s:
+        for c in (await s.scalars(select(CheckIn))).all():
+            assert c.answer is None, c.id
+        assert await s.scalar(select(func.count()).select_from(Meeting)) == 0
+
+    # "yes": which pair, in which programme
+    await m1.press(ask, ru("checkin-btn-yes"))
+    pick = await m1.wait_message(contains=ru("meet-pick-pair"))
+    assert [b.text for b in pick.buttons] == [ru("meet-pick-pair-in", partners="E1", programme=TITLE),
+                                              ru("meet-pick-pair-in", partners="E2", programme=TITLE),
+                                              ru("meet-pick-pair-in", partners="X1", programme="Профориентация")]
+    await m1.press(pick, ru("meet-pick-pair-in", partners="X1", programme="Профориентация"))
+    await m1.wait_message(contains=ru("meet-ask-date", partners="X1"))
+    # E2 cannot log a meeting of a pair that is not theirs (a forged button)
+    await e2.send("/meetings")
+    menu = await e2.wait_message(contains=ru("meet-list-title"))
+    await e2.press_data(menu, f"wn:p:{pair_b}")
+    assert (await e2.wait_callback_answer())["text"] == ru("meet-invalid-not-in-pair")
+    async with sessionmaker() as s:
+        checkin = await s.get(CheckIn, m1_checkin.id)
+        assert (checkin.status, checkin.answer) == ("answered", "yes")
+
+
+async def test_bad_survey_input_forged_buttons_and_a_closed_survey(app, tg, sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        await surveys.launch(s, await s.get(Programme, world.programme_id), "start", clock())
+        await s.commit()
+    e1, e2 = person(tg, "E1"), person(tg, "E2")
+    invite = await e1.wait_message(timeout=10, contains=ru("sv-invite-start", programme=TITLE))
+    await e1.press(invite, ru("sv-btn-start"))
+    q1 = await e1.wait_message(contains=ru("sv-q-expectations-mentee"))
+    async with sessionmaker() as s:
+        response = await s.scalar(select(SurveyResponse).where(SurveyResponse.member_id == world.member["E1"]))
+    # a multiple choice or free text cannot be typed in through forged answer buttons
+    await e1.press_data(q1, f"wa:{response.id}:expectations:studies")
+    assert (await e1.wait_callback_answer())["text"] == ru("sv-invalid-stale")
+    await e1.press(q1, ru("sv-opt-exp-studies"))
+    q1 = await e1.wait_message(contains=ru("sv-q-expectations-mentee"))
+    await e1.press(q1, ru("sv-done"))
+    q2 = await e1.wait_message(contains=ru("sv-q-motivation-mentee"))
+    # a scale outside 1..10 from a forged button; someone else's survey; text where a scale is expected
+    for value in ("11", "0", "-1"):
+        await e1.press_data(q2, f"wa:{response.id}:motivation:{value}")
+        answer = (await e1.wait_callback_answer())["text"]
+        assert answer in (ru("sv-invalid-scale-range", min=1, max=10), ru("sv-invalid-scale-format", min=1, max=10))
+    e2_invite = await e2.wait_message(timeout=10, contains=ru("sv-invite-start", programme=TITLE))
+    await e2.press_data(e2_invite, f"wa:{response.id}:motivation:5")
+    assert (await e2.wait_callback_answer())["text"] == ru("sv-invalid-not-yours")
+    await e1.send("восемь")  # (a check-in may arrive meanwhile: messages are picked by their text)
+    text = ru("sv-invalid-scale-format", min=1, max=10)
+    assert (await e1.wait_message(contains=text)).text == text
+    await e1.send("100")
+    text = ru("sv-invalid-scale-range", min=1, max=10)
+    assert (await e1.wait_message(contains=text)).text == text
+    # the curator closes the survey: a typed answer is refused, and so is the question's button
+    async with sessionmaker() as s:
+        await surveys.close_occasion(s, surveys.occasion_key("start", world.programme_id), clock())
+        await s.commit()
+    await e1.send("8")
+    assert (await e1.wait_message(contains=ru("sv-invalid-closed"))).text == ru("sv-invalid-closed")
+    assert not next(m for m in e1.messages if m.message_id == q2.message_id).buttons  # the question's went
+    await e1.press_data(q2, f"wa:{response.id}:motivation:8")  # the old button, pressed anyway
+    assert (await e1.wait_callback_answer())["text"] == ru("sv-invalid-closed")
+    async with sessionmaker() as s:
+        response = await s.get(SurveyResponse, response.id)
+        assert response.answers == {"expectations": ["studies"]} and response.completed_at is None
+        assert response.closed_at is not None
+
+
+async def test_low_start_survey_of_a_mentor_of_two_pairs_alerts_the_curator(app, tg, sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        await surveys.launch(s, await s.get(Programme, world.programme_id), "start", clock())
+        await s.commit()
+    m1 = person(tg, "M1")
+    invite = await m1.wait_message(timeout=10, contains=ru("sv-invite-start", programme=TITLE))
+    await m1.press(invite, ru("sv-btn-start"))
+    q = await m1.wait_message(contains=ru("sv-q-expectations-mentor"))
+    await m1.press(q, q.buttons[0].text)
+    q = await m1.wait_message(contains=ru("sv-q-expectations-mentor"))
+    await m1.press(q, ru("sv-done"))
+    q = await m1.wait_message(contains=ru("sv-q-motivation-mentor"))
+    await m1.press(q, "9")
+    q = await m1.wait_message(contains=ru("sv-q-readiness"))
+    await m1.send("3")  # typed: low
+    q = await m1.wait_message(contains=ru("sv-q-frequency-wish"))
+    await m1.press(q, q.buttons[0].text)
+    q = await m1.wait_message(contains=ru("sv-q-support-needed"))
+    await m1.press(q, ru("sv-skip"))
+    await m1.wait_message(contains=ru("sv-thanks"))
+
+    await run_job(app, "risk-alerts")
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    expected = ru("risk-low-rating-person", programme=TITLE, who="M1", survey="start", score=3,
+                  pairs="M1 — E1; M1 — E2")
+    alert = await curator.wait_message(timeout=10, contains=expected)
+    assert alert.text == expected
+    assert [b.text for b in alert.buttons] == [ru("risk-btn-open-with", partners="E1"),
+                                               ru("risk-btn-open-with", partners="E2")]
+    await run_job(app, "risk-alerts")  # once
+    await curator.expect_no_message(0.5)
+    await curator.press(alert, ru("risk-btn-open-with", partners="E2"))
+    screen = await curator.wait_message(contains=ru("mon-pair-title", programme=TITLE))
+    assert ru("mon-pair-mentees", n=1, names="E2") in screen.text
+    # a participant pressing the curator's button gets nothing of the pair
+    e1 = person(tg, "E1")
+    e1_invite = await e1.wait_message(timeout=10, contains=ru("sv-invite-start", programme=TITLE))
+    await e1.press_data(e1_invite, f"wr:{world.pair['P2']}")
+    assert (await e1.wait_callback_answer())["text"] == ru("cur-only-curators")
+    assert not any(ru("mon-pair-title", programme=TITLE) in (m.text or "") for m in e1.messages)
