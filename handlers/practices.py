@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 LIST_PAGE = 8
 QUEUE_PAGE = 8
 MINE_PAGE = 8
+REGIONS_PAGE = 10
 PREFIX = "bk_"
 
 
@@ -109,6 +110,12 @@ class BkNew(CallbackData, prefix="bn"):
 
     r: int
     u: int = 0
+
+
+class BkRegions(CallbackData, prefix="bg"):
+    """The regions the viewer may open, paged (several roles, or an administrator)."""
+
+    p: int = 0
 
 
 class BkStep(CallbackData, prefix="bf"):
@@ -208,6 +215,8 @@ async def home_view(session: AsyncSession, ctx: Ctx, viewer: D.Viewer, region: U
         _, own = await D.mine(session, viewer.user_id, region.id, 0, 1)
         if own:
             rows.append([btn(t("bk-btn-mine", n=own), BkMine(r=region.id))])
+    if len(await D.regions_of(session, viewer)) > 1:
+        rows.append([btn(t("bk-btn-regions"), BkRegions())])
     if u:
         unit = await unit_in_access(session, ctx.access, u)
         if unit is not None:
@@ -310,8 +319,11 @@ def practice_view(ctx: Ctx, viewer: D.Viewer, practice: Practice, unit: Unit, no
     return with_notice("\n".join(lines), notice), kb(rows)
 
 
-async def regions_view(ctx: Ctx, regions: list[Unit]) -> View:
-    rows = [[btn(r.name, BkHome(r=r.id))] for r in regions]
+def regions_view(ctx: Ctx, regions: list[Unit], page: int = 0) -> View:
+    page = clamp_page(page, len(regions), REGIONS_PAGE)
+    shown = regions[page * REGIONS_PAGE:(page + 1) * REGIONS_PAGE]
+    rows = [[btn(r.name, BkHome(r=r.id))] for r in shown]
+    rows.append(pager(ctx, page, pages(len(regions), REGIONS_PAGE), lambda pg: BkRegions(p=pg)))
     return ctx.t("bk-choose-region"), kb(rows)
 
 
@@ -402,8 +414,18 @@ def build_router() -> Router:  # noqa: C901 - one closure per handler, as in the
         if len(regions) == 1:
             text, markup = await home_view(session, ctx, viewer, regions[0])
         else:
-            text, markup = await regions_view(ctx, regions)
+            text, markup = regions_view(ctx, regions)
         await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(BkRegions.filter())
+    async def choose_region(query: CallbackQuery, callback_data: BkRegions, session: AsyncSession,
+                            **data: Any) -> None:
+        ctx, viewer = await context(session, data)
+        regions = await D.regions_of(session, viewer)
+        if not regions:
+            return await refuse(query, ctx)
+        await show(query, regions_view(ctx, regions, callback_data.p))
+        await query.answer()
 
     @router.callback_query(BkHome.filter())
     async def home(query: CallbackQuery, callback_data: BkHome, session: AsyncSession, **data: Any) -> None:

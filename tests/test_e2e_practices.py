@@ -168,13 +168,22 @@ async def test_reject_with_a_note_and_withdraw(app, tg, sessionmaker, clock):
     tree = await seed_tree(sessionmaker)
     await seed_curator(sessionmaker, clock, 601, tree.s1)
     await seed_curator(sessionmaker, clock, 602, tree.m1)
-    school, city = tg.user(601, language_code="ru"), tg.user(602, language_code="ru")
+    await seed_curator(sessionmaker, clock, 603, tree.m2)
+    school, city, neighbour = (tg.user(i, language_code="ru") for i in (601, 602, 603))
 
     await start_submission(school, t)
     await school.press(t("bk-btn-skip-file"))
     done = await school.wait_message(contains=t("bk-submitted", title=TITLE))
     [practice] = await practices(sessionmaker)
     assert practice.file_id is None
+
+    # the curator of the other municipality: not below them, so neither visible nor reviewable
+    await neighbour.send("/practices")
+    their_home = await neighbour.wait_message()
+    assert their_home.button(t("bk-btn-queue", n=0))
+    for data in (BkOpen(id=practice.id), BkReview(id=practice.id, a="a"), BkReview(id=practice.id, a="r")):
+        await neighbour.press_data(their_home, data.pack())
+        assert (await neighbour.wait_callback_answer())["text"] == t("bk-not-found"), data
 
     notice = await city.wait_message(timeout=10, contains=t("bk-notice-submitted", title=TITLE, unit="Школа № 1"))
     await city.press(notice, t("bk-btn-open-notice"))
@@ -226,6 +235,11 @@ async def test_a_curator_of_two_regions_chooses_and_may_submit_a_photo(app, tg, 
     assert home.text.startswith(t("bk-home-title", region="Рязанская область"))
     # a school curator does not review: no "awaiting approval" here
     assert not any(b.text.startswith(t("bk-btn-queue", n=0)[:5]) for b in home.buttons)
+    await both.press(home, t("bk-btn-regions"))
+    again = await both.wait_message()
+    assert again.text == t("bk-choose-region") and len(again.buttons) == 2
+    await both.press(again, "Рязанская область")
+    home = await both.wait_message()
     await both.press(home, t("bk-btn-submit"))
     assert (await both.wait_message()).text == t("bk-ask-title", unit="Школа № 1", min=3, max=200)
     await both.send(TITLE)

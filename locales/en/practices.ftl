@@ -25,6 +25,7 @@ bk-btn-submit = ➕ Submit a practice
 bk-btn-mine = 📝 My practices ({ $n })
 bk-btn-home = ⬅️ Back to the bank
 bk-btn-open = { $n }. { $title }
+bk-btn-regions = 🗺 Other regions
 
 ## Lists
 

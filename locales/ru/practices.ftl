@@ -26,6 +26,7 @@ bk-btn-submit = ➕ Предложить практику
 bk-btn-mine = 📝 Мои практики ({ $n })
 bk-btn-home = ⬅️ К банку практик
 bk-btn-open = { $n }. { $title }
+bk-btn-regions = 🗺 Другие регионы
 
 ## Списки
 
