@@ -3,8 +3,9 @@ question after a pair's first meeting, and the mentees' goals.
 
 Entry points:
 
-* the check-in the outbox delivers (``wc:<id>:<y|n|l>``, domain.checkins): yes → the meeting log
-  (the pair is chosen first when the check-in lists several), no → thanks, later → snoozed;
+* the check-in the outbox delivers (``wc:<id>:<y|n|l>``, domain.checkins; one per person across
+  all their programmes): yes → the meeting log (the pair is chosen first when the check-in lists
+  several, with the programme's title when they belong to several), no → thanks, later → snoozed;
 * /meetings: the person's active pairs and their last meetings, "Log a meeting", the surveys
   they can still answer and an unanswered fit question;
 * survey invitations (``ws:<m|s|e>:<id>``, domain.surveys): start or resume that survey;

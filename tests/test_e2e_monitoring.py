@@ -151,11 +151,12 @@ async def test_alert_opens_the_pair_and_ending_it_drops_what_was_queued(app, tg,
         sasha = await s.get(User, world.user[SASHA])
         maria = await s.get(User, world.user[MARIA])
         later = now + timedelta(hours=2)
-        s.add(CheckIn(member_id=world.member[SASHA], due_on=now.date(), due_at=later, since=now.date(),
-                      pair_ids=[p1], status="pending", snoozes=0, created_at=now))
+        sasha_member = await s.get(ProgrammeMember, world.member[SASHA])
+        s.add(CheckIn(member_id=sasha_member.id, participant_id=sasha_member.participant_id, due_on=now.date(),
+                      due_at=later, since=now.date(), pair_ids=[p1], status="pending", snoozes=0, created_at=now))
         checkin_row = await enqueue(s, user_id=sasha.id, chat_id=sasha.tg_id, kind=checkins.KIND_CHECKIN,
                                     key="checkin-ask", args={"since": "x", "partners": MARIA, "count": 1},
-                                    due_at=later, dedupe_key=f"checkin:{world.member[SASHA]}:{now:%Y%m%d}")
+                                    due_at=later, dedupe_key=f"checkin:p{sasha_member.participant_id}:{now:%Y%m%d}")
         meeting_id = await s.scalar(select(func.max(Meeting.id)).where(Meeting.pair_id == p1))
         invite_row = await enqueue(s, user_id=maria.id, chat_id=maria.tg_id, kind="survey-invite",
                                    key="sv-invite-meeting", args={"who": SASHA, "date": "x"}, due_at=later,
