@@ -30,7 +30,14 @@ restart never sends twice and a moved due date gets fresh reminders. "Missed" al
 curators of the unit one level up. Relevance checks drop a queued reminder when the item is no
 longer open, its due date or responsible changed, or the recipient is no longer a curator there
 (the note to the level above survives a change of responsible: the item is still overdue).
-An item without a responsible (the user was deleted) reminds the unit's own curators instead.
+An item whose responsible can no longer act on it (deleted, erased, unreachable, or no longer a
+curator of the unit or above) reminds the unit's own curators instead (else the nearest level
+above that has curators), one row each; those rows are dropped once someone answerable is named.
+Dates in reminders are written the recipient's way (:func:`fmt_day`).
+
+A "before" stage whose moment fell before the item's last change is not sent (whoever just set
+the date knows it). Known limit: the item has one ``updated_at``, so a title edit or a reassignment
+made between a stage's moment and the job's next run (at most 30 minutes) skips that stage too.
 """
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -250,11 +258,14 @@ async def candidates(session: AsyncSession, unit: Unit) -> list[User]:
 
 
 async def is_candidate(session: AsyncSession, unit: Unit, user_id: int | None) -> bool:
+    """Whether the user may be responsible: a live curator role on the unit or above, and a
+    person not erased (the same rule as :func:`candidates`, so a forged id cannot do more)."""
     if user_id is None:
         return False
     found = await session.scalar(
-        select(CuratorRole.id).where(CuratorRole.user_id == user_id, CuratorRole.unit_id.in_(_path_ids(unit)),
-                                     CuratorRole.revoked_at.is_(None)).limit(1))
+        select(CuratorRole.id).join(User, User.id == CuratorRole.user_id)
+        .where(CuratorRole.user_id == user_id, CuratorRole.unit_id.in_(_path_ids(unit)),
+               CuratorRole.revoked_at.is_(None), User.erased_at.is_(None)).limit(1))
     return found is not None
 
 
@@ -533,8 +544,11 @@ def item_callback(item_id: int) -> str:
     return f"{CB_ITEM}:{item_id}:0"
 
 
-def _fmt(d: date) -> str:
-    return d.strftime("%d.%m.%Y")
+def fmt_day(d: date, locale: str | None) -> str:
+    """A date as people of ``locale`` write it (babel): 10.12.2026 in Russian, 10 Dec 2026 in
+    English. Reminders format it per recipient, since each outbox row has one reader."""
+    lang = "en" if (locale or "").lower().startswith("en") else "ru"
+    return format_date(d, "dd.MM.y" if lang == "ru" else "d MMM y", locale=lang)
 
 
 def _reachable(user: User | None) -> bool:
@@ -565,21 +579,47 @@ async def queue_reminders(session: AsyncSession, now: datetime, *, default_tz: s
     return queued
 
 
+async def _named_responsible(session: AsyncSession, item: RoadmapItem, unit: Unit) -> User | None:
+    """The item's responsible while they can still be reminded of it: named, not erased,
+    reachable, and still a curator of the unit or above. None sends the reminder to the
+    unit's curators instead (see :func:`_stand_ins`), so an item whose responsible lost their
+    role or left is not forgotten in silence."""
+    if item.responsible_user_id is None:
+        return None
+    user = await session.get(User, item.responsible_user_id)
+    if not _reachable(user) or not await is_candidate(session, unit, user.id):
+        return None
+    return user
+
+
+async def _stand_ins(session: AsyncSession, unit: Unit) -> list[User]:
+    """Who is reminded when nobody answerable is named: the unit's own live curators, else
+    those of the nearest unit above that has any."""
+    for unit_id in reversed(_path_ids(unit)):
+        found = await own_curators(session, unit_id)
+        if found:
+            return found
+    return []
+
+
 async def _queue_item(session: AsyncSession, item: RoadmapItem, unit: Unit, stage: str, zone: str,
                       now: datetime) -> int:
-    args = {"title": item.title, "unit": unit.name, "date": _fmt(item.due_on)}
     buttons = [[{"text_key": "rm-btn-open-item", "callback_data": item_callback(item.id)}]]
+
+    def args(user: User) -> dict[str, Any]:
+        return {"title": item.title, "unit": unit.name, "date": fmt_day(item.due_on, user.locale)}
+
     queued = 0
-    responsible = await session.get(User, item.responsible_user_id) if item.responsible_user_id else None
+    responsible = await _named_responsible(session, item, unit)
     if responsible is not None:
         targets = [(responsible, remind_key(item, stage))]
-    else:  # nobody named (the user was deleted): the unit's own curators, one row each
-        targets = [(u, remind_key(item, stage, u.id)) for u in await own_curators(session, unit.id)]
+    else:  # nobody answerable is named: the unit's curators, one row each
+        targets = [(u, remind_key(item, stage, u.id)) for u in await _stand_ins(session, unit)]
     for user, key in targets:
         if not _reachable(user):
             continue
         row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_REMIND, key=f"rm-remind-{stage}",
-                            args=args, buttons=buttons, due_at=now, dedupe_key=key, tz=zone)
+                            args=args(user), buttons=buttons, due_at=now, dedupe_key=key, tz=zone)
         queued += row is not None
     if stage == "missed" and unit.parent_id is not None:
         skip = {u.id for u, _ in targets}
@@ -587,7 +627,7 @@ async def _queue_item(session: AsyncSession, item: RoadmapItem, unit: Unit, stag
             if user.id in skip or not _reachable(user):
                 continue
             row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_UP, key="rm-remind-up",
-                                args=args, buttons=buttons, due_at=now,
+                                args=args(user), buttons=buttons, due_at=now,
                                 dedupe_key=remind_key(item, stage, user.id, up=True), tz=zone)
             queued += row is not None
     return queued
@@ -630,9 +670,12 @@ async def _remind_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     if found is None:
         return False
     item, unit = found
-    if item.responsible_user_id is not None and item.responsible_user_id != row.user_id:
+    if not await _live_role(session, row.user_id, _path_ids(unit)):
         return False
-    return await _live_role(session, row.user_id, _path_ids(unit))
+    named = await _named_responsible(session, item, unit)
+    if (row.dedupe_key or "").split(":")[-1].startswith("u"):  # a stand-in's row: while nobody is named
+        return named is None
+    return named is not None and named.id == row.user_id
 
 
 async def _up_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
@@ -655,5 +698,5 @@ __all__ = [
     "is_candidate", "own_curators", "ensure_roadmap", "has_roadmap", "item_in_access", "list_items",
     "is_overdue", "overdue_below", "add_item", "edit_title", "edit_due", "reassign", "complete", "reopen",
     "cancel", "add_programme_windows", "sync_windows", "stage_moment", "latest_stage", "remind_key",
-    "item_callback", "queue_reminders", "KIND_REMIND", "KIND_UP", "STAGES", "INVALID_CODES",
+    "item_callback", "fmt_day", "queue_reminders", "KIND_REMIND", "KIND_UP", "STAGES", "INVALID_CODES",
 ]

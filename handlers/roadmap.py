@@ -20,7 +20,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
-from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import RoadmapItem, Unit, User
@@ -113,7 +112,7 @@ ACTIONS = ("c", "o", "t", "d", "r", "x", "y")
 # small helpers
 # ---------------------------------------------------------------------------------------------
 def day(d: date, ctx: Ctx) -> str:
-    return format_date(d, "dd.MM.y" if ctx.locale == "ru" else "d MMM y", locale=ctx.locale)
+    return R.fmt_day(d, ctx.locale)
 
 
 async def today_of(session: AsyncSession, ctx: Ctx, unit: Unit) -> date:

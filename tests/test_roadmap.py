@@ -455,3 +455,59 @@ async def test_programme_windows_are_added_done_by_their_occasion_and_cancelled_
                                          .where(RoadmapItem.programme_id == pid))).all())
         assert statuses == {"survey_start": "done", "survey_end": "cancelled"}
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes: who is reminded when the responsible can no longer act; dates per recipient
+# ---------------------------------------------------------------------------------------------
+async def test_a_responsible_who_lost_the_role_is_replaced_by_the_units_curators(sessionmaker):
+    w = await seed(sessionmaker)
+    mun_item = await add(sessionmaker, w.m, DUE, w.cur_m, "Совещание района")
+    school_item = await add(sessionmaker, w.s, DUE, w.cur_s, "Отчёт школы")
+    async with sessionmaker() as s:
+        await s.execute(update(CuratorRole).where(CuratorRole.user_id.in_([w.cur_m, w.cur_s]))
+                        .values(revoked_at=NOW))
+        await s.commit()
+    assert await run(sessionmaker, msk(date(2026, 12, 3), 9)) == 2
+    got = {int(r.dedupe_key.split(":")[1]): r for r in await rows(sessionmaker)}
+    # the municipality's remaining curator (English: the date written her way) ...
+    assert (got[mun_item].user_id, got[mun_item].dedupe_key) == (w.cur_m2, f"rm:{mun_item}:2026-12-10:d7:u{w.cur_m2}")
+    assert got[mun_item].payload["args"]["date"] == "10 Dec 2026"
+    # ... and a school left without a curator: the nearest level above that has one
+    assert got[school_item].user_id == w.cur_m2
+    assert await relevant(sessionmaker, got[mun_item].id)
+    # once someone answerable is named again, the stand-in's reminder is dropped
+    async with sessionmaker() as s:
+        mun = await s.get(Unit, w.m)
+        await R.reassign(s, await s.get(RoadmapItem, mun_item), mun, w.cur_r, 0, NOW)
+        await s.commit()
+    assert not await relevant(sessionmaker, got[mun_item].id)
+    assert await relevant(sessionmaker, got[school_item].id)
+    assert await run(sessionmaker, msk(date(2026, 12, 7), 9)) == 2  # d3: to the region's curator now
+    d3 = [r for r in await rows(sessionmaker) if r.dedupe_key.startswith(f"rm:{mun_item}:2026-12-10:d3")]
+    assert [(r.user_id, r.dedupe_key) for r in d3] == [(w.cur_r, f"rm:{mun_item}:2026-12-10:d3")]
+
+
+async def test_dates_in_reminders_are_written_the_recipients_way(sessionmaker):
+    w = await seed(sessionmaker)
+    await add(sessionmaker, w.s, DUE, w.cur_s)
+    assert await run(sessionmaker, msk(date(2026, 12, 11), 9)) == 3
+    dates = {r.user_id: r.payload["args"]["date"] for r in await rows(sessionmaker)}
+    assert dates == {w.cur_s: "10.12.2026", w.cur_m: "10.12.2026", w.cur_m2: "10 Dec 2026"}
+
+
+async def test_an_erased_person_cannot_be_made_responsible(sessionmaker):
+    w = await seed(sessionmaker)
+    item_id = await add(sessionmaker, w.s, DUE, w.cur_s)
+    async with sessionmaker() as s:
+        await s.execute(update(User).where(User.id == w.cur_r).values(erased_at=NOW))
+        await s.commit()
+    async with sessionmaker() as s:
+        school = await s.get(Unit, w.s)
+        assert not await R.is_candidate(s, school, w.cur_r)
+        with pytest.raises(Invalid) as exc:
+            await R.reassign(s, await s.get(RoadmapItem, item_id), school, w.cur_r, 0, NOW)
+        assert exc.value.code == "responsible"
+        with pytest.raises(Invalid):
+            await R.add_item(s, school, title="Ещё пункт", due=DUE, responsible_user_id=w.cur_r, actor_id=w.cur_s,
+                             today=TODAY, now=NOW)
