@@ -67,6 +67,7 @@ CHECKIN_HOUR: Final = 16  # local hour a check-in is sent on its day (after less
 SNOOZE: Final = timedelta(days=1)
 MAX_SNOOZES: Final = 3
 HISTORY_DAYS: Final = 120  # how far back check-ins are read (longer than any interval × 2)
+ID_CHUNK: Final = 5000  # ids per IN list
 RISK_FACTOR: Final = 2  # no meeting in RISK_FACTOR × interval puts a pair at risk
 RISK_EVENT_WINDOW: Final = timedelta(days=14)  # low ratings and declined fits older than this are old news
 LOW_SCALE: Final = surveys.LOW_SCALE
@@ -525,6 +526,22 @@ async def _enqueue_checkin(session: AsyncSession, checkin: CheckIn, participant_
     return row is not None
 
 
+async def _history(session: AsyncSession, person_ids: Iterable[int], member_ids: Iterable[int],
+                   from_day: date) -> list[CheckIn]:
+    """These people's check-ins from ``from_day`` on, oldest first: by person, and by member for
+    rows older than the person column that never got one. Id lists go in chunks (PostgreSQL
+    takes at most 32,767 parameters a statement)."""
+    found: dict[int, CheckIn] = {}
+    for column, ids in ((CheckIn.participant_id, sorted(set(person_ids))), (CheckIn.member_id, sorted(set(member_ids)))):
+        for i in range(0, len(ids), ID_CHUNK):
+            stmt = select(CheckIn).where(column.in_(ids[i:i + ID_CHUNK]), CheckIn.due_on >= from_day)
+            if column is CheckIn.member_id:
+                stmt = stmt.where(CheckIn.participant_id.is_(None))
+            for c in (await session.scalars(stmt)).all():
+                found[c.id] = c
+    return sorted(found.values(), key=lambda c: (c.due_on, c.id))
+
+
 async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
                        send_hour: int = CHECKIN_HOUR) -> int:
     """Create today's check-ins (one per person across all their programmes, listing their due
@@ -548,12 +565,7 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
     person_of = {mid: p.participant.id for mid, p in people.items()}
 
     earliest = min(local_today(now, surveys.zone_name(unit, default_tz)) for _, _, unit in rows)
-    history = (await session.scalars(
-        select(CheckIn).where(or_(CheckIn.participant_id.in_(sorted(set(person_of.values()))),
-                                  CheckIn.member_id.in_(sorted(member_ids))),
-                              CheckIn.due_on >= earliest - timedelta(days=HISTORY_DAYS))
-        .order_by(CheckIn.due_on, CheckIn.id)
-    )).all()
+    history = await _history(session, set(person_of.values()), member_ids, earliest - timedelta(days=HISTORY_DAYS))
     last_checkin: dict[tuple[int, int], date] = {}
     last_answered: dict[tuple[int, int], date] = {}
     asked_on: dict[int, set[date]] = defaultdict(set)

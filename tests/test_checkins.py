@@ -490,6 +490,19 @@ async def test_one_checkin_per_person_across_programmes(sessionmaker):
         assert later.payload["args"]["count"] == 3 and await is_relevant(s, later)
 
 
+async def test_history_read_in_chunks_of_ids(sessionmaker, monkeypatch):
+    """The check-in history is read in chunks of ids (PostgreSQL's parameter limit): with one id a
+    chunk, a person is still asked once a day and their old check-in expires on the next one."""
+    monkeypatch.setattr(checkins, "ID_CHUNK", 1)
+    world = await seed(sessionmaker, at("2026-11-01"))
+    assert await run_checkins(sessionmaker, at("2026-11-16", 6)) == 2
+    assert await run_checkins(sessionmaker, at("2026-11-16", 12)) == 0
+    assert await run_checkins(sessionmaker, at("2026-11-30")) == 6  # M1 and E1 again; E2, M2, E3, E4 first
+    async with sessionmaker() as s:
+        got = await checkins_by_name(s, world)
+        assert [c.status for c in got["M1"]] == ["expired", "pending"]
+
+
 async def test_checkin_rows_from_before_the_person_column_still_count(sessionmaker):
     """Rows written when check-ins were per programme member (no participant, the old outbox
     key) still block a second check-in that day and are judged by the old key."""
