@@ -19,7 +19,9 @@ pair had a meeting logged since).
 activation or the last meeting; a rating of ``LOW_SCALE`` or less in someone's latest survey
 about the pair; a declined fit question; a participant who blocked the bot. Curators of the
 programme's unit get one alert per pair, reason and ISO week (for events: the week the event
-happened), so repeated runs never repeat an alert.
+happened), so repeated runs never repeat an alert. A start or end survey is a pair's only when
+the person had exactly one active pair; a low score in one tied to no pair (a mentor of several
+pairs) gives one alert about the person, listing their pairs (:func:`person_alerts`).
 
 Refusals raise ``domain.rules.Invalid(code, **params)``; every code is in ``INVALID_CODES`` and
 the UI shows ``meet-invalid-<code>``. Texts are Fluent keys, listed in
