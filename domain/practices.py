@@ -159,7 +159,7 @@ def check_form(code: str | None) -> str:
 
 
 def _suspicious_characters(name: str) -> bool:
-    """Control and bidirectional-formatting characters: "plan\u202efdp.exe" shows as "planexe.pdf"."""
+    """Control and bidirectional-formatting characters: "plan<U+202E>fdp.exe" shows as "planexe.pdf"."""
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name)
 
 
