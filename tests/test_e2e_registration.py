@@ -258,7 +258,7 @@ async def test_mentee_registers_in_russian(app, tg, sessionmaker, clock):
         assert inv.uses == 1
         assert await session.get(FsmRecord, f"{tg.bot_id}:{chat.id}:{chat.id}") is None  # dialog finished
     commands = tg.get_commands({"type": "chat", "chat_id": chat.id})
-    assert [c["command"] for c in commands] == ["profile", "programmes", "meetings", "goals", "help", "language", "cancel", "deleteme"]
+    assert [c["command"] for c in commands] == ["profile", "programmes", "meetings", "goals", "practices", "help", "language", "cancel", "deleteme"]
     assert commands[0]["description"] == T.get("ru", "cmd-profile")
 
     await chat.say("/help")

@@ -35,14 +35,17 @@ help-mentee =
     /profile — your profile (interests, goals, convenient times) and how to change it.
     /programmes — your mentoring programmes: choose whom you would like to work with.
     /meetings — meetings with your mentor: log a meeting, answer surveys; /goals — your goals and progress.
+    /practices — best mentoring practices of your region.
 help-mentor =
     You are a mentor.
     /profile — your profile (strengths, how many mentees you can take, convenient times) and how to change it.
     /programmes — your mentoring programmes: choose whom you would like to work with.
     /meetings — meetings with your mentees: log a meeting, answer surveys; /goals — your mentees' goals.
+    /practices — best mentoring practices of your region.
 help-curator =
     You are a curator.
-    /curator — your organisations, participants, parental consents and invitation links.
+    /curator — your organisations, participants, parental consents and invitation links; programmes and pairs; the roadmap, indicators against targets, XLSX reports.
+    /practices — the best-practice bank: browse, submit a practice, approve.
 help-admin =
     You are an administrator.
     /admin — regions, municipalities and organisations, invitations for curators.
