@@ -225,7 +225,11 @@ class Pair(Base):
     """
 
     __tablename__ = "pairs"
-    __table_args__ = (Index("ix_pairs_programme_status", "programme_id", "status"),)
+    __table_args__ = (
+        Index("ix_pairs_programme_status", "programme_id", "status"),
+        # KPIs (migration 0005): "is this member the mentor of a qualifying pair?" from the index
+        Index("ix_pairs_mentor_period", "mentor_member_id", "status", "activated_at", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
@@ -252,7 +256,10 @@ class PairMentee(Base):
     """A mentee of a pair or group, with their own answer to the proposal and the match's reasons."""
 
     __tablename__ = "pair_mentees"
-    __table_args__ = (UniqueConstraint("pair_id", "mentee_member_id"),)
+    __table_args__ = (
+        UniqueConstraint("pair_id", "mentee_member_id"),
+        Index("ix_pair_mentees_member_pair", "mentee_member_id", "pair_id"),  # KPIs (migration 0005)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)

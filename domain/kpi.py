@@ -52,7 +52,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy import and_, case, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -268,23 +268,48 @@ async def _organisations(session: AsyncSession, root: Unit) -> dict[int, OrgInpu
     return {i: OrgInput(i, n, p, t) for i, n, p, t in rows}
 
 
-async def _involvement(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> dict[int, dict[str, int]]:
-    """Involved persons per organisation and indicator: one grouped query over the subtree."""
-    year = (as_of or today).year
+def _ancestor_ids(root: Unit) -> list[int]:
+    return [int(x) for x in root.path.strip("/").split("/") if x]
+
+
+def _programmes_touching(root: Unit) -> Any:
+    """Ids of the programmes whose pairs may hold participants of the scope: programmes of a
+    unit inside it or above it (a programme's participants come from its unit's subtree)."""
+    return (select(Programme.id).join(Unit, Unit.id == Programme.unit_id)
+            .where(or_(Unit.path.startswith(root.path), Unit.id.in_(_ancestor_ids(root)))))
+
+
+def _involved_filter(dialect: str, root: Unit, as_of: date | None) -> Any:
+    """"This participant is involved", in the form each database runs fastest (measured on the
+    300,000-participant region of bench/monitoring.py).
+
+    Sets: one set of the member ids of qualifying pairs (mentor side ∪ mentee side, only
+    programmes of units in or above the scope: a programme's participants come from its unit's
+    subtree), turned into participant ids, built once (an uncorrelated ``IN``); best on SQLite,
+    and on PostgreSQL below the region, where the programmes prune most pairs. A region on
+    PostgreSQL prunes nothing: there a semi-join per participant of the scope (``EXISTS``,
+    over the covering indexes of migration 0005) costs about half as much.
+    """
     cond = _pair_condition(as_of)
-    in_scope = Unit.path.startswith(root.path)
-    as_mentor = (select(ProgrammeMember.participant_id.label("pid"))
-                 .join(Pair, Pair.mentor_member_id == ProgrammeMember.id)
-                 .join(Participant, Participant.id == ProgrammeMember.participant_id)
-                 .join(Unit, Unit.id == Participant.org_id)
-                 .where(cond, in_scope))
-    as_mentee = (select(ProgrammeMember.participant_id.label("pid"))
-                 .join(PairMentee, PairMentee.mentee_member_id == ProgrammeMember.id)
-                 .join(Pair, Pair.id == PairMentee.pair_id)
-                 .join(Participant, Participant.id == ProgrammeMember.participant_id)
-                 .join(Unit, Unit.id == Participant.org_id)
-                 .where(cond, in_scope))
-    involved = union(as_mentor, as_mentee).subquery()
+    if dialect == "postgresql" and root.kind == "region":
+        as_mentor = select(Pair.id).where(Pair.mentor_member_id == ProgrammeMember.id, cond)
+        as_mentee = (select(PairMentee.id).join(Pair, Pair.id == PairMentee.pair_id)
+                     .where(PairMentee.mentee_member_id == ProgrammeMember.id, cond))
+        return (select(ProgrammeMember.id)
+                .where(ProgrammeMember.participant_id == Participant.id,
+                       or_(as_mentor.exists(), as_mentee.exists()))
+                .exists())
+    touching = Pair.programme_id.in_(_programmes_touching(root))
+    member_ids = union_all(
+        select(Pair.mentor_member_id).where(cond, touching),
+        select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id).where(cond, touching))
+    return Participant.id.in_(select(ProgrammeMember.participant_id).where(ProgrammeMember.id.in_(member_ids)))
+
+
+async def _involvement(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> dict[int, dict[str, int]]:
+    """Involved persons per organisation and indicator: one grouped query over the subtree's
+    participants, each counted once however many pairs they are in."""
+    year = (as_of or today).year
     student = Participant.category.in_(STUDENT_CATEGORIES)
 
     def aged(low: int, high: int) -> Any:
@@ -296,8 +321,10 @@ async def _involvement(session: AsyncSession, root: Unit, as_of: date | None, to
         "young_teachers": and_(Participant.role == "mentee", Participant.category == "young_specialist"),
         "students_any": student,
     }
+    involved = _involved_filter(session.get_bind().dialect.name, root, as_of)
     stmt = (select(Participant.org_id, *[func.sum(case((c, 1), else_=0)) for c in conditions.values()])
-            .join(involved, involved.c.pid == Participant.id)
+            .join(Unit, Unit.id == Participant.org_id)
+            .where(Unit.path.startswith(root.path), involved)
             .group_by(Participant.org_id))
     out: dict[int, dict[str, int]] = {}
     for org_id, *sums in await session.execute(stmt):
@@ -347,8 +374,25 @@ def region_id_of(unit: Unit) -> int:
     return int(unit.path.split("/", 1)[0])
 
 
+PG_TUNING: Final = (
+    # JIT compilation costs more than it saves on these sub-second aggregates, and parallel
+    # workers fight the bot for a small server's cores; enough memory keeps the sorts in RAM.
+    "SET LOCAL jit = off",
+    "SET LOCAL max_parallel_workers_per_gather = 0",
+    "SET LOCAL work_mem = '32MB'",
+)
+
+
+async def _tune(session: AsyncSession) -> None:
+    """PostgreSQL settings for the rest of this transaction (``SET LOCAL``: reset at its end)."""
+    if session.get_bind().dialect.name == "postgresql":
+        for statement in PG_TUNING:
+            await session.execute(text(statement))
+
+
 async def _inputs(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> dict[int, OrgInput]:
     year = (as_of or today).year
+    await _tune(session)
     orgs = await _organisations(session, root)
     counts = await _involvement(session, root, as_of, today)
     dens = await _denominators(session, root, year)
