@@ -235,9 +235,12 @@ async def test_reminders_arrive_through_the_outbox_and_missed_reaches_the_level_
     await municipal.press(mun_roadmap, ru("rm-btn-below"))
     below = await municipal.wait_message()
     assert ru("rm-below-unit", unit="Школа № 1", n=1) in below.text
+    count_line = ru("rm-below-count", n=1, units=1, level="municipality")
+    assert count_line in below.text and "организаций с просрочкой: 1" in count_line
     assert ru("rm-below-line", date="10.12.2026", title="Отчёт по мониторингу", who="Анна Школьная") in below.text
     await municipal.press(below, ru("rm-btn-below-unit", unit="Школа № 1", n=1))
     drilled = await municipal.wait_message()
     assert "⚠️" in drilled.text and "Отчёт по мониторингу" in drilled.text
     assert drilled.text.startswith(ru("rm-title", unit=ru("cur-title-organisation", name="Школа № 1",
                                                           type=ru("cur-orgtype-school"))))
+

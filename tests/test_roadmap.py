@@ -105,6 +105,15 @@ def test_the_shipped_template_is_valid_complete_and_titled_in_both_languages():
         assert {"roadmap_drafted", "programmes_running", "stat_form", "base_formed"} <= codes
         stat = next(i for i in items if i.code == "stat_form")
         assert (stat.kind, stat.month, stat.day) == ("stat_form", 1, 15)
+    # faithful to the seeds: the municipality agrees the schools' roadmaps and builds the base of
+    # programmes and best practices in November; the regional bank of practices is due in December
+    due = {kind: {i.code: (i.month, i.day) for i in R.TEMPLATES[kind]} for kind in R.TEMPLATES}
+    assert "roadmaps_agreed" in due["municipality"] and due["municipality"]["practices_collected"][0] == 11
+    assert due["region"]["practices_collected"][0] == 12
+    assert all(d[c] == (8, 1) for d in due.values() for c in ("working_group",) if c in d)
+    assert all(d["roadmap_drafted"] == (9, 10) and d["programmes_running"] == (12, 31)
+               and d["base_formed"] == (5, 25) for d in due.values())
+    assert all(d["monitoring_report"][0] in (11, 12) for d in due.values())
     for lang in ("ru", "en"):
         keys = T.keys(lang)
         assert {f"rm-tpl-{c}" for c in R.template_codes()} <= keys, lang

@@ -4,19 +4,20 @@
 
 rm-tpl-regional_regulation = Approve the regional regulation on mentoring
 rm-tpl-working_group = Form the working group introducing the target model of mentoring
-rm-tpl-curator_appointed = Appoint the mentoring programme's curator by the head's order
-rm-tpl-roadmap_drafted = Draft and approve the roadmap of introducing the target model
-rm-tpl-meeting_q1 = Meeting of the officers responsible for mentoring (1st quarter of the academic year)
-rm-tpl-meeting_q2 = Meeting of the officers responsible for mentoring (2nd quarter of the academic year)
-rm-tpl-meeting_q3 = Meeting of the officers responsible for mentoring (3rd quarter of the academic year)
-rm-tpl-meeting_q4 = Meeting of the officers responsible for mentoring (4th quarter of the academic year)
+rm-tpl-curator_appointed = Appoint, by the head's order, the curator introducing the target model of mentoring
+rm-tpl-roadmap_drafted = Draft and approve the roadmap for introducing the target model of mentoring
+rm-tpl-roadmaps_agreed = Agree the roadmaps of the educational organisations
+rm-tpl-meeting_q1 = Hold a meeting of the officers responsible for mentoring (1st quarter of the academic year)
+rm-tpl-meeting_q2 = Hold a meeting of the officers responsible for mentoring (2nd quarter of the academic year)
+rm-tpl-meeting_q3 = Hold a meeting of the officers responsible for mentoring (3rd quarter of the academic year)
+rm-tpl-meeting_q4 = Hold a meeting of the officers responsible for mentoring (4th quarter of the academic year)
 rm-tpl-mentors_trained = Select and train the mentors
 rm-tpl-pairs_fixed = Form mentoring pairs and groups and fix them by order
-rm-tpl-monitoring_report = Prepare the report on the monitoring of mentoring programmes
-rm-tpl-programmes_running = Launch the mentoring programmes (coverage as targeted)
-rm-tpl-stat_form = Enter the mentoring figures into the federal statistical forms
-rm-tpl-base_formed = Build the base of mentees and mentors for the next academic year
-rm-tpl-practices_collected = Collect the best mentoring practices into the regional bank
+rm-tpl-monitoring_report = Monitor the mentoring programmes and prepare an analytical report
+rm-tpl-programmes_running = Introduce the mentoring programmes (coverage as targeted)
+rm-tpl-stat_form = Ensure the numbers of mentoring participants are entered into the federal statistical observation forms
+rm-tpl-base_formed = Build the bases of mentees and mentors for the next academic year
+rm-tpl-practices_collected = Build the base of mentoring programmes and best practices
 
 ## Programmes' monitoring windows
 
@@ -32,7 +33,7 @@ rm-line = { $mark } { $date } — { $title } ({ $who })
 rm-legend = ✅ done · ⏳ in progress · ⚠️ overdue · ✖ cancelled
 rm-btn-item = { $mark } { $date } { $title }
 rm-btn-add = ➕ Add an item
-rm-btn-below = ⚠️ Overdue below
+rm-btn-below = ⚠️ Overdue at the levels below
 rm-btn-programme = 📋 To the programme
 rm-btn-back-list = ⬅ To the roadmap
 
@@ -51,7 +52,7 @@ rm-status-cancelled = cancelled
 rm-status-overdue = overdue
 rm-kind-task = task
 rm-kind-monitoring = monitoring
-rm-kind-stat_form = statistical form
+rm-kind-stat_form = statistical observation form
 rm-kind-meeting = meeting
 rm-btn-complete = ✅ Done
 rm-btn-reopen = ↩ Reopen
@@ -88,15 +89,18 @@ rm-invalid-title-long = The title is too long: at most { $max } characters.
 rm-invalid-date-format = I do not understand the date. Send it as DD.MM.YYYY, e.g. 15.01.2027.
 rm-invalid-date-past = That date has passed. Give today or a later date.
 rm-invalid-date-far = The date is too far ahead: at most three years.
-rm-invalid-responsible = This person cannot be responsible for the item: they are not a curator at this level.
+rm-invalid-responsible = Only a serving curator of this level or a level above can be made responsible.
 rm-invalid-stale = Someone changed the item while you were looking. This is how it is now.
 rm-invalid-not-open = The item is no longer in progress: it cannot be changed.
 rm-invalid-not-done = The item is not marked done.
 
 ## Overdue below
 
-rm-below-title = ⚠️ Overdue below: { $unit }
-rm-below-count = Overdue items: { $n } (units: { $units })
+rm-below-title = ⚠️ Overdue at the levels below: { $unit }
+rm-below-count = Overdue items: { $n }; { $level ->
+    [municipality] organisations
+   *[other] municipalities and organisations
+} with overdue items: { $units }
 rm-below-none = Nothing is overdue below. 👍
 rm-below-unit = { $unit }: { $n } overdue
 rm-below-line = • { $date } — { $title } ({ $who })
@@ -105,9 +109,9 @@ rm-btn-below-unit = { $unit } ({ $n })
 
 ## Reminders
 
-rm-remind-d7 = 📅 In a week the roadmap item “{ $title }” ({ $unit }) is due: { $date }.
-rm-remind-d3 = 📅 In 3 days the roadmap item “{ $title }” ({ $unit }) is due: { $date }.
-rm-remind-d1 = ⏰ Tomorrow the roadmap item “{ $title }” ({ $unit }) is due: { $date }.
-rm-remind-missed = ⚠️ The roadmap item “{ $title }” ({ $unit }) was due on { $date }. Mark it done or move its date.
-rm-remind-up = ⚠️ A roadmap item one level below is overdue: “{ $title }” ({ $unit }), it was due on { $date }.
+rm-remind-d7 = 📅 In a week, on { $date }, the roadmap item “{ $title }” ({ $unit }) is due.
+rm-remind-d3 = 📅 In 3 days, on { $date }, the roadmap item “{ $title }” ({ $unit }) is due.
+rm-remind-d1 = ⏰ Tomorrow, { $date }, the roadmap item “{ $title }” ({ $unit }) is due.
+rm-remind-missed = ⚠️ The roadmap item “{ $title }” ({ $unit }) was due on { $date }. If it is done, mark it; if not, move its date.
+rm-remind-up = ⚠️ A roadmap item one level below is overdue: “{ $title }” ({ $unit }), due on { $date }.
 rm-btn-open-item = 📅 Open the item
