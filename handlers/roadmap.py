@@ -193,8 +193,9 @@ async def item_view(session: AsyncSession, ctx: Ctx, item: RoadmapItem, unit: Un
         t("rm-field-who", who=await name_of(session, item.responsible_user_id)),
         t("rm-field-kind", kind=t(f"rm-kind-{item.kind}")),
     ]
-    if item.status == "done" and item.done_at is not None:
-        lines.append(t("rm-field-done", date=day(item.done_at.date(), ctx),
+    if item.status == "done" and item.done_at is not None:  # the day it was done where the unit is
+        zone = ZoneInfo(await R.unit_zone(session, unit, ctx.settings.timezone))
+        lines.append(t("rm-field-done", date=day(item.done_at.astimezone(zone).date(), ctx),
                        who=await name_of(session, item.done_by_user_id)))
     v = item.version
     rows = []

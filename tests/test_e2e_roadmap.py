@@ -244,3 +244,54 @@ async def test_reminders_arrive_through_the_outbox_and_missed_reaches_the_level_
     assert drilled.text.startswith(ru("rm-title", unit=ru("cur-title-organisation", name="Школа № 1",
                                                           type=ru("cur-orgtype-school"))))
 
+
+async def test_a_dialog_ends_on_navigation_or_a_lost_role_and_the_done_day_is_the_units(app, tg, sessionmaker, clock):
+    """Review: text typed after leaving an edit dialog, or after the curator's role was revoked
+    mid-dialog, changes nothing; "done on" is the day in the unit's zone, not in UTC."""
+    from sqlalchemy import update
+
+    from db.models import CuratorRole
+
+    tree, users = await world(sessionmaker, clock)
+    async with sessionmaker() as s:
+        s1 = await s.get(Unit, tree.s1.id)
+        item = await R.add_item(s, s1, title="Пункт для правки", due=DUE, responsible_user_id=users["s1"],
+                                actor_id=users["s1"], today=date(2026, 11, 23), now=clock())
+        await s.commit()
+        item_id = item.id
+    curator = tg.user(T_S1, language_code="ru")
+    await open_roadmap(curator)
+    await curator.press_data(None, f"yi:{item_id}:0")
+    view = await curator.wait_message(contains="Пункт для правки")
+
+    # the edit dialog, left by a roadmap button: the text typed later renames nothing
+    await curator.press(view, ru("rm-btn-edit-title"))
+    prompt = await curator.wait_message()
+    assert prompt.text == ru("rm-ask-new-title", title="Пункт для правки")
+    await curator.press_data(None, f"ya:{tree.s1.id}:0")
+    await curator.wait_message(contains="📅")
+    await curator.send("Другое название пункта")
+    await settle(curator)
+    assert (await item_of(sessionmaker, item_id)).title == "Пункт для правки"
+
+    # the edit dialog, and the role revoked meanwhile: "not found", nothing renamed
+    await curator.press_data(None, f"yi:{item_id}:0")
+    view = await curator.wait_message(contains="Пункт для правки")
+    await curator.press(view, ru("rm-btn-edit-title"))
+    await curator.wait_message()
+    async with sessionmaker() as s:
+        await s.execute(update(CuratorRole).where(CuratorRole.user_id == users["s1"]).values(revoked_at=clock()))
+        await s.commit()
+    await curator.send("Другое название пункта")
+    assert (await curator.wait_message()).text == ru("cur-not-found")
+    await settle(curator)
+    item = await item_of(sessionmaker, item_id)
+    assert (item.title, item.version) == ("Пункт для правки", 0)
+
+    # completed at 00:30 in Moscow on 24 November (21:30 UTC on the 23rd): done on the 24th
+    clock.set(datetime(2026, 11, 23, 21, 30, tzinfo=timezone.utc))
+    municipal = tg.user(T_M1, language_code="ru")
+    await open_roadmap(municipal)
+    await municipal.press_data(None, f"yc:{item_id}:c:0:0")
+    done = await municipal.wait_message(contains=ru("rm-done"))
+    assert ru("rm-field-done", date="24.11.2026", who="Борис Районный") in done.text
