@@ -52,7 +52,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
@@ -336,12 +336,14 @@ _STATUS_ORDER = {"open": 0, "done": 1, "cancelled": 2}
 
 async def list_items(session: AsyncSession, unit: Unit, page: int = 0, page_size: int = 8
                      ) -> tuple[list[RoadmapItem], int]:
-    """The unit's items by due date (cancelled ones last), one page, and the total."""
+    """The unit's items, one page, and the total: open ones first by due date (so the first
+    page on a phone is what still needs doing, the overdue on top), then done, then cancelled."""
     total = await session.scalar(select(func.count()).select_from(RoadmapItem)
                                  .where(RoadmapItem.unit_id == unit.id)) or 0
+    status_rank = case(_STATUS_ORDER, value=RoadmapItem.status, else_=len(_STATUS_ORDER))
     rows = await session.scalars(
         select(RoadmapItem).where(RoadmapItem.unit_id == unit.id)
-        .order_by((RoadmapItem.status == "cancelled"), RoadmapItem.due_on, RoadmapItem.id)
+        .order_by(status_rank, RoadmapItem.due_on, RoadmapItem.id)
         .offset(max(page, 0) * page_size).limit(page_size)
     )
     return list(rows.all()), total

@@ -520,3 +520,21 @@ async def test_an_erased_person_cannot_be_made_responsible(sessionmaker):
         with pytest.raises(Invalid):
             await R.add_item(s, school, title="Ещё пункт", due=DUE, responsible_user_id=w.cur_r, actor_id=w.cur_s,
                              today=TODAY, now=NOW)
+
+
+async def test_the_list_shows_open_items_first_then_done_then_cancelled(sessionmaker):
+    w = await seed(sessionmaker)
+    early_done = await add(sessionmaker, w.s, date(2026, 11, 25), w.cur_s, "Сделано раньше")
+    early_cancelled = await add(sessionmaker, w.s, date(2026, 11, 24), w.cur_s, "Отменено раньше")
+    late_open = await add(sessionmaker, w.s, date(2027, 3, 1), w.cur_s, "Открыто позже")
+    soon_open = await add(sessionmaker, w.s, date(2026, 12, 1), w.cur_s, "Открыто скоро")
+    async with sessionmaker() as s:
+        await R.complete(s, await s.get(RoadmapItem, early_done), 0, w.cur_s, NOW)
+        await R.cancel(s, await s.get(RoadmapItem, early_cancelled), 0, NOW)
+        await s.commit()
+    async with sessionmaker() as s:
+        school = await s.get(Unit, w.s)
+        items, total = await R.list_items(s, school, 0, 3)
+        assert total == 4 and [i.id for i in items] == [soon_open, late_open, early_done]
+        items, _ = await R.list_items(s, school, 1, 3)
+        assert [i.id for i in items] == [early_cancelled]

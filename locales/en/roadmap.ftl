@@ -40,7 +40,7 @@ rm-btn-back-list = ⬅ To the roadmap
 ## An item
 
 rm-item-title = { $mark } { $title }
-rm-field-unit = Where: { $unit }
+rm-field-unit = Roadmap of: { $unit }
 rm-field-due = Due: { $date }
 rm-field-status = Status: { $status }
 rm-field-who = Responsible: { $who }

@@ -40,7 +40,7 @@ rm-btn-back-list = ⬅ К дорожной карте
 ## Пункт
 
 rm-item-title = { $mark } { $title }
-rm-field-unit = Где: { $unit }
+rm-field-unit = Дорожная карта: { $unit }
 rm-field-due = Срок: { $date }
 rm-field-status = Состояние: { $status }
 rm-field-who = Ответственный: { $who }
