@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_DOWN, Decimal
@@ -52,7 +53,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import and_, case, func, or_, select, text, union_all
+from sqlalchemy import Float, and_, case, cast, func, or_, select, text, union_all
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -563,26 +565,44 @@ def scale_item_ids() -> tuple[str, ...]:
 
 async def survey_averages(session: AsyncSession, root: Unit, kind: str | None
                           ) -> dict[str, dict[str, tuple[float, int]]]:
-    """form → item id → (average, answers) of completed responses of the scope's programmes,
-    one grouped query (the JSON values are read by the database, not loaded into Python)."""
+    """form → item id → (average, answers) of completed responses of the scope's programmes.
+
+    One grouped query; the database reads the JSON, and parses each document once: on
+    PostgreSQL it is cast to jsonb once in a materialised CTE; on SQLite each item is extracted
+    once in a materialised CTE (not once for the average and again for the count).
+    """
     items = scale_item_ids()
     if not items:
         return {}
-    values = [SurveyResponse.answers[i].as_float() for i in items]
-    stmt = (select(Programme.form, *[func.avg(v) for v in values], *[func.count(v) for v in values])
-            .join(Programme, Programme.id == SurveyResponse.programme_id)
-            .join(Unit, Unit.id == Programme.unit_id)
-            .where(SurveyResponse.completed_at.is_not(None), Unit.path.startswith(root.path))
-            .group_by(Programme.form))
+    scope = [SurveyResponse.completed_at.is_not(None), Unit.path.startswith(root.path)]
     if kind is not None:
-        stmt = stmt.where(SurveyResponse.kind == kind)
-    out: dict[str, dict[str, tuple[float, int]]] = {}
+        scope.append(SurveyResponse.kind == kind)
+    out: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
+    if session.get_bind().dialect.name == "postgresql":
+        docs = (select(Programme.form.label("form"), cast(SurveyResponse.answers, JSONB).label("doc"))
+                .join(Programme, Programme.id == SurveyResponse.programme_id)
+                .join(Unit, Unit.id == Programme.unit_id).where(*scope)
+                .cte("docs").prefix_with("MATERIALIZED"))
+        values = [docs.c.doc[i].astext.cast(Float) for i in items]
+        stmt = select(docs.c.form, *[func.avg(v) for v in values], *[func.count(v) for v in values]) \
+            .group_by(docs.c.form)
+        for form, *aggs in await session.execute(stmt):
+            for i, a, n in zip(items, aggs[:len(items)], aggs[len(items):]):
+                if n:
+                    out[form][i] = (round(float(a), 2), int(n))
+        return dict(out)
+    rows = (select(Programme.form.label("form"),
+                   *[SurveyResponse.answers[i].as_float().label(f"v{n}") for n, i in enumerate(items)])
+            .join(Programme, Programme.id == SurveyResponse.programme_id)
+            .join(Unit, Unit.id == Programme.unit_id).where(*scope)
+            .cte("scale_values").prefix_with("MATERIALIZED"))
+    cols = [rows.c[f"v{n}"] for n in range(len(items))]
+    stmt = select(rows.c.form, *[func.avg(c) for c in cols], *[func.count(c) for c in cols]).group_by(rows.c.form)
     for form, *aggs in await session.execute(stmt):
-        avgs, counts = aggs[:len(items)], aggs[len(items):]
-        got = {i: (round(float(a), 2), int(n)) for i, a, n in zip(items, avgs, counts) if n}
-        if got:
-            out[form] = got
-    return out
+        for i, a, n in zip(items, aggs[:len(items)], aggs[len(items):]):
+            if n:
+                out[form][i] = (round(float(a), 2), int(n))
+    return dict(out)
 
 
 __all__ = [

@@ -334,3 +334,23 @@ async def test_survey_averages_by_form(sessionmaker):
         got = await kpi.survey_averages(s, w.region, None)
         assert got == {"student_student": {"useful": (6.5, 2), "comfort": (6.0, 1)}}
         assert await kpi.survey_averages(s, w.region, "end") == {}
+
+
+async def test_pairs_of_a_programme_above_the_scope_count_in_it(sessionmaker):
+    """A municipal programme's pair counts for the school its members come from, seen from the
+    school, the municipality and the region (the queries prune by programme: this must not)."""
+    async with sessionmaker() as s:
+        w = await seed(s)
+        municipal = await prog(s, w.muni)
+        mentor = await person(s, w.s2, "mentor", "college_student", 2009)  # 17
+        mentee = await person(s, w.s1, "mentee", "school_student", 2013)  # 13
+        await pair(s, municipal, mentor, [mentee])
+        other = await prog(s, w.other_muni)  # another municipality's programme, same region
+        await pair(s, other, await person(s, w.empl, "mentor", "employer_rep", 1970),
+                   [await person(s, w.empl, "mentee", "college_student", 2007)])
+        await s.commit()
+        for root, expected in ((w.s1, (1, 0, 1)), (w.s2, (0, 1, 1)), (w.muni, (1, 1, 2)), (w.region, (1, 1, 3))):
+            for as_of in (None, date(2026, 12, 31)):
+                total, _ = await kpi.unit_kpis(s, root, as_of, TODAY)
+                got = tuple(total.figures[i].involved for i in ("mentees_11_18", "mentors_15_18", "students_any"))
+                assert got == expected, (root.name, as_of, got)
