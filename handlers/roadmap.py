@@ -468,6 +468,8 @@ def build_router() -> Router:
         ctx = await make_ctx(session, data)
         unit = await unit_in_access(session, ctx.access, callback_data.uid)
         if unit is None:
+            if (await state.get_data()).get("rm_uid") == callback_data.uid:  # own dialog, role gone
+                await end_dialog(state, RmForm, PREFIX)
             return await refuse(query, ctx)
         form = await state.get_data()
         if await state.get_state() != RmForm.who.state or form.get("rm_uid") != unit.id \
@@ -538,8 +540,12 @@ def build_router() -> Router:
         await edited(message, session, state, data, change)
 
     @router.message(RmForm.who)
-    async def who_expected(message: Message, session: AsyncSession, **data: Any) -> None:
-        await message.answer(data["t"]("rm-who-expected"))
+    async def who_expected(message: Message, session: AsyncSession, state: FSMContext, **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        unit, _form = await dialog_unit(session, ctx, state)
+        if unit is None:  # the role was revoked meanwhile: the dialog is over, not stuck
+            return await lost(message, ctx, state)
+        await message.answer(ctx.t("rm-who-expected"))
 
     @router.message(RmForm.title)
     @router.message(RmForm.due)

@@ -295,3 +295,42 @@ async def test_a_dialog_ends_on_navigation_or_a_lost_role_and_the_done_day_is_th
     await municipal.press_data(None, f"yc:{item_id}:c:0:0")
     done = await municipal.wait_message(contains=ru("rm-done"))
     assert ru("rm-field-done", date="24.11.2026", who="Борис Районный") in done.text
+
+
+async def test_the_add_dialog_ends_when_the_role_is_revoked_at_the_last_step(app, tg, sessionmaker, clock):
+    """Review: a curator whose role was revoked while choosing the responsible is told "not
+    found" (not asked again and again to choose), the button adds nothing, and forged pick and
+    cancel buttons of another scope are refused."""
+    from sqlalchemy import update
+
+    from db.models import CuratorRole
+
+    tree, users = await world(sessionmaker, clock)
+    other = tg.user(T_S3, language_code="ru")
+    await open_roadmap(other)
+    await settle(other)
+    for data in (f"yp:{tree.s1.id}:{users['s3']}", f"yx:{tree.s1.id}:0"):
+        await other.press_data(None, data)
+        answer = await other.wait_callback_answer()
+        assert answer["text"] == ru("cur-not-found") and answer.get("show_alert"), data
+
+    curator = tg.user(T_S1, language_code="ru")
+    roadmap = await open_roadmap(curator)
+    await settle(curator)
+    n = await count(sessionmaker, RoadmapItem, RoadmapItem.unit_id == tree.s1.id)
+    await curator.press(roadmap, ru("rm-btn-add"))
+    await curator.wait_message()
+    await curator.send("Совещание с родителями")
+    await curator.wait_message()
+    await curator.send("15.12.2026")
+    pick = await curator.wait_message()
+    assert pick.text == ru("rm-ask-who", title="Совещание с родителями", date="15.12.2026")
+    async with sessionmaker() as s:
+        await s.execute(update(CuratorRole).where(CuratorRole.user_id == users["s1"]).values(revoked_at=clock()))
+        await s.commit()
+    await curator.send("Анна Школьная")
+    assert (await curator.wait_message()).text == ru("cur-not-found")
+    await curator.press(pick, "Анна Школьная")
+    assert (await curator.wait_callback_answer())["show_alert"]
+    await settle(curator)
+    assert await count(sessionmaker, RoadmapItem, RoadmapItem.unit_id == tree.s1.id) == n
