@@ -569,16 +569,34 @@ async def queue_reminders(session: AsyncSession, now: datetime, *, default_tz: s
         .order_by(RoadmapItem.id)
     )).all()
     zones: dict[int, str] = {}
-    queued = 0
+    due: list[tuple[RoadmapItem, Unit, str, str]] = []
     for item, unit in rows:
         if unit.id not in zones:
             zones[unit.id] = await unit_zone(session, unit, default_tz)
         zone = zones[unit.id]
         stage = latest_stage(item.due_on, zone, now, item.updated_at)
-        if stage is None:
+        if stage is not None:
+            due.append((item, unit, stage, zone))
+    done = await _existing_keys(session, [remind_key(item, stage) for item, _u, stage, _z in due])
+    queued = 0
+    for item, unit, stage, zone in due:
+        if remind_key(item, stage) in done:  # the usual case after the first run: one query for all
             continue
         queued += await _queue_item(session, item, unit, stage, zone, now)
     return queued
+
+
+async def _existing_keys(session: AsyncSession, keys: list[str], chunk: int = 500) -> set[str]:
+    """Which of ``keys`` are already in the outbox. The job runs every 30 minutes over every
+    item near its date (thousands in a region); one look-up per chunk spares a round of
+    queries per item once its stage was queued (the responsible's row and the notes above
+    are written in one transaction, so the responsible's key stands for all of them)."""
+    found: set[str] = set()
+    for i in range(0, len(keys), chunk):
+        part = keys[i:i + chunk]
+        found.update((await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(part)))).all())
+    return found
 
 
 async def _named_responsible(session: AsyncSession, item: RoadmapItem, unit: Unit) -> User | None:

@@ -538,3 +538,27 @@ async def test_the_list_shows_open_items_first_then_done_then_cancelled(sessionm
         assert total == 4 and [i.id for i in items] == [soon_open, late_open, early_done]
         items, _ = await R.list_items(s, school, 1, 3)
         assert [i.id for i in items] == [early_cancelled]
+
+
+async def test_a_run_after_the_stage_was_queued_does_not_look_up_each_item_again(sessionmaker):
+    """The job runs every 30 minutes over every item near its date: once a stage is queued,
+    a run costs a fixed number of statements, not a round of queries per item."""
+    from sqlalchemy import event
+
+    w = await seed(sessionmaker)
+    for n in range(12):
+        await add(sessionmaker, w.s, DUE, w.cur_s, f"Пункт {n}")
+    at = msk(date(2026, 12, 3), 9)
+    assert await run(sessionmaker, at) == 12
+    engine = sessionmaker.kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001 - SQLAlchemy's event signature
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await run(sessionmaker, at + timedelta(minutes=30)) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert 0 < len(statements) <= 8, statements
