@@ -85,6 +85,8 @@ DENOMINATOR_OF: Final[dict[str, str | None]] = {
 STUDENT_CATEGORIES: Final = ("school_student", "college_student")
 PROGRAMME_ORG_TYPES: Final = ("school", "college", "additional")
 DENOMINATOR_MAX: Final = 10_000_000
+YEAR_MIN: Final = 2000
+YEAR_MAX: Final = 2100
 TARGETS_FILE: Final = Path(__file__).resolve().parent / "data" / "kpi_targets.json"
 INVALID_CODES: Final = ("not-number", "not-positive", "too-small", "too-large", "field", "percent-range", "indicator",
                         "year")
@@ -526,7 +528,7 @@ async def set_target(session: AsyncSession, region: Unit, year: int, indicator: 
         raise Invalid("indicator")
     if region.kind != "region":
         raise Invalid("field")
-    if not 2000 <= year <= 2100:
+    if not YEAR_MIN <= year <= YEAR_MAX:
         raise Invalid("year")
     percent = parse_percent(value)
     row = await session.scalar(select(KpiTarget).where(KpiTarget.region_id == region.id, KpiTarget.year == year,

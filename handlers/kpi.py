@@ -127,6 +127,11 @@ def as_of_date(year: int) -> date | None:
     return date(year, 12, 31) if year else None
 
 
+def valid_year(year: int) -> bool:
+    """0 (now) or a plausible calendar year: a forged one must not reach the date arithmetic."""
+    return year == 0 or kpi.YEAR_MIN <= year <= kpi.YEAR_MAX
+
+
 def mark(f: kpi.Figure) -> str:
     if f.below is None:
         return "▫️"
@@ -318,7 +323,7 @@ def build_router() -> Router:
     async def view(query: CallbackQuery, callback_data: KpiCb, session: AsyncSession, state: FSMContext,
                    **data: Any) -> None:
         ctx, unit = await reach(session, data, callback_data.uid)
-        if unit is None or not 0 <= callback_data.y <= 9999:
+        if unit is None or not valid_year(callback_data.y):
             return await refuse(query, ctx)
         await end_form(state)
         await show(query, await kpi_view(session, ctx, unit, callback_data.y))
@@ -328,7 +333,7 @@ def build_router() -> Router:
     async def view_page(query: CallbackQuery, callback_data: KpView, session: AsyncSession, state: FSMContext,
                         **data: Any) -> None:
         ctx, unit = await reach(session, data, callback_data.uid)
-        if unit is None or not 0 <= callback_data.y <= 9999:
+        if unit is None or not valid_year(callback_data.y):
             return await refuse(query, ctx)
         await end_form(state)
         await show(query, await kpi_view(session, ctx, unit, callback_data.y, callback_data.p))
@@ -338,7 +343,7 @@ def build_router() -> Router:
     async def chart_menu(query: CallbackQuery, callback_data: KpCharts, session: AsyncSession, state: FSMContext,
                          **data: Any) -> None:
         ctx, unit = await reach(session, data, callback_data.uid)
-        if unit is None or not 0 <= callback_data.y <= 9999:
+        if unit is None or not valid_year(callback_data.y):
             return await refuse(query, ctx)
         await end_form(state)
         await show(query, charts_view(ctx, unit, callback_data.y))
@@ -348,7 +353,7 @@ def build_router() -> Router:
     async def chart(query: CallbackQuery, callback_data: KpChart, session: AsyncSession, **data: Any) -> None:
         cb = callback_data
         ctx, unit = await reach(session, data, cb.uid)
-        if unit is None or cb.c not in ("p", "u") or not 0 <= cb.i < len(kpi.INDICATORS) or not 0 <= cb.y <= 9999 \
+        if unit is None or cb.c not in ("p", "u") or not 0 <= cb.i < len(kpi.INDICATORS) or not valid_year(cb.y) \
                 or (cb.c == "u" and unit.kind == "organisation"):
             return await refuse(query, ctx)
         await query.answer(ctx.t("kpi-chart-wait"))

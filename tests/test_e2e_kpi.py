@@ -88,9 +88,9 @@ async def test_regional_curator_drills_down_to_programmes(app, tg, sessionmaker,
 
     curator = tg.user(6101, language_code="ru")
     await curator.send("/curator")
-    menu = await curator.wait_message()
+    menu = await curator.wait_message(contains="Рязанская область")  # not an alert about the pairs
     await curator.press(menu, t("mon-btn-kpi"))
-    view = await curator.wait_message()
+    view = await curator.wait_message(contains=t("kpi-when-now"))
     assert view.message_id == menu.message_id  # edited in place
     assert view.text.startswith(t("kpi-title", unit=t("cur-title-region", name="Рязанская область")))
     assert t("kpi-when-now") in view.text
@@ -107,25 +107,31 @@ async def test_regional_curator_drills_down_to_programmes(app, tg, sessionmaker,
     assert t("kpi-btn-targets") in names  # a region's curator edits targets
 
     await curator.press(view, "г. Рязань")
-    muni = await curator.wait_message()
+    muni = await curator.wait_message(contains=t("kpi-title", unit=t("cur-title-municipality", name="г. Рязань")))
     assert muni.text.startswith(t("kpi-title", unit=t("cur-title-municipality", name="г. Рязань")))
     assert t("kpi-btn-targets") not in [b.text for b in muni.buttons]
     await curator.press(muni, "Школа № 1")
-    org = await curator.wait_message()
+    org = await curator.wait_message(contains=t("kpi-when-now"))
     assert org.text.startswith(t("kpi-title", unit=t("cur-title-organisation", name="Школа № 1",
                                                      type=t("cur-orgtype-school"))))
     assert t("kpi-line", mark="⚠️", name=t("kpi-ind-students_any"), share=pct(3.0), num="3", den="100") in org.text
     await curator.press(org, t("kpi-btn-programmes"))
-    programmes = await curator.wait_message()
+    programmes = await curator.wait_message(contains=t("prog-list-title", name="Школа № 1"))
     assert programmes.text.startswith(t("prog-list-title", name="Школа № 1"))
     assert any("Программа" in b.text for b in programmes.buttons)
 
-    # a past year: nothing was running in 2025, the programme started this year
+    # a past year appears once there is data for it; its view counts the pairs of that year
+    await set_denominator(sessionmaker, tree.s3, 2025, students_total=40)
     await curator.send("/curator")
-    menu = await curator.wait_message()
+    menu = await curator.wait_message(contains="Рязанская область")  # not an alert about the pairs
     await curator.press(menu, t("mon-btn-kpi"))
-    view = await curator.wait_message()
-    assert "2025" not in [b.text for b in view.buttons]  # no data before 2026
+    view = await curator.wait_message(contains=t("kpi-when-now"))
+    await curator.press(view, "2025")
+    past = await curator.wait_message(contains=t("kpi-when-year", year="2025"))
+    assert t("kpi-when-year", year="2025") in past.text
+    assert t("kpi-line", mark="⚠️", name=t("kpi-ind-students_any"), share=pct(0.0), num="0", den="40") in past.text
+    assert t("kpi-target-line", target=pct(70), count="28", needed="28") in past.text
+    assert "• 2025" in [b.text for b in past.buttons]
 
 
 async def test_organisation_curator_enters_numbers_and_bad_input_is_refused(app, tg, sessionmaker, clock):
@@ -256,6 +262,8 @@ async def test_region_curator_changes_a_target_and_forged_buttons_are_refused(ap
     answer = await curator.wait_callback_answer()
     assert answer["text"] == t("cur-not-found") and answer.get("show_alert")
     await curator.press_data(saved, KpTargets(uid=other.id, i=3, y=2026).pack())
+    assert (await curator.wait_callback_answer())["text"] == t("cur-not-found")
+    await curator.press_data(saved, KpiCb(uid=tree.r.id, y=99999).pack())  # a forged year
     assert (await curator.wait_callback_answer())["text"] == t("cur-not-found")
     municipal = tg.user(6402, language_code="ru")
     await municipal.send("/curator")

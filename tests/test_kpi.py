@@ -213,6 +213,7 @@ async def test_involvement_now_and_as_of_with_age_bands(sessionmaker):
             await kpi.set_denominators(s, w.s1, 2026, f, v, None)
         await s.commit()
 
+        assert await kpi.data_years(s, w.region, TODAY) == [2025]  # the first programme started in 2025
         now, kids = await kpi.unit_kpis(s, w.region, None, TODAY)
         f = now.figures
         assert f["mentees_11_18"].numerator == 3  # m12, m18, erased
