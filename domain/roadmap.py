@@ -353,9 +353,14 @@ def is_overdue(item: RoadmapItem, today: date) -> bool:
     return item.status == "open" and item.due_on < today
 
 
-async def overdue_below(session: AsyncSession, unit: Unit, today: date) -> list[tuple[Unit, list[RoadmapItem]]]:
+async def overdue_below(session: AsyncSession, unit: Unit, today: date, now: datetime | None = None
+                        ) -> list[tuple[Unit, list[RoadmapItem]]]:
     """Open items past their date in the units strictly below ``unit``, grouped by unit (by
-    name), each group by due date: what the curator one level up must chase."""
+    name), each group by due date: what the curator one level up must chase. With ``now``, the
+    subtree's monitoring windows are brought up to date first (:func:`sync_windows`), so a
+    survey launched or a programme finished since the job's last run is not chased."""
+    if now is not None:
+        await sync_windows(session, now, unit, subtree=True)
     rows = (await session.execute(
         select(RoadmapItem, Unit).join(Unit, Unit.id == RoadmapItem.unit_id)
         .where(Unit.path.startswith(unit.path), Unit.id != unit.id, RoadmapItem.status == "open",
@@ -472,11 +477,15 @@ def _translator(factory: Any) -> Any:
     return _TRANSLATOR[0]
 
 
-async def sync_windows(session: AsyncSession, now: datetime, unit: Unit | None = None) -> int:
+async def sync_windows(session: AsyncSession, now: datetime, unit: Unit | None = None, *,
+                       subtree: bool = False) -> int:
     """Mark open monitoring windows done when their survey occasion exists; cancel the open
-    items of finished programmes. ``unit`` limits it to one roadmap. Returns rows changed."""
+    items of finished programmes. ``unit`` limits it to one roadmap (with ``subtree``, to the
+    roadmaps of the unit and everything below it). Returns rows changed."""
     cond = [RoadmapItem.status == "open", RoadmapItem.programme_id.is_not(None)]
-    if unit is not None:
+    if unit is not None and subtree:
+        cond.append(RoadmapItem.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path))))
+    elif unit is not None:
         cond.append(RoadmapItem.unit_id == unit.id)
     rows = (await session.execute(
         select(RoadmapItem, Programme.status).join(Programme, Programme.id == RoadmapItem.programme_id).where(*cond)

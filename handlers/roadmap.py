@@ -243,7 +243,7 @@ async def pick_view(session: AsyncSession, ctx: Ctx, unit: Unit, title: str, due
 
 async def below_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0) -> View:
     today = await today_of(session, ctx, unit)
-    groups = await R.overdue_below(session, unit, today)
+    groups = await R.overdue_below(session, unit, today, now=ctx.now)
     total_pages = pages(len(groups), OVERDUE_PAGE)
     page = clamp_page(page, len(groups), OVERDUE_PAGE)
     shown = groups[page * OVERDUE_PAGE:(page + 1) * OVERDUE_PAGE]

@@ -563,3 +563,27 @@ async def test_a_run_after_the_stage_was_queued_does_not_look_up_each_item_again
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert 0 < len(statements) <= 6, statements
+
+
+async def test_overdue_below_does_not_chase_a_window_of_a_finished_programme_before_the_job_runs(sessionmaker):
+    w = await seed(sessionmaker)
+    async with sessionmaker() as s:
+        prog = await create_programme(
+            s, unit=await s.get(Unit, w.s), form_code="teacher_teacher", role_models=["experienced_young"],
+            title="Молодые педагоги", starts_on=date(2026, 12, 1), ends_on=date(2027, 5, 31), interval_days=14,
+            group_mode=False, today=TODAY, now=NOW, created_by=w.cur_s)
+        await s.commit()
+        pid = prog.id
+    later = date(2027, 1, 10)  # the start survey (due 31 December) is overdue by now
+    async with sessionmaker() as s:
+        mun = await s.get(Unit, w.m)
+        below = await R.overdue_below(s, mun, later, now=NOW)
+        assert [[i.code for i in items] for _u, items in below] == [["survey_start"]]
+        await s.execute(update(Programme).where(Programme.id == pid).values(status="finished"))
+        await s.commit()
+    async with sessionmaker() as s:  # finished, and the reminder job has not run since
+        assert await R.overdue_below(s, await s.get(Unit, w.m), later, now=NOW) == []
+        await s.commit()
+    async with sessionmaker() as s:
+        statuses = set((await s.scalars(select(RoadmapItem.status).where(RoadmapItem.programme_id == pid))).all())
+        assert statuses == {"cancelled"}
