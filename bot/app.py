@@ -98,12 +98,14 @@ class App:
                 await asyncio.wait_for(self._polling, timeout=10)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
-        if self.exports is not None:
-            await self.exports.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.sender is not None:
             await self.sender.close()
+        if self.exports is not None:
+            # after the sender: the "interrupted" notice it enqueues must wait for the next start,
+            # not be caught half-sent by a sender that is being stopped
+            await self.exports.stop()
         await self.bot.session.close()
         await self.engine.dispose()
 

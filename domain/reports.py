@@ -899,7 +899,10 @@ async def build_report(sessionmaker: async_sessionmaker[AsyncSession], kind: str
                 await asyncio.sleep(0)
         await asyncio.to_thread(writer.close)
     except BaseException:
-        writer.abort()
+        try:
+            writer.abort()
+        except Exception:  # noqa: BLE001 - a worker thread may still hold the file; the caller deletes it
+            log.info("report %s of unit %s: writer not closed cleanly", kind, unit_id)
         raise
     log.info("report %s of unit %s: %d rows", kind, unit_id, written)
     return written
