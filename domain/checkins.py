@@ -597,6 +597,8 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
             person = people.get(mid)
             if person is None or not person.present or not surveys.reachable(person.user):
                 continue
+            if person.participant.status != "active":  # a minor awaiting a parent's consent
+                continue
             pid = person.participant.id
             zone_of.setdefault(pid, tz)
             member_in[(pid, pair.id)] = mid

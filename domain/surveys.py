@@ -85,7 +85,7 @@ _LETTER_KIND: Final = {v: k for k, v in _KIND_LETTER.items()}
 INVALID_CODES: Final = (
     "scale-format", "scale-range", "option-unknown", "choice-empty", "choice-too-many", "yesno",
     "text-empty", "text-too-long", "required", "stale", "closed", "done", "not-open", "not-yours",
-    "unknown", "occasion",
+    "unknown", "occasion", "consent",
 )
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -660,8 +660,11 @@ async def start_or_resume(session: AsyncSession, member: ProgrammeMember, occasi
     its own definition and version.
     """
     kind, object_id = parse_occasion(occasion)
-    if await present_member(session, member.id) is None:
+    found = await present_member(session, member.id)
+    if found is None:
         raise Invalid("not-yours")
+    if found[1].status != "active":  # a minor awaiting a parent's consent: no surveys until it is given
+        raise Invalid("consent")
     if kind == "meeting":
         meeting = await session.get(Meeting, object_id)
         if meeting is None:
@@ -795,6 +798,8 @@ async def invite(session: AsyncSession, member_id: int, occasion: str, now: date
     if found is None:
         return False
     _, participant = found
+    if participant.status != "active":  # a minor awaiting a parent's consent is not surveyed
+        return False
     user = await session.get(User, participant.user_id) if participant.user_id else None
     if not reachable(user):
         return False
@@ -856,7 +861,8 @@ async def _invite_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     if key is None:
         return True
     member_id = int(parts[3])
-    if await present_member(session, member_id) is None:
+    found = await present_member(session, member_id)
+    if found is None or found[1].status != "active":
         return False
     occ = await _occasion_row(session, key)
     if occ is not None and occ.closed_at is not None:

@@ -527,3 +527,29 @@ async def test_surveys_skip_minors_still_awaiting_parental_consent(sessionmaker)
         invited = (await s.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == surveys.KIND_INVITE))).all()
         e1_user = (await s.get(Participant, e1.participant_id)).user_id
         assert e1_user not in invited and len(invited) == 6
+
+
+async def test_a_minor_back_to_awaiting_consent_gets_no_meeting_survey_and_no_check_in(sessionmaker):
+    """A pair's mentee whose birth-year edit sent them back to awaiting a parent's consent: no
+    meeting-survey invitation, a queued one is dropped, the survey is refused, no check-in."""
+    from db.models import CheckIn, Participant
+
+    world = await seed(sessionmaker, at("2026-11-01"))
+    now = at("2026-11-10", 12)
+    async with sessionmaker() as s:
+        e1 = await member(s, world, "E1")
+        first = await _meeting(s, world, now, who="M1", day="09.11.2026")  # E1 is invited
+        [row] = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == surveys.KIND_INVITE))).all()
+        assert row.user_id == world.user["E1"] and await is_relevant(s, row)
+        (await s.get(Participant, e1.participant_id)).status = "awaiting_consent"
+        await s.flush()
+        assert not await is_relevant(s, row)
+        with pytest.raises(Invalid) as exc:
+            await surveys.start_or_resume(s, e1, first, now)
+        assert exc.value.code == "consent"
+        await _meeting(s, world, now, who="M1", day="today")
+        invited = (await s.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == surveys.KIND_INVITE))).all()
+        assert invited == [world.user["E1"]]  # the first one only
+        await checkins.due_checkins(s, at("2026-12-20", 12))
+        asked = set((await s.scalars(select(CheckIn.participant_id))).all())
+        assert asked and e1.participant_id not in asked

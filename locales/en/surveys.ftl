@@ -91,6 +91,7 @@ sv-invalid-closed = This survey is closed.
 sv-invalid-done = You have already answered this survey. Thank you!
 sv-invalid-not-open = This survey is not open.
 sv-invalid-not-yours = This survey is not for you.
+sv-invalid-consent = Surveys become available once your curator confirms a parent's or guardian's consent.
 sv-invalid-unknown = Survey not found.
 sv-invalid-occasion = Survey not found.
 

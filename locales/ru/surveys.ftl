@@ -91,6 +91,7 @@ sv-invalid-closed = Этот опрос уже закрыт.
 sv-invalid-done = Вы уже ответили на этот опрос. Спасибо!
 sv-invalid-not-open = Этот опрос ещё не открыт.
 sv-invalid-not-yours = Этот опрос не для вас.
+sv-invalid-consent = Опросы станут доступны, когда куратор подтвердит согласие родителя или законного представителя.
 sv-invalid-unknown = Опрос не найден.
 sv-invalid-occasion = Опрос не найден.
 
