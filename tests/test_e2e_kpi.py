@@ -9,7 +9,7 @@ own sessionmaker.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from babel.numbers import format_decimal
 from PIL import Image
