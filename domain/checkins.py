@@ -824,6 +824,13 @@ async def _settle_checkins(session: AsyncSession, member: ProgrammeMember, now: 
             checkin.status, checkin.answer, checkin.answered_at = ANSWERED, YES, now
 
 
+async def is_first_meeting(session: AsyncSession, pair: Pair, meeting_id: int) -> bool:
+    """Whether this is the first meeting logged for the pair: the fit question follows that one
+    only (later meetings do not ask again; /meetings keeps a button while it is unanswered)."""
+    first = await session.scalar(select(func.min(Meeting.id)).where(Meeting.pair_id == pair.id))
+    return first is not None and first == meeting_id
+
+
 async def meetings_of(session: AsyncSession, pair: Pair) -> list[Meeting]:
     return list((await session.scalars(
         select(Meeting).where(Meeting.pair_id == pair.id).order_by(Meeting.held_on, Meeting.id)
@@ -1190,6 +1197,7 @@ __all__ = [
     "member_of_user", "checkin_callback", "parse_checkin_callback", "due_checkins", "checkin_pairs", "Listed",
     "listed_pairs",
     "CheckinAnswer", "checkin_of_user", "answer_checkin", "Logged", "pair_start_on", "log_meeting",
-    "meetings_of", "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
+    "meetings_of", "is_first_meeting",
+    "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
     "risk_facts", "risk_alerts", "person_alerts", "forget_participant",
 ]

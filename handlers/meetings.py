@@ -15,8 +15,9 @@ Entry points:
 The meeting log is a dialog: date (today / yesterday / another date typed as DD.MM.YYYY, which
 the first question also takes) → format → duration (buttons, or minutes typed) → topic (text or
 "no topic") → ``checkins.log_meeting``; then straight into the logger's meeting survey and, once
-it is answered, "is this a good match?" while the person has not answered it for that pair (a
-"no" reaches the curators through ``checkins.record_fit``). Only the buttons of the dialog's
+it is answered, after the pair's first meeting only, "is this a good match?" while the person has
+not answered it for that pair (later it stays a button in /meetings; a "no" reaches the curators
+through ``checkins.record_fit``). Only the buttons of the dialog's
 latest question count (``w_mid``); others are "out of date".
 
 Survey buttons carry the response and item ids (``wa``/``wk`` of domain.surveys; ``wv`` here for
@@ -517,7 +518,8 @@ async def finish_log(ctx: Ctx, pair: Pair, member: ProgrammeMember, topic: str |
     try:
         response = await surveys.start_or_resume(ctx.session, member, logged.occasion, ctx.now, pair=pair)
     except Invalid:  # already answered (the other side logged this day) or closed: nothing to ask
-        await offer_fit(ctx, pair, member)
+        if await checkins.is_first_meeting(ctx.session, pair, meeting.id):
+            await offer_fit(ctx, pair, member)
         return
     await ask_item(ctx, response, resumed=bool(response.answers))
 
@@ -592,7 +594,9 @@ async def finish_survey(ctx: Ctx, response: SurveyResponse) -> None:
     if response.kind == "meeting" and response.pair_id is not None:
         pair = await ctx.session.get(Pair, response.pair_id)
         member = await ctx.session.get(ProgrammeMember, response.member_id)
-        if pair is not None and member is not None:
+        _, meeting_id = surveys.parse_occasion(response.occasion)
+        if pair is not None and member is not None \
+                and await checkins.is_first_meeting(ctx.session, pair, meeting_id):
             await offer_fit(ctx, pair, member)
 
 

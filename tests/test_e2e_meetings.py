@@ -502,3 +502,40 @@ async def test_low_start_survey_of_a_mentor_of_two_pairs_alerts_the_curator(app,
     await e1.press_data(e1_invite, f"wr:{world.pair['P2']}")
     assert (await e1.wait_callback_answer())["text"] == ru("cur-only-curators")
     assert not any(ru("mon-pair-title", programme=TITLE) in (m.text or "") for m in e1.messages)
+
+
+async def test_fit_question_after_the_first_meeting_only(app, tg, sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    e1 = person(tg, "E1")
+    definition = surveys.select_definition("meeting", "mentee", "teacher_student")
+    keys = {i.id: i.text_key for i in definition.items}
+
+    async def log_and_answer(day_button: str) -> None:
+        await e1.send("/meetings")
+        menu = await e1.wait_message(contains=ru("meet-list-title"))
+        await e1.press(menu, ru("meet-btn-log", partners="M1"))
+        await e1.press(await e1.wait_message(contains=ru("meet-ask-date", partners="M1")), day_button)
+        await e1.press(await e1.wait_message(contains=ru("meet-ask-format")), ru("meet-format-online"))
+        await e1.press(await e1.wait_message(contains=ru("meet-ask-minutes", max=600)), ru("meet-minutes", n=30))
+        await e1.press(await e1.wait_message(contains=ru("meet-ask-topic", max=200)), ru("meet-btn-no-topic"))
+        for item in definition.items:
+            q = await e1.wait_message(contains=ru(item.text_key))
+            if item.type == "scale":
+                await e1.press(q, "8")
+            elif item.type == "yesno":
+                await e1.press(q, ru("sv-yes"))
+            else:
+                await e1.press(q, ru("sv-skip"))
+        await e1.wait_message(contains=ru("sv-thanks"))
+
+    assert set(keys) == {"useful", "comfort", "clarity", "next_planned", "comment"}
+    await log_and_answer(ru("meet-btn-yesterday"))
+    await e1.wait_message(contains=ru("meet-fit-ask", partners="M1"))  # the first meeting: asked (left unanswered)
+    await log_and_answer(ru("meet-btn-today"))
+    await e1.expect_no_message(1.0)  # the second meeting: not asked again
+    await e1.send("/meetings")  # ... but the question stays one tap away
+    menu = await e1.wait_message(contains=ru("meet-list-title"))
+    assert ru("meet-btn-fit", partners="M1") in [b.text for b in menu.buttons]
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Meeting)) == 2
+        assert await s.scalar(select(PairFit.id)) is None
