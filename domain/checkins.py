@@ -722,12 +722,15 @@ async def _checkin_of_row(session: AsyncSession, dedupe_key: str | None) -> tupl
 
 async def _checkin_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     """Drop a check-in that was answered or expired, superseded by a snooze, whose person is
-    gone, whose pairs all ended (or the person left them), or whose every pair had a meeting
+    gone or awaits a parent's consent, whose pairs all ended (or the person left them), or whose every pair had a meeting
     logged since it was created."""
     understood, checkin, snoozes = await _checkin_of_row(session, row.dedupe_key)
     if not understood:
         return True
     if checkin is None or checkin.status != PENDING or checkin.snoozes != snoozes:
+        return False
+    person = await session.get(Participant, await _person_of(session, checkin), populate_existing=True)
+    if person is None or person.status != "active":  # erased, or a minor now awaiting a parent's consent
         return False
     pairs = await checkin_pairs(session, checkin)
     if not pairs:

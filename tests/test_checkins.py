@@ -1006,3 +1006,16 @@ def test_locales_have_all_or_none_of_the_keys():
         if not present:
             pytest.skip("texts of surveys and check-ins are not in locales/ yet (see TEXTS.md)")
         assert sorted(required - present) == [], lang
+
+
+async def test_a_queued_checkin_is_dropped_when_its_minor_goes_back_to_awaiting_consent(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    await run_checkins(sessionmaker, at("2026-11-16", 6))
+    async with sessionmaker() as s:
+        rows = {r.user_id: r for r in await outbox(s, "checkin")}
+        row = rows[world.user["E1"]]
+        assert await is_relevant(s, row)
+        (await s.get(Participant, world.participant["E1"])).status = "awaiting_consent"
+        await s.flush()
+        assert not await is_relevant(s, row)
+        assert await is_relevant(s, rows[world.user["M1"]])
