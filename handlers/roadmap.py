@@ -248,8 +248,8 @@ async def below_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0)
     page = clamp_page(page, len(groups), OVERDUE_PAGE)
     shown = groups[page * OVERDUE_PAGE:(page + 1) * OVERDUE_PAGE]
     lines = [ctx.t("rm-below-title", unit=unit_title(ctx, unit))]
-    lines.append(ctx.t("rm-below-count", units=len(groups), n=sum(len(g[1]) for g in groups),
-                                 level=unit.kind)
+    count = sum(len(items) for _u, items in groups)
+    lines.append(ctx.t("rm-below-count", units=len(groups), n=count, level=unit.kind)
                  if groups else ctx.t("rm-below-none"))
     rows = []
     for below, items in shown:
