@@ -875,6 +875,8 @@ async def can_answer(session: AsyncSession, member_id: int, occasion: str, now: 
 async def meetings_view(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
     t, session = ctx.t, ctx.session
     pairs = await my_pairs(session, ctx.user)
+    participant = await participant_of(session, ctx.user)
+    surveyed = participant is not None and participant.status == "active"  # not a minor awaiting consent
     lines: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
     if pairs:
@@ -895,7 +897,7 @@ async def meetings_view(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
         rows.append([button(t("meet-btn-log", partners=short(partners)), f"{CB_LOG}:p:{pair.id}")])
         for m in recent:
             occasion = surveys.occasion_key("meeting", m.id)
-            if await can_answer(session, member.id, occasion, ctx.now):
+            if surveyed and await can_answer(session, member.id, occasion, ctx.now):
                 rows.append([button(t("meet-btn-survey", date=checkins.fmt_date(m.held_on)),
                                     surveys.open_callback(occasion))])
         if await checkins.needs_fit(session, pair, member):
@@ -908,7 +910,7 @@ async def meetings_view(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
                                              SurveyOccasion.closed_at.is_(None)).order_by(SurveyOccasion.id)
         )).all()
         for key in occasions:
-            if await can_answer(session, member.id, key, ctx.now):
+            if surveyed and await can_answer(session, member.id, key, ctx.now):
                 kind, _ = surveys.parse_occasion(key)
                 rows.append([button(t(f"sv-title-{kind}"), surveys.open_callback(key))])
     if pairs:

@@ -539,3 +539,29 @@ async def test_fit_question_after_the_first_meeting_only(app, tg, sessionmaker, 
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(Meeting)) == 2
         assert await s.scalar(select(PairFit.id)) is None
+
+
+async def test_meetings_menu_offers_no_survey_to_a_minor_awaiting_consent(app, tg, sessionmaker, clock):
+    from db.models import Participant
+
+    world = await seed(sessionmaker, clock())
+    e1, m1 = person(tg, "E1"), person(tg, "M1")
+    await m1.send("/meetings")
+    menu = await m1.wait_message(contains=ru("meet-list-title"))
+    await m1.press(menu, ru("meet-btn-log", partners="E1"))
+    await m1.press(await m1.wait_message(contains=ru("meet-ask-date", partners="E1")), ru("meet-btn-today"))
+    await m1.press(await m1.wait_message(contains=ru("meet-ask-format")), ru("meet-format-offline"))
+    await m1.press(await m1.wait_message(contains=ru("meet-ask-minutes", max=600)), ru("meet-minutes", n=45))
+    await m1.press(await m1.wait_message(contains=ru("meet-ask-topic", max=200)), ru("meet-btn-no-topic"))
+    await m1.wait_message(contains=ru("sv-q-meeting-useful-mentor"))
+    await e1.send("/meetings")
+    menu = await e1.wait_message(contains=ru("meet-list-title"))
+    survey_button = ru("meet-btn-survey", date="23.11.2026")
+    assert survey_button in [b.text for b in menu.buttons]
+    async with sessionmaker() as s:
+        (await s.get(Participant, world.participant["E1"])).status = "awaiting_consent"
+        await s.commit()
+    await e1.send("/meetings")
+    menu = await e1.wait_message(contains=ru("meet-list-title"))
+    assert survey_button not in [b.text for b in menu.buttons]
+    assert ru("meet-btn-log", partners="M1") in [b.text for b in menu.buttons]
