@@ -53,19 +53,17 @@ def install_jobs(app: App) -> None:
     # --- meetings: check-ins and pairs at risk (domain.checkins) -------------------------------
     # Both are safe to run as often as wanted (a person gets at most one check-in a day; an alert
     # is queued once per pair, reason and week), so the first run is at start-up too.
-    from domain.checkins import due_checkins, risk_alerts
+    # At region scale they work in batches, each in its own short committed session (run_*), so
+    # SQLite's single pooled connection is free between batches and updates keep being answered.
+    from domain.checkins import run_due_checkins, run_risk_alerts
 
     async def checkin_job() -> None:
-        async with app.sessionmaker() as session:
-            queued = await due_checkins(session, app.clock(), default_tz=app.settings.timezone)
-            await session.commit()
+        queued = await run_due_checkins(app.sessionmaker, app.clock(), default_tz=app.settings.timezone)
         if queued:
             log.info("check-ins: %d queued", queued)
 
     async def risk_job() -> None:
-        async with app.sessionmaker() as session:
-            queued = await risk_alerts(session, app.clock(), default_tz=app.settings.timezone)
-            await session.commit()
+        queued = await run_risk_alerts(app.sessionmaker, app.clock(), default_tz=app.settings.timezone)
         if queued:
             log.info("pairs at risk: %d alerts queued", queued)
 
@@ -86,5 +84,7 @@ def install_jobs(app: App) -> None:
         if queued:
             log.info("roadmap reminders: %d queued", queued)
 
-    app.scheduler.add_job(roadmap_job, "interval", minutes=30, id="roadmap-reminders", replace_existing=True,
+    # On the hour and the half hour (reminders are due at 09:00 local: sent then, not up to 30
+    # minutes later as an interval counted from start-up would), and once at start-up.
+    app.scheduler.add_job(roadmap_job, "cron", minute="0,30", id="roadmap-reminders", replace_existing=True,
                           next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
