@@ -259,6 +259,33 @@ async def test_orgs_with_programme_own_or_through_members(sessionmaker):
         assert y2024.figures["orgs_with_programme"].numerator == 1  # the college, through the regional one
 
 
+async def test_orgs_reached_by_programmes_above_them(sessionmaker):
+    """Programmes of units above an organisation count for it from every scope that holds it
+    (the region, its municipality, itself), only through present members, and only inside the
+    programme's own subtree."""
+    async with sessionmaker() as s:
+        w = await seed(s)
+        college = await create_unit(s, "organisation", "College", w.other_muni, org_type="college")
+        regional = await prog(s, w.region)
+        municipal = await prog(s, w.muni)
+        stray = await person(s, college, "mentee", "college_student", 2007)  # outside Muni's subtree
+        gone = await person(s, w.s2, "mentee", "school_student", 2012)
+        here = await person(s, w.s1, "mentee", "school_student", 2012)
+        s.add_all([ProgrammeMember(programme_id=municipal.id, participant_id=stray.id, side="mentee"),
+                   ProgrammeMember(programme_id=municipal.id, participant_id=gone.id, side="mentee",
+                                   left_at=utc(2026, 3, 1)),
+                   ProgrammeMember(programme_id=regional.id, participant_id=here.id, side="mentee")])
+        await s.commit()
+        for scope, expected in ((w.region, {w.s1.name}), (w.muni, {w.s1.name}), (w.s1, {w.s1.name}),
+                                (w.s2, set()), (w.other_muni, set())):
+            orgs = await kpi.org_kpis(s, scope, None, TODAY)
+            running = {o.name for o in orgs if o.figures["orgs_with_programme"].numerator}
+            assert running == expected, scope.name
+        # as of a year, members who left still count (the programme ran with them)
+        orgs = await kpi.org_kpis(s, w.muni, date(2026, 12, 31), TODAY)
+        assert {o.name for o in orgs if o.figures["orgs_with_programme"].numerator} == {w.s1.name, w.s2.name}
+
+
 async def test_targets_default_and_override(sessionmaker):
     async with sessionmaker() as s:
         w = await seed(s)
