@@ -157,14 +157,14 @@ async def test_kill_9_never_sends_twice(db_url: str, tmp_path: Path) -> None:
 
             # 1. Kill -9 half-way through.
             await _go(procs[0])
-            await tg.wait_until(delivered_at_least(N // 2), timeout=20, describe="first child's progress")
+            await tg.wait_until(delivered_at_least(N // 2), timeout=60, describe="first child's progress")
             await _kill(procs[0])
             after_first = len(tg.delivered)
             assert after_first < N, "the first child finished before it could be killed"
 
             # 2. A new child recovers the leases and goes on; kill it while answers are held.
             await _go(procs[1])
-            await tg.wait_until(delivered_at_least(after_first + 15), timeout=20, describe="second child's progress")
+            await tg.wait_until(delivered_at_least(after_first + 15), timeout=60, describe="second child's progress")
             mark = len(tg.delivered)
             tg.hold_responses("sendMessage")
             await tg.wait_held(1, timeout=10)
