@@ -29,11 +29,14 @@ the UI shows ``meet-invalid-<code>``. Texts are Fluent keys, listed in
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -69,7 +72,8 @@ CHECKIN_HOUR: Final = 16  # local hour a check-in is sent on its day (after less
 SNOOZE: Final = timedelta(days=1)
 MAX_SNOOZES: Final = 3
 HISTORY_DAYS: Final = 120  # how far back check-ins are read (longer than any interval × 2)
-ID_CHUNK: Final = 5000  # ids per IN list
+ID_CHUNK: Final = 500  # ids per IN list (SQLite takes at most 32,766 parameters a statement, PostgreSQL 32,767)
+BATCH: Final = 1000  # people (check-ins), pairs or survey responses (alerts) per batch: one short transaction each
 RISK_FACTOR: Final = 2  # no meeting in RISK_FACTOR × interval puts a pair at risk
 RISK_EVENT_WINDOW: Final = timedelta(days=14)  # low ratings and declined fits older than this are old news
 LOW_SCALE: Final = surveys.LOW_SCALE
@@ -333,19 +337,24 @@ async def _zone(session: AsyncSession, programme_id: int, default_tz: str, cache
     return zone
 
 
+def _chunks(ids: Iterable[int]) -> list[list[int]]:
+    """Distinct ids (sorted) in lists of at most ``ID_CHUNK``: never an unbounded IN list (the
+    databases cap the parameters of one statement; see domain.pairing.id_chunks)."""
+    ordered = sorted(set(ids))
+    return [ordered[i:i + ID_CHUNK] for i in range(0, len(ordered), ID_CHUNK)]
+
+
 async def _staying(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, list[int]]:
-    """pair id -> staying mentee member ids."""
-    ids = list(pair_ids)
+    """pair id -> staying mentee member ids (in PairMentee id order)."""
+    found: list[tuple[int, int, int]] = []
+    for chunk in _chunks(pair_ids):
+        found.extend((await session.execute(
+            select(PairMentee.id, PairMentee.pair_id, PairMentee.mentee_member_id)
+            .where(PairMentee.pair_id.in_(chunk),
+                   or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER))
+        )).all())
     out: dict[int, list[int]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = await session.execute(
-        select(PairMentee.pair_id, PairMentee.mentee_member_id)
-        .where(PairMentee.pair_id.in_(ids),
-               or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER))
-        .order_by(PairMentee.id)
-    )
-    for pair_id, member_id in rows.all():
+    for _, pair_id, member_id in sorted(found):
         out[pair_id].append(member_id)
     return out
 
@@ -366,26 +375,52 @@ class Person:
 
 
 async def _people(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Person]:
-    ids = list(set(member_ids))
-    if not ids:
-        return {}
-    rows = (await session.execute(
-        select(ProgrammeMember, Participant, User)
-        .join(Participant, Participant.id == ProgrammeMember.participant_id)
-        .outerjoin(User, User.id == Participant.user_id)
-        .where(ProgrammeMember.id.in_(ids))
-    )).all()
-    return {m.id: Person(m, p, u) for m, p, u in rows}
+    out: dict[int, Person] = {}
+    for chunk in _chunks(member_ids):
+        for m, p, u in (await session.execute(
+            select(ProgrammeMember, Participant, User)
+            .join(Participant, Participant.id == ProgrammeMember.participant_id)
+            .outerjoin(User, User.id == Participant.user_id)
+            .where(ProgrammeMember.id.in_(chunk))
+        )).all():
+            out[m.id] = Person(m, p, u)
+    return out
+
+
+async def _people_light(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Person]:
+    """:func:`_people` for the batch jobs, read as plain columns: building ORM objects for every
+    member, participant and user of a region was most of a run's time. The people carry only
+    what the jobs read (ids, ``left_at``, status, name, the user's reachability) and are not
+    in the session."""
+    out: dict[int, Person] = {}
+    for chunk in _chunks(member_ids):
+        for row in (await session.execute(
+            select(ProgrammeMember.id, ProgrammeMember.left_at, Participant.id, Participant.status,
+                   Participant.full_name, Participant.user_id, User.id, User.tg_id, User.erased_at,
+                   User.unreachable_at)
+            .join(Participant, Participant.id == ProgrammeMember.participant_id)
+            .outerjoin(User, User.id == Participant.user_id)
+            .where(ProgrammeMember.id.in_(chunk))
+        )).all():
+            mid, left_at, pid, status, name, user_id, uid, tg_id, erased_at, unreachable_at = row
+            user = None if uid is None else SimpleNamespace(id=uid, tg_id=tg_id, erased_at=erased_at,
+                                                            unreachable_at=unreachable_at)
+            out[mid] = Person(SimpleNamespace(id=mid, left_at=left_at, participant_id=pid),  # type: ignore[arg-type]
+                              SimpleNamespace(id=pid, status=status, full_name=name, user_id=user_id),  # type: ignore[arg-type]
+                              user)  # type: ignore[arg-type]
+    return out
 
 
 async def _last_meetings(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, date]:
-    ids = list(pair_ids)
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Meeting.pair_id, func.max(Meeting.held_on)).where(Meeting.pair_id.in_(ids)).group_by(Meeting.pair_id)
-    )
-    return {pair_id: held for pair_id, held in rows.all()}
+    """pair id -> the day of its last meeting (aggregated in SQL: one row per pair)."""
+    out: dict[int, date] = {}
+    for chunk in _chunks(pair_ids):
+        rows = await session.execute(
+            select(Meeting.pair_id, func.max(Meeting.held_on)).where(Meeting.pair_id.in_(chunk))
+            .group_by(Meeting.pair_id)
+        )
+        out.update({pair_id: held for pair_id, held in rows.all()})
+    return out
 
 
 async def member_of_user(session: AsyncSession, pair: Pair, user_id: int | None) -> ProgrammeMember | None:
@@ -492,12 +527,20 @@ async def checkin_pairs(session: AsyncSession, checkin: CheckIn) -> list[Pair]:
 async def _partners(session: AsyncSession, participant_id: int, pair_ids: Sequence[int]) -> str:
     """The names of the other side of these pairs, for the question. When the pairs belong to
     several programmes, each programme's names are followed by its title in brackets."""
-    rows = (await session.execute(
-        select(Pair, Programme).join(Programme, Programme.id == Pair.programme_id)
-        .where(Pair.id.in_(list(pair_ids))).order_by(Pair.id)
-    )).all()
+    rows: list[tuple[Pair, Programme]] = []
+    for chunk in _chunks(pair_ids):
+        rows.extend((await session.execute(
+            select(Pair, Programme).join(Programme, Programme.id == Pair.programme_id).where(Pair.id.in_(chunk))
+        )).all())
+    rows.sort(key=lambda row: row[0].id)
     staying = await _staying(session, [p.id for p, _ in rows])
     people = await _people(session, {m for p, _ in rows for m in (p.mentor_member_id, *staying[p.id])})
+    return _partners_text(participant_id, rows, staying, people)
+
+
+def _partners_text(participant_id: int, rows: Sequence[tuple[Pair, Programme]], staying: dict[int, list[int]],
+                   people: dict[int, Person]) -> str:
+    """:func:`_partners` from rows already read (pairs in id order): the batch job has them."""
     by_programme: dict[int, list[str]] = {}
     titles: dict[int, str] = {}
     for pair, programme in rows:
@@ -517,11 +560,12 @@ async def _partners(session: AsyncSession, participant_id: int, pair_ids: Sequen
 
 
 async def _enqueue_checkin(session: AsyncSession, checkin: CheckIn, participant_id: int, user: User, tz: str,
-                           due_at: datetime) -> bool:
+                           due_at: datetime, partners: str | None = None) -> bool:
+    if partners is None:
+        partners = await _partners(session, participant_id, checkin.pair_ids)
     row = await enqueue(
         session, user_id=user.id, chat_id=user.tg_id, kind=KIND_CHECKIN, key=KEY_ASK,
-        args={"since": fmt_date(checkin.since), "partners": await _partners(session, participant_id, checkin.pair_ids),
-              "count": len(checkin.pair_ids)},
+        args={"since": fmt_date(checkin.since), "partners": partners, "count": len(checkin.pair_ids)},
         buttons=_checkin_buttons(checkin.id, checkin.snoozes), due_at=due_at, tz=tz,
         dedupe_key=_checkin_key(participant_id, checkin.due_on, checkin.snoozes),
     )
@@ -544,30 +588,66 @@ async def _history(session: AsyncSession, person_ids: Iterable[int], member_ids:
     return sorted(found.values(), key=lambda c: (c.due_on, c.id))
 
 
-async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
-                       send_hour: int = CHECKIN_HOUR) -> int:
-    """Create today's check-ins (one per person across all their programmes, listing their due
-    pairs), expire the ones they supersede and queue one message each. Safe to run as often as
-    wanted: a person gets at most one check-in a day, and none while nothing is due. A person's
-    day is counted in the zone of their first pair (by id). Returns the number queued."""
-    rows = (await session.execute(
-        select(Pair, Programme, Unit)
-        .join(Programme, Programme.id == Pair.programme_id)
-        .join(Unit, Unit.id == Programme.unit_id)
+def _zone_named(name: str | None, default_tz: str) -> str:
+    """:func:`surveys.zone_name` of a unit with this zone column."""
+    return surveys.zone_name(Unit(timezone=name), default_tz)
+
+
+async def _earliest_today(session: AsyncSession, now: datetime, default_tz: str) -> date | None:
+    """The earliest local today among the zones of active pairs (None: no active pair): the
+    check-in history is read from ``HISTORY_DAYS`` before it, the same day for every batch."""
+    zones = (await session.scalars(
+        select(Unit.timezone).distinct().select_from(Pair)
+        .join(Programme, Programme.id == Pair.programme_id).join(Unit, Unit.id == Programme.unit_id)
         .where(Pair.status == ACTIVE, Programme.status == ACTIVE)
-        .order_by(Pair.id)
     )).all()
+    return min((local_today(now, _zone_named(z, default_tz)) for z in zones), default=None)
+
+
+async def _next_window(session: AsyncSession, after: int, size: int) -> int | None:
+    """The last participant id of the next window of ``size`` participants after ``after``."""
+    ids = (await session.scalars(
+        select(Participant.id).where(Participant.id > after).order_by(Participant.id).limit(size))).all()
+    return ids[-1] if ids else None
+
+
+async def _pairs_of_window(session: AsyncSession, lo: int, hi: int) -> list[tuple[Pair, Programme, Unit]]:
+    """Active pairs of active programmes with someone of participants ``lo < id <= hi`` in them
+    (as mentor or staying mentee), in pair id order. Joins on ranges: no id lists."""
+    window = (ProgrammeMember.participant_id > lo, ProgrammeMember.participant_id <= hi)
+    as_mentor = (select(Pair.id).join(ProgrammeMember, ProgrammeMember.id == Pair.mentor_member_id)
+                 .where(*window, Pair.status == ACTIVE))
+    as_mentee = (select(PairMentee.pair_id).join(ProgrammeMember, ProgrammeMember.id == PairMentee.mentee_member_id)
+                 .join(Pair, Pair.id == PairMentee.pair_id)
+                 .where(*window, Pair.status == ACTIVE,
+                        or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER)))
+    ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
+    rows: list[tuple[Pair, Programme, Unit]] = []
+    for chunk in _chunks(ids):
+        rows.extend((await session.execute(
+            select(Pair, Programme, Unit)
+            .join(Programme, Programme.id == Pair.programme_id).join(Unit, Unit.id == Programme.unit_id)
+            .where(Pair.id.in_(chunk), Pair.status == ACTIVE, Programme.status == ACTIVE)
+        )).all())
+    rows.sort(key=lambda row: row[0].id)
+    return rows
+
+
+async def _checkin_batch(session: AsyncSession, now: datetime, lo: int, hi: int, earliest: date, *,
+                         default_tz: str, send_hour: int) -> int:
+    """Today's check-ins of participants ``lo < id <= hi`` (see :func:`due_checkins`): every pair
+    of theirs is read with them, so a person's check-in is decided within one batch."""
+    rows = await _pairs_of_window(session, lo, hi)
     if not rows:
         return 0
     pair_ids = [pair.id for pair, _, _ in rows]
     staying = await _staying(session, pair_ids)
     last_meeting = await _last_meetings(session, pair_ids)
     member_ids = {pair.mentor_member_id for pair, _, _ in rows} | {m for ms in staying.values() for m in ms}
-    people = await _people(session, member_ids)
-    person_of = {mid: p.participant.id for mid, p in people.items()}
+    people = await _people_light(session, member_ids)  # the window's people and their partners (names)
+    person_of = {mid: p.participant.id for mid, p in people.items() if lo < p.participant.id <= hi}
 
-    earliest = min(local_today(now, surveys.zone_name(unit, default_tz)) for _, _, unit in rows)
-    history = await _history(session, set(person_of.values()), member_ids, earliest - timedelta(days=HISTORY_DAYS))
+    history = await _history(session, set(person_of.values()), person_of.keys(), earliest - timedelta(days=HISTORY_DAYS))
     last_checkin: dict[tuple[int, int], date] = {}
     last_answered: dict[tuple[int, int], date] = {}
     asked_on: dict[int, set[date]] = defaultdict(set)
@@ -595,7 +675,7 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
         activated = _start_of(pair).astimezone(ZoneInfo(tz)).date()
         for mid in (pair.mentor_member_id, *staying[pair.id]):
             person = people.get(mid)
-            if person is None or not person.present or not surveys.reachable(person.user):
+            if mid not in person_of or person is None or not person.present or not surveys.reachable(person.user):
                 continue
             if person.participant.status != "active":  # a minor awaiting a parent's consent
                 continue
@@ -607,6 +687,7 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
                 last_checkin.get((pid, pair.id)), last_answered.get((pid, pair.id)),
             ))
 
+    by_id = {pair.id: (pair, programme) for pair, programme, _ in rows}
     queued = 0
     for pid in sorted(per_person):
         tz = zone_of[pid]
@@ -628,11 +709,89 @@ async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str 
             continue
         for old in open_ones[pid]:
             old.status = EXPIRED
-        queued += await _enqueue_checkin(session, checkin, pid, people[first_member].user, tz, due_at)
+        partners = _partners_text(pid, [by_id[i] for i in plan.pair_ids], staying, people)
+        queued += await _enqueue_checkin(session, checkin, pid, people[first_member].user, tz, due_at, partners)
     await session.flush()
+    return queued
+
+
+async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int], Any]) -> int:
+    """Run ``step(session, after) -> (count, next after | None)`` until it says there is no more.
+    ``open_session`` gives an async context manager per batch: either the caller's session (one
+    transaction, the caller commits) or a fresh committed session per batch (the scheduler)."""
+    total, after = 0, 0
+    while True:
+        async with open_session() as session:
+            count, after_next = await step(session, after)
+        total += count
+        if after_next is None:
+            return total
+        after = after_next
+        await asyncio.sleep(0)  # let updates waiting for the (SQLite: only) connection have it
+
+
+OpenSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def _shared(session: AsyncSession) -> OpenSession:
+    """The caller's session for every batch: one transaction, the caller commits."""
+    @asynccontextmanager
+    async def open_session() -> AsyncIterator[AsyncSession]:
+        yield session
+        await session.flush()
+    return open_session
+
+
+def _committed(sessionmaker: Callable[[], Any]) -> OpenSession:
+    """A fresh session per batch, committed at its end (rolled back on error): the database
+    connection (SQLite's only one) is free between batches."""
+    @asynccontextmanager
+    async def open_session() -> AsyncIterator[AsyncSession]:
+        async with sessionmaker() as session:
+            yield session
+            await session.commit()
+    return open_session
+
+
+async def _due_checkins(open_session: OpenSession, now: datetime, default_tz: str, send_hour: int,
+                        batch: int | None) -> int:
+    size = batch or BATCH
+    async with open_session() as session:
+        earliest = await _earliest_today(session, now, default_tz)
+    if earliest is None:
+        return 0
+
+    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+        upto = await _next_window(session, after, size)
+        if upto is None:
+            return 0, None
+        return await _checkin_batch(session, now, after, upto, earliest, default_tz=default_tz,
+                                    send_hour=send_hour), upto
+
+    queued = await _batches(open_session, step)
     if queued:
         log.info("check-ins: queued %d", queued)
     return queued
+
+
+async def due_checkins(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
+                       send_hour: int = CHECKIN_HOUR, batch: int | None = None) -> int:
+    """Create today's check-ins (one per person across all their programmes, listing their due
+    pairs), expire the ones they supersede and queue one message each. Safe to run as often as
+    wanted: a person gets at most one check-in a day, and none while nothing is due. A person's
+    day is counted in the zone of their first pair (by id). Returns the number queued.
+
+    People are taken ``batch`` participants (by id) at a time with all their pairs, so memory
+    and statements stay bounded at region scale; here all in the caller's transaction (the
+    caller commits). The scheduler uses :func:`run_due_checkins`: one transaction per batch."""
+    return await _due_checkins(_shared(session), now, default_tz, send_hour, batch)
+
+
+async def run_due_checkins(sessionmaker: Callable[[], Any], now: datetime, *, default_tz: str = "Europe/Moscow",
+                           send_hour: int = CHECKIN_HOUR, batch: int | None = None) -> int:
+    """:func:`due_checkins` with each batch in its own session, committed: a run at region scale
+    never holds the database (SQLite's single pooled connection) for more than one batch."""
+    return await _due_checkins(_committed(sessionmaker), now, default_tz, send_hour, batch)
 
 
 @dataclass
@@ -960,19 +1119,52 @@ def _alert_key(alert: Alert, user_id: int) -> str:
     return f"{KIND_RISK}:{alert.pair_id}:{alert.reason}:{alert.period}:{user_id}"
 
 
+@dataclass(frozen=True)
+class _Curator:
+    """What sending needs of a curator (kept across a run's batches, so no ORM object)."""
+
+    id: int
+    tg_id: int
+
+
+async def _curators_of(session: AsyncSession, programme: Programme, cache: dict[int, list[_Curator]]) -> list[_Curator]:
+    if programme.id not in cache:
+        cache[programme.id] = [_Curator(u.id, u.tg_id) for u in await curators_for(session, programme)]
+    return cache[programme.id]
+
+
+async def _existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these outbox dedupe keys exist (read in chunks)."""
+    ordered = sorted(set(keys))
+    found: set[str] = set()
+    for i in range(0, len(ordered), ID_CHUNK):
+        found.update((await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(ordered[i:i + ID_CHUNK])))).all())
+    return found
+
+
 async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: datetime, default_tz: str,
-                       details: dict[int, dict[str, Any]] | None = None) -> int:
+                       details: dict[int, dict[str, Any]] | None = None,
+                       curators: dict[int, list[_Curator]] | None = None) -> int:
+    """Queue each alert to its programme's curators. Alerts every curator already has (their
+    dedupe keys exist: a repeated run) are skipped before anything is read for them."""
     sent = 0
-    curators: dict[int, list[User]] = {}
+    curators = {} if curators is None else curators
     zones: dict[int, str] = {}
+    todo: list[tuple[Alert, Pair, Programme]] = []
+    pairs: dict[int, Pair] = {}
+    for chunk in _chunks(a.pair_id for a in alerts):
+        pairs.update({p.id: p for p in (await session.scalars(select(Pair).where(Pair.id.in_(chunk)))).all()})
     for alert in alerts:
-        pair = await session.get(Pair, alert.pair_id)
+        pair = pairs.get(alert.pair_id)
         if pair is None:
             continue
         programme = await session.get(Programme, pair.programme_id)
-        if programme.id not in curators:
-            curators[programme.id] = await curators_for(session, programme)
-        if not curators[programme.id]:
+        if await _curators_of(session, programme, curators):
+            todo.append((alert, pair, programme))
+    existing = await _existing_keys(session, (_alert_key(a, u.id) for a, _, prog in todo for u in curators[prog.id]))
+    for alert, pair, programme in todo:
+        if all(_alert_key(alert, u.id) in existing for u in curators[programme.id]):
             continue
         tz = await _zone(session, programme.id, default_tz, zones)
         mentor_id, mentee_ids = await surveys.pair_member_ids(session, pair)
@@ -1019,21 +1211,28 @@ async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = 
     stmt = (select(Pair, Programme, Unit).join(Programme, Programme.id == Pair.programme_id)
             .join(Unit, Unit.id == Programme.unit_id)
             .where(Pair.status == ACTIVE, Programme.status == ACTIVE).order_by(Pair.id))
-    if pair_ids is not None:
-        stmt = stmt.where(Pair.id.in_(list(pair_ids)))
-    rows = (await session.execute(stmt)).all()
+    if pair_ids is None:
+        rows = list((await session.execute(stmt)).all())
+    else:
+        rows = []
+        for chunk in _chunks(pair_ids):
+            rows.extend((await session.execute(stmt.where(Pair.id.in_(chunk)))).all())
+        rows.sort(key=lambda row: row[0].id)
     ids = [pair.id for pair, _, _ in rows]
     if not ids:
         return [], {}
     staying = await _staying(session, ids)
     last_meeting = await _last_meetings(session, ids)
-    people = await _people(session, {p.mentor_member_id for p, _, _ in rows} | {m for ms in staying.values() for m in ms})
+    people = await _people_light(session, {p.mentor_member_id for p, _, _ in rows}
+                                 | {m for ms in staying.values() for m in ms})
     since_moment = now - RISK_EVENT_WINDOW
+    responses: list[SurveyResponse] = []
+    for chunk in _chunks(ids):
+        responses.extend((await session.scalars(
+            select(SurveyResponse).where(SurveyResponse.pair_id.in_(chunk), SurveyResponse.completed_at >= since_moment)
+        )).all())
     latest: dict[tuple[int, int], SurveyResponse] = {}
-    for r in (await session.scalars(
-        select(SurveyResponse).where(SurveyResponse.pair_id.in_(ids), SurveyResponse.completed_at >= since_moment)
-        .order_by(SurveyResponse.completed_at, SurveyResponse.id)
-    )).all():
+    for r in sorted(responses, key=lambda r: (r.completed_at, r.id)):
         latest[(r.pair_id, r.member_id)] = r
     low: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for (pid, _), r in latest.items():
@@ -1041,10 +1240,12 @@ async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = 
         if scores:
             low[pid].append((r.completed_at, min(scores)))
     fits: dict[int, list[datetime]] = defaultdict(list)
-    for fit in (await session.scalars(
-        select(PairFit).where(PairFit.pair_id.in_(ids), PairFit.fits.is_(False), PairFit.answered_at >= since_moment)
-    )).all():
-        fits[fit.pair_id].append(fit.answered_at)
+    for chunk in _chunks(ids):
+        for fit in (await session.scalars(
+            select(PairFit).where(PairFit.pair_id.in_(chunk), PairFit.fits.is_(False),
+                                  PairFit.answered_at >= since_moment).order_by(PairFit.id)
+        )).all():
+            fits[fit.pair_id].append(fit.answered_at)
 
     out: list[RiskFacts] = []
     todays: dict[int, date] = {}
@@ -1080,19 +1281,19 @@ def _person_alert_key(response_id: int, user_id: int) -> str:
     return f"{KIND_RISK}:r{response_id}:low-rating:{user_id}"
 
 
-async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow") -> int:
-    """Alerts about people rather than pairs: a start or end survey with a score of
-    ``LOW_SCALE`` or less that is tied to no pair (the person had several active pairs, or none,
-    when they began it) tells the programme's curators about the person, listing their active
-    pairs with a button each. Once per response (its dedupe key); only while the programme is
-    active, the person present and in at least one active pair; surveys completed within
-    ``RISK_EVENT_WINDOW``. A survey tied to one pair is that pair's low rating (:func:`risk_facts`)."""
+async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, size: int, default_tz: str,
+                             curators_cache: dict[int, list[_Curator]]) -> tuple[int, int | None]:
+    """:func:`person_alerts` for the next ``size`` candidate responses with ids after ``after``:
+    (alerts queued, the last response id read, or None when there were none)."""
     rows = (await session.execute(
         select(SurveyResponse, Programme).join(Programme, Programme.id == SurveyResponse.programme_id)
         .where(SurveyResponse.kind.in_(("start", "end")), SurveyResponse.pair_id.is_(None),
-               SurveyResponse.completed_at >= now - RISK_EVENT_WINDOW, Programme.status == ACTIVE)
-        .order_by(SurveyResponse.id)
+               SurveyResponse.completed_at >= now - RISK_EVENT_WINDOW, Programme.status == ACTIVE,
+               SurveyResponse.id > after)
+        .order_by(SurveyResponse.id).limit(size)
     )).all()
+    if not rows:
+        return 0, None
     sent = 0
     for response, programme in rows:
         scores = [v for _, v in surveys.low_scale_items(response)]
@@ -1102,9 +1303,12 @@ async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str
         if who is None or not who.present:
             continue
         pairs = await _active_pairs_of_member(session, response.member_id)
-        curators = await curators_for(session, programme) if pairs else []
+        curators = await _curators_of(session, programme, curators_cache) if pairs else []
         if not curators:
             continue
+        keys = {_person_alert_key(response.id, u.id) for u in curators}
+        if not keys - await _existing_keys(session, keys):
+            continue  # sent before: a repeated run
         staying = await _staying(session, [p.id for p in pairs])
         people = await _people(session, {m for p in pairs for m in (p.mentor_member_id, *staying[p.id])})
 
@@ -1124,22 +1328,73 @@ async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str
                                 args=args, buttons=buttons, due_at=now, tz=tz,
                                 dedupe_key=_person_alert_key(response.id, user.id))
             sent += row is not None
-    return sent
+    return sent, rows[-1][0].id
 
 
-async def risk_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow") -> int:
-    """Queue alerts about pairs at risk (and about people: :func:`person_alerts`) to their
-    curators; returns how many were queued (an alert already sent for its pair, reason and
-    period, or for its survey response, is not queued again)."""
-    facts, todays = await risk_facts(session, now, default_tz=default_tz)
-    alerts: list[Alert] = []
-    for f in facts:
-        alerts.extend(at_risk([f], todays[f.pair_id]))
-    sent = await _send_alerts(session, alerts, now, default_tz)
-    sent += await person_alerts(session, now, default_tz=default_tz)
+async def _person_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None,
+                         curators: dict[int, list[_Curator]] | None = None) -> int:
+    size, cache = batch or BATCH, {} if curators is None else curators
+
+    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+        return await _person_alert_batch(session, now, after, size, default_tz, cache)
+
+    return await _batches(open_session, step)
+
+
+async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
+                        batch: int | None = None) -> int:
+    """Alerts about people rather than pairs: a start or end survey with a score of
+    ``LOW_SCALE`` or less that is tied to no pair (the person had several active pairs, or none,
+    when they began it) tells the programme's curators about the person, listing their active
+    pairs with a button each. Once per response (its dedupe key); only while the programme is
+    active, the person present and in at least one active pair; surveys completed within
+    ``RISK_EVENT_WINDOW``. A survey tied to one pair is that pair's low rating (:func:`risk_facts`).
+    Responses are read ``batch`` at a time (by id)."""
+    return await _person_alerts(_shared(session), now, default_tz, batch)
+
+
+async def _next_pairs(session: AsyncSession, after: int, size: int) -> list[int]:
+    """The next ``size`` active pairs of active programmes by id after ``after``."""
+    return list((await session.scalars(
+        select(Pair.id).join(Programme, Programme.id == Pair.programme_id)
+        .where(Pair.status == ACTIVE, Programme.status == ACTIVE, Pair.id > after).order_by(Pair.id).limit(size)
+    )).all())
+
+
+async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None) -> int:
+    size = batch or BATCH
+    curators: dict[int, list[_Curator]] = {}
+
+    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+        ids = await _next_pairs(session, after, size)
+        if not ids:
+            return 0, None
+        facts, todays = await risk_facts(session, now, default_tz=default_tz, pair_ids=ids)
+        alerts: list[Alert] = []
+        for f in facts:
+            alerts.extend(at_risk([f], todays[f.pair_id]))
+        return await _send_alerts(session, alerts, now, default_tz, curators=curators), ids[-1]
+
+    sent = await _batches(open_session, step)
+    sent += await _person_alerts(open_session, now, default_tz, batch, curators)
     if sent:
         log.info("risk alerts: queued %d", sent)
     return sent
+
+
+async def risk_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
+                      batch: int | None = None) -> int:
+    """Queue alerts about pairs at risk (and about people: :func:`person_alerts`) to their
+    curators; returns how many were queued (an alert already sent for its pair, reason and
+    period, or for its survey response, is not queued again). Pairs are judged ``batch`` at a
+    time (by id), all in the caller's transaction; the scheduler uses :func:`run_risk_alerts`."""
+    return await _risk_alerts(_shared(session), now, default_tz, batch)
+
+
+async def run_risk_alerts(sessionmaker: Callable[[], Any], now: datetime, *, default_tz: str = "Europe/Moscow",
+                          batch: int | None = None) -> int:
+    """:func:`risk_alerts` with each batch in its own session, committed (see :func:`run_due_checkins`)."""
+    return await _risk_alerts(_committed(sessionmaker), now, default_tz, batch)
 
 
 async def _risk_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
@@ -1202,5 +1457,6 @@ __all__ = [
     "CheckinAnswer", "checkin_of_user", "answer_checkin", "Logged", "pair_start_on", "log_meeting",
     "meetings_of", "is_first_meeting",
     "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
-    "risk_facts", "risk_alerts", "person_alerts", "forget_participant",
+    "risk_facts", "risk_alerts", "person_alerts", "forget_participant", "run_due_checkins", "run_risk_alerts",
+    "BATCH",
 ]

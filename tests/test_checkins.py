@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fluent.syntax import FluentParser, Visitor, ast
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from db.models import (
     CheckIn,
@@ -1019,3 +1019,121 @@ async def test_a_queued_checkin_is_dropped_when_its_minor_goes_back_to_awaiting_
         await s.flush()
         assert not await is_relevant(s, row)
         assert await is_relevant(s, rows[world.user["M1"]])
+
+
+# =============================================================================================
+# region scale: bounded statements and batches
+# =============================================================================================
+BIG_MENTORS, BIG_PER_MENTOR, BIG_AT_RISK = 33, 1000, 40  # 33,000 due pairs: over both databases' parameter caps
+
+
+async def seed_many(sessionmaker, now: datetime) -> tuple[int, list[int]]:
+    """A school with ``BIG_MENTORS`` teachers of ``BIG_PER_MENTOR`` pairs each, written with Core
+    bulk inserts. Mentees await a parent's consent (reachable, but never asked), so each mentor
+    gets one check-in listing all their pairs. The first ``BIG_AT_RISK`` pairs began 32 days
+    ago (no meeting: at risk), the others 15 days ago (due, not at risk). Returns the curator's
+    user id and the mentors' participant ids."""
+    async with sessionmaker() as s:
+        region = await create_unit(s, "region", "Ростовская область", timezone=TZ)
+        mun = await create_unit(s, "municipality", "Шолоховский район", region)
+        org = await create_unit(s, "organisation", "Школа № 2", mun, org_type="school")
+        inv = await invitations.create(s, kind="curator", unit=org, now=now)
+        role = await accept_curator(s, tg_id=CURATOR_TG, locale="ru", full_name="Куратор", invitation=inv, now=now)
+        prog = Programme(unit_id=org.id, form="teacher_student", role_models=[], title="Большая программа",
+                         starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31), meeting_interval_days=14,
+                         weights={}, status="active", created_at=now)
+        s.add(prog)
+        await s.flush()
+        base = 100_000  # explicit ids, clear of the rows written above
+        n_mentees = BIG_MENTORS * BIG_PER_MENTOR
+        people = [(base + i, "mentor" if i < BIG_MENTORS else "mentee") for i in range(BIG_MENTORS + n_mentees)]
+        await s.execute(insert(User), [{"id": i, "tg_id": 10_000_000 + i, "locale": "ru", "full_name": f"U{i}",
+                                        "created_at": now} for i, _ in people])
+        await s.execute(insert(Participant), [
+            {"id": i, "user_id": i, "org_id": org.id, "role": side, "full_name": f"U{i}", "registered_at": now,
+             "updated_at": now, "category": "teacher" if side == "mentor" else "school_student",
+             "status": "active" if side == "mentor" else "awaiting_consent",
+             "birth_year": 1980 if side == "mentor" else 2013} for i, side in people])
+        await s.execute(insert(ProgrammeMember), [
+            {"id": i, "programme_id": prog.id, "participant_id": i, "side": side, "joined_at": now}
+            for i, side in people])
+        pairs, mentees = [], []
+        for k in range(n_mentees):
+            activated = now - timedelta(days=32 if k < BIG_AT_RISK else 15)
+            pairs.append({"id": base + k, "programme_id": prog.id, "mentor_member_id": base + k % BIG_MENTORS,
+                          "status": "active", "created_at": activated, "approved_at": activated,
+                          "activated_at": activated})
+            mentees.append({"pair_id": base + k, "mentee_member_id": base + BIG_MENTORS + k, "answer": "accepted",
+                            "answered_at": activated})
+        await s.execute(insert(Pair), pairs)
+        await s.execute(insert(PairMentee), mentees)
+        await s.commit()
+    return role.user_id, [base + i for i in range(BIG_MENTORS)]
+
+
+async def test_checkins_and_alerts_at_region_scale(sessionmaker):
+    """Over 33,000 due pairs (more than SQLite's 32,766 and PostgreSQL's 32,767 parameters a
+    statement) every mentor gets one check-in listing all their pairs and every quiet pair one
+    alert; a second run adds nothing. Id lists go in chunks, people in batches."""
+    now = at("2026-11-16", 6)
+    curator, mentors = await seed_many(sessionmaker, now)
+    async with sessionmaker() as s:
+        assert await checkins.due_checkins(s, now) == BIG_MENTORS
+        assert await checkins.risk_alerts(s, now) == BIG_AT_RISK
+        await s.commit()
+    async with sessionmaker() as s:
+        rows = (await s.scalars(select(CheckIn).order_by(CheckIn.participant_id))).all()
+        assert [c.participant_id for c in rows] == mentors
+        assert sum(len(c.pair_ids) for c in rows) == BIG_MENTORS * BIG_PER_MENTOR
+        assert all(len(c.pair_ids) == BIG_PER_MENTOR for c in rows)
+        assert len(await outbox(s, checkins.KIND_CHECKIN)) == BIG_MENTORS
+        alerts = await outbox(s, checkins.KIND_RISK)
+        assert {r.payload["key"] for r in alerts} == {"risk-no-meeting"} and {r.user_id for r in alerts} == {curator}
+        assert len({r.dedupe_key for r in alerts}) == BIG_AT_RISK
+        assert await checkins.due_checkins(s, now + timedelta(hours=1)) == 0
+        assert await checkins.risk_alerts(s, now + timedelta(hours=1)) == 0
+
+
+class CountingSessions:
+    """A sessionmaker that counts the sessions opened and commits made (one per batch)."""
+
+    def __init__(self, sessionmaker) -> None:
+        self.sessionmaker, self.opened, self.commits = sessionmaker, 0, 0
+
+    def __call__(self):
+        self.opened += 1
+        session = self.sessionmaker()
+        commit = session.commit
+
+        async def counted() -> None:
+            self.commits += 1
+            await commit()
+
+        session.commit = counted
+        return session
+
+
+async def test_scheduler_runs_commit_batch_by_batch(sessionmaker):
+    """The scheduler's runs take one short committed session per batch (one person or pair a
+    batch here) and decide exactly as a single run does."""
+    world = await seed(sessionmaker, at("2026-11-01"))
+    counting = CountingSessions(sessionmaker)
+    assert await checkins.run_due_checkins(counting, at("2026-11-16", 6), default_tz="UTC", batch=1) == 2
+    assert counting.commits == counting.opened >= len(PEOPLE) + 1  # every participant window, committed
+    assert await checkins.run_due_checkins(counting, at("2026-11-16", 12), default_tz="UTC", batch=1) == 0
+    assert await checkins.run_due_checkins(counting, at("2026-11-30"), default_tz="UTC", batch=2) == 6
+    async with sessionmaker() as s:
+        got = await checkins_by_name(s, world)
+        assert [c.status for c in got["M1"]] == ["expired", "pending"]
+        assert got["M1"][-1].pair_ids == [world.pair["P1"], world.pair["P2"]]
+        asked = [r for r in await outbox(s, checkins.KIND_CHECKIN) if r.user_id == world.user["M1"]][-1]
+        assert asked.payload["args"] == {"since": "02.11.2026", "partners": "E1, E2", "count": 2}
+
+    opened = counting.opened
+    assert await checkins.run_risk_alerts(counting, at("2026-11-30"), batch=1) == 1
+    assert counting.opened - opened >= 3  # the three active pairs, one a batch
+    assert await checkins.run_risk_alerts(counting, at("2026-11-30", 12), batch=1) == 0
+    assert await checkins.run_risk_alerts(counting, at("2026-12-07"), batch=2) == 3
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.kind == checkins.KIND_RISK)) == 4
