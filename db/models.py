@@ -468,7 +468,7 @@ __all__ += ["Meeting", "CheckIn", "SurveyOccasion", "SurveyResponse", "Goal", "P
 
 
 class RoadmapItem(Base):
-    """An item of a unit's roadmap (дорожная карта): what is due, by whom, by when.
+    """An item of a unit's roadmap: what is due, by whom, by when.
 
     ``code`` names the template item it was created from (None for items a curator added);
     ``programme_id`` ties a monitoring window to its programme. status: open → done | cancelled.
