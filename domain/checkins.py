@@ -62,6 +62,7 @@ from db.models import (
 )
 from domain import surveys
 from domain.outbox import enqueue, register_relevance
+from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
 from domain.units import curators_of_subtree_roots
 
@@ -339,9 +340,8 @@ async def _zone(session: AsyncSession, programme_id: int, default_tz: str, cache
 
 def _chunks(ids: Iterable[int]) -> list[list[int]]:
     """Distinct ids (sorted) in lists of at most ``ID_CHUNK``: never an unbounded IN list (the
-    databases cap the parameters of one statement; see domain.pairing.id_chunks)."""
-    ordered = sorted(set(ids))
-    return [ordered[i:i + ID_CHUNK] for i in range(0, len(ordered), ID_CHUNK)]
+    databases cap the parameters of one statement)."""
+    return chunked(ids, ID_CHUNK)
 
 
 async def _staying(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -578,9 +578,9 @@ async def _history(session: AsyncSession, person_ids: Iterable[int], member_ids:
     rows older than the person column that never got one. Id lists go in chunks (PostgreSQL
     takes at most 32,767 parameters a statement)."""
     found: dict[int, CheckIn] = {}
-    for column, ids in ((CheckIn.participant_id, sorted(set(person_ids))), (CheckIn.member_id, sorted(set(member_ids)))):
-        for i in range(0, len(ids), ID_CHUNK):
-            stmt = select(CheckIn).where(column.in_(ids[i:i + ID_CHUNK]), CheckIn.due_on >= from_day)
+    for column, ids in ((CheckIn.participant_id, person_ids), (CheckIn.member_id, member_ids)):
+        for chunk in _chunks(ids):
+            stmt = select(CheckIn).where(column.in_(chunk), CheckIn.due_on >= from_day)
             if column is CheckIn.member_id:
                 stmt = stmt.where(CheckIn.participant_id.is_(None))
             for c in (await session.scalars(stmt)).all():
