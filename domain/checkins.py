@@ -62,6 +62,7 @@ from db.models import (
 )
 from domain import surveys
 from domain.outbox import enqueue, register_relevance
+from domain.dates import parse_typed_date
 from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
 from domain.units import curators_of_subtree_roots
@@ -201,31 +202,11 @@ def fmt_date(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
-_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}))?$")
-
-
 def parse_meeting_date(raw: str | date | None, today: date, pair_start: date) -> date:
-    """A meeting's date: "today", "yesterday" (button codes), DD.MM.YYYY (also / or -) or DD.MM
-    of the current year. Refused: ``date-format``, ``date-future``, ``date-before-pair`` (with
-    ``start``)."""
-    if isinstance(raw, datetime):
-        raw = raw.date()
-    if isinstance(raw, date):
-        held = raw
-    else:
-        text = clean_text(raw).lower()
-        if text == "today":
-            held = today
-        elif text == "yesterday":
-            held = today - timedelta(days=1)
-        else:
-            m = _DMY.match(text)
-            if not m:
-                raise Invalid("date-format")
-            try:
-                held = date(int(m[3]) if m[3] else today.year, int(m[2]), int(m[1]))
-            except ValueError:
-                raise Invalid("date-format") from None
+    """A meeting's date as :func:`domain.dates.parse_typed_date` reads it (words such as «вчера» or
+    "today" in either language, DD.MM.YYYY, or DD.MM of the current year). Refused: ``date-format``,
+    ``date-future``, ``date-before-pair`` (with ``start``)."""
+    held = parse_typed_date(raw, today, year_optional=True)
     if held > today:
         raise Invalid("date-future")
     if held < pair_start:

@@ -57,6 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
 from domain.curation import Access, unit_in_access
+from domain.dates import parse_typed_date
 from domain.outbox import enqueue, register_relevance
 from domain.rules import UNIT_KINDS, Invalid, clean_text
 
@@ -187,21 +188,10 @@ def parse_title(text: str | None) -> str:
     return title
 
 
-_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-
-
 def parse_due(text: str | date | None, today: date) -> date:
-    """DD.MM.YYYY (also with / or -); today or later, at most three years ahead."""
-    if isinstance(text, date):
-        due = text
-    else:
-        m = _DMY.match(clean_text(text))
-        if not m:
-            raise Invalid("date-format")
-        try:
-            due = date(int(m[3]), int(m[2]), int(m[1]))
-        except ValueError:
-            raise Invalid("date-format") from None
+    """A due date as domain.dates reads it (DD.MM.YYYY, ISO, or a word such as «завтра» or
+    "tomorrow"); today or later, at most three years ahead."""
+    due = parse_typed_date(text, today)
     if due < today:
         raise Invalid("date-past")
     if due > today + timedelta(days=MAX_AHEAD_DAYS):

@@ -157,7 +157,7 @@ async def test_school_programme_from_creation_to_wishes(app, tg, sessionmaker, c
     assert (await curator.wait_message()).text == t("prog-invalid-title-long", max=200)
     await curator.send("  Учитель рядом  ")
     assert (await curator.wait_message()).text == t("prog-new-ask-start", example="30.11.2026")
-    for bad, key in (("завтра", "prog-invalid-date-format"), ("31.02.2027", "prog-invalid-date-format")):
+    for bad, key in (("завтрашний", "prog-invalid-date-format"), ("31.02.2027", "prog-invalid-date-format")):
         await curator.send(bad)
         assert (await curator.wait_message()).text == t(key)
     await curator.send("01.09.2026")

@@ -55,7 +55,7 @@ prog-invalid-role-models-empty = Choose at least one role model.
 prog-invalid-role-model = This role model does not belong to the chosen form.
 prog-invalid-title-short = The title is too short: at least { $min } characters. Send the title again.
 prog-invalid-title-long = The title is longer than { $max } characters. Send a shorter one.
-prog-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 01.09.2027.
+prog-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 01.09.2027, or as a word: today, tomorrow.
 prog-invalid-start-past = The start date cannot be more than { $days ->
     [one] { $days } day
    *[other] { $days } days
