@@ -203,8 +203,8 @@ def fmt_date(d: date) -> str:
 
 
 def parse_meeting_date(raw: str | date | None, today: date, pair_start: date) -> date:
-    """A meeting's date as :func:`domain.dates.parse_typed_date` reads it (words such as «вчера» or
-    "today" in either language, DD.MM.YYYY, or DD.MM of the current year). Refused: ``date-format``,
+    """A meeting's date as :func:`domain.dates.parse_typed_date` reads it (words such as "yesterday"
+    in any language of the bot, DD.MM.YYYY, or DD.MM of the current year). Refused: ``date-format``,
     ``date-future``, ``date-before-pair`` (with ``start``)."""
     held = parse_typed_date(raw, today, year_optional=True)
     if held > today:

@@ -2,9 +2,9 @@
 
 Accepted, whatever the language of the dialog and the case of the letters:
 
-* words for days near today, in Russian and English: «сегодня» / "today", «вчера» / "yesterday",
-  «позавчера» / "the day before yesterday", «завтра» / "tomorrow", «послезавтра» / "the day
-  after tomorrow" (a trailing full stop or exclamation mark is ignored, «ё» reads as «е»);
+* words for days near today (today, yesterday, the day before yesterday, tomorrow, the day after
+  tomorrow) in every language of the bot: ``date-word-*`` in ``locales/*/dates.ftl``; a trailing
+  full stop or exclamation mark is ignored, and the Russian letter YO reads as YE;
 * DD.MM.YYYY, with "." "/" or "-" between the parts (and spaces around them);
 * YYYY-MM-DD (ISO);
 * DD.MM of the current year, where the caller allows it (``year_optional``).
@@ -16,17 +16,34 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from domain.rules import Invalid, clean_text
 
-# offset in days from today, by normalised word(s)
-DAY_WORDS: dict[str, int] = {
-    "сегодня": 0, "today": 0,
-    "вчера": -1, "yesterday": -1,
-    "позавчера": -2, "day before yesterday": -2, "the day before yesterday": -2,
-    "завтра": 1, "tomorrow": 1,
-    "послезавтра": 2, "day after tomorrow": 2, "the day after tomorrow": 2,
+# offset in days from today, by the key of the words in the locales
+DAY_WORD_KEYS: dict[str, int] = {
+    "date-word-today": 0,
+    "date-word-yesterday": -1,
+    "date-word-day-before-yesterday": -2,
+    "date-word-tomorrow": 1,
+    "date-word-day-after-tomorrow": 2,
 }
+
+
+@lru_cache(maxsize=1)
+def day_words() -> dict[str, int]:
+    """Every language's words for days near today (normalised), with their offsets."""
+    from bot.i18n import SUPPORTED, Translator  # framework-free (Fluent); imported lazily like domain.exports
+
+    translator = Translator()
+    words: dict[str, int] = {}
+    for lang in SUPPORTED:
+        for key, offset in DAY_WORD_KEYS.items():
+            for variant in translator.get(lang, key).split("|"):
+                if normalise(variant):
+                    words[normalise(variant)] = offset
+    return words
+
 
 _DMY = re.compile(r"^(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4})$")
 _DM = re.compile(r"^(\d{1,2})\s*[./-]\s*(\d{1,2})$")
@@ -34,14 +51,14 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def normalise(text: str | None) -> str:
-    """Lower case, «ё» as «е», single spaces, no trailing full stop or exclamation mark."""
-    words = clean_text(text).lower().replace("ё", "е").rstrip(".!").split()
+    """Lower case, the Russian YO as YE, single spaces, no trailing full stop or exclamation mark."""
+    words = clean_text(text).lower().replace("\u0451", "\u0435").rstrip(".!").split()
     return " ".join(words)
 
 
 def relative_day(text: str | None, today: date) -> date | None:
-    """The day a word such as «вчера» or "Yesterday" names, else None."""
-    offset = DAY_WORDS.get(normalise(text))
+    """The day a word such as "Yesterday" (in any language of the bot) names, else None."""
+    offset = day_words().get(normalise(text))
     return None if offset is None else today + timedelta(days=offset)
 
 
@@ -68,4 +85,4 @@ def parse_typed_date(text: str | date | None, today: date | None, *, year_option
     raise Invalid("date-format")
 
 
-__all__ = ["DAY_WORDS", "normalise", "relative_day", "parse_typed_date"]
+__all__ = ["DAY_WORD_KEYS", "day_words", "normalise", "relative_day", "parse_typed_date"]

@@ -137,7 +137,7 @@ def parse_title(text: str | None) -> str:
 
 def parse_date(text: str | date | None, today: date | None = None) -> date:
     """DD.MM.YYYY (also with / or -), ISO YYYY-MM-DD, or, given ``today``, a word such as
-    «сегодня» or "tomorrow" (domain.dates)."""
+    "today" or "tomorrow" in any language of the bot (domain.dates)."""
     return parse_typed_date(text, today)
 
 

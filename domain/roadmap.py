@@ -189,8 +189,8 @@ def parse_title(text: str | None) -> str:
 
 
 def parse_due(text: str | date | None, today: date) -> date:
-    """A due date as domain.dates reads it (DD.MM.YYYY, ISO, or a word such as «завтра» or
-    "tomorrow"); today or later, at most three years ahead."""
+    """A due date as domain.dates reads it (DD.MM.YYYY, ISO, or a word such as "tomorrow" in any
+    language of the bot); today or later, at most three years ahead."""
     due = parse_typed_date(text, today)
     if due < today:
         raise Invalid("date-past")

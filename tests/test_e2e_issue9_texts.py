@@ -128,3 +128,68 @@ async def test_programme_and_roadmap_dates_typed_as_words(app, tg, sessionmaker,
         item = await s.scalar(select(RoadmapItem).where(RoadmapItem.title == "Совещание с наставниками"))
         assert item.due_on == date(2026, 11, 25)
         assert await s.scalar(select(Programme.id)) is None  # the programme was not confirmed
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. a human consent version; the participants XLSX in a reader's order
+# ---------------------------------------------------------------------------------------------
+async def test_consent_headers_show_the_edition_date_and_the_record_keeps_the_id(app, tg, sessionmaker, clock):
+    from db.models import Consent
+    from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION
+    from tests.test_e2e_registration import seed_invite, seed_org
+
+    org_id = await seed_org(sessionmaker)
+    for tg_id, language, edition in ((6801, "Русский", "1 ноября 2026"), (6802, "English", "1 November 2026")):
+        lang = "ru" if language == "Русский" else "en"
+        payload = await seed_invite(sessionmaker, clock, org_id)
+        user = tg.user(tg_id, language_code="ru")
+        await user.send(f"/start {payload}")
+        await user.press(await user.wait_message(contains=ru("reg-ask-language")), language)
+        consent = await user.wait_message(contains=T.get(lang, "reg-consent-text", edition=edition).splitlines()[0])
+        assert CONSENT_VERSION not in consent.text
+        assert consent.text == T.get(lang, "reg-consent-text", edition=edition)
+    payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
+    curator = tg.user(6803, language_code="en")
+    await curator.send(f"/start {payload}")
+    consent = await curator.wait_message(contains=en("reg-consent-text-curator", edition="1 November 2026"))
+    assert CURATOR_CONSENT_VERSION not in consent.text
+    await curator.press(consent, en("reg-btn-agree"))
+    await curator.wait_message(contains=en("reg-ask-full-name-curator"))
+    await curator.send("Анна Кураторова")
+    await curator.wait_message(contains=en("reg-curator-done", unit="Школа № 5").split(":")[0])
+    await settle(curator)
+    async with sessionmaker() as s:
+        assert (await s.scalars(select(Consent.version))).all() == [CURATOR_CONSENT_VERSION]
+
+
+async def test_participants_xlsx_is_ordered_by_role_grade_and_name(app, tg, sessionmaker, clock):
+    from domain import reports
+    from tests.test_e2e_reports import open_reports, receive, seed_curator as seed_report_curator
+    from tests.test_reports import _person, seed_world
+
+    w = await seed_world(sessionmaker, clock())
+    async with sessionmaker() as s:  # registered after everybody else, in no particular order
+        for name, role, category, grade in (("Абрамов Иван", "mentee", "school_student", 10),
+                                            ("Ёлкина Анна", "mentee", "school_student", 9),
+                                            ("Яковлева Ольга", "mentor", "teacher", None),
+                                            ("Zimmer Anna", "mentee", "school_student", 9),
+                                            ("ежова Дарья", "mentee", "school_student", 9),
+                                            ("Егоров Борис", "mentee", "school_student", 9)):
+            s.add(_person(w.s1, name, role, category, clock(), grade=grade, registered_days_ago=1))
+        await s.commit()
+    await seed_report_curator(sessionmaker, clock, 6804, w.m1)
+    curator = tg.user(6804, language_code="ru")
+    menu = await open_reports(curator)
+    await curator.press(menu, ru("rep-btn-participants"))
+    wb, _ = await receive(curator, "participants")
+    ws = wb.active
+    assert [c.value for c in ws[1]] == [ru(c.key) for c in reports.PARTICIPANT_COLUMNS]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [(r[1], r[2], r[5]) for r in rows] == [
+        ("Школа № 1", "Мария Иванова", None), ("Школа № 1", "Яковлева Ольга", None),
+        ("Школа № 1", "Аня Смирнова", 7), ("Школа № 1", "Борис Котов", 8),
+        ("Школа № 1", "Егоров Борис", 9), ("Школа № 1", "ежова Дарья", 9), ("Школа № 1", "Ёлкина Анна", 9),
+        ("Школа № 1", "Zimmer Anna", 9), ("Школа № 1", "Абрамов Иван", 10),
+        ("Школа № 2", "Олег Новый", None), ("Школа № 2", "Вера Лесная", 9),
+    ]
+    await app.exports.wait_idle()

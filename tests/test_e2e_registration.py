@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.i18n import Translator
 from db.models import Consent, CuratorRole, FsmRecord, Invitation, Participant, User
 from domain import catalog, invitations
-from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION
+from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION, consent_edition
 from domain.units import create_unit
 from handlers import forms
 from tests.conftest import FakeClock
@@ -185,7 +185,7 @@ async def register(chat: Chat, payload: str, ans: Answers | None = None, *, pick
     chosen = pick_language or chat.lang
     await chat.click(msg, T.get(chosen, "language-name"))
     chat.lang = chosen
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     await answer_questionnaire(chat, ans, role_preset=role_preset)
     summary = await chat.expect("reg-summary-title")
@@ -223,8 +223,9 @@ async def test_mentee_registers_in_russian(app, tg, sessionmaker, clock):
     assert T.get("ru", "reg-welcome", org="Школа № 5") in msg.text
     assert f"{forms.CHECK} Русский" in [b.text for b in msg.buttons]  # preselected from Telegram's language
     await chat.click(msg, "Русский")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
-    assert CONSENT_VERSION in msg.text
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
+    # a human edition, not the internal id (which stays on the consent record)
+    assert CONSENT_VERSION not in msg.text and T.get("ru", "reg-consent-text", edition="1 ноября 2026") in msg.text
     await chat.click(msg, chat.t("reg-btn-agree"))
     ans = Answers()
     await answer_questionnaire(chat, ans)
@@ -280,7 +281,7 @@ async def test_mentor_registers_in_english(app, tg, sessionmaker, clock):
     assert msg.text.startswith(T.get("en", "reg-welcome", org="Acme School"))
     assert f"{forms.CHECK} English" in [b.text for b in msg.buttons]
     await chat.click(msg, "English")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     ans = Answers(role="mentor", category="employer_rep", course=None, company="Acme Ltd", birth_year=1985,
                   full_name="John Smith", interests=("it", "business"), tags=None, strengths=("career", "projects"),
@@ -317,7 +318,7 @@ async def test_russian_telegram_user_picks_english(app, tg, sessionmaker, clock)
     assert f"{forms.CHECK} Русский" in [b.text for b in msg.buttons]
     await chat.click(msg, "English")
     chat.lang = "en"
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)  # from now on in English
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))  # from now on in English
     await chat.click(msg, chat.t("reg-btn-agree"))
     await chat.expect("reg-ask-role")
     # text where a button is expected: the polite hint comes in English too (the middleware reads the dialog)
@@ -341,7 +342,7 @@ async def test_decline_of_consent_stores_nothing(app, tg, sessionmaker, clock):
     await chat.say(f"/start {payload}")
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-decline"))
     assert (await chat.expect("reg-declined")).text == chat.t("reg-declined")
     await chat.settle()
@@ -365,7 +366,7 @@ async def test_minor_is_registered_awaiting_parental_consent(app, tg, sessionmak
     await chat.say(f"/start {payload}")
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "Русский")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     await answer_questionnaire(chat, ans, role_preset=True)
     summary = await chat.expect("reg-summary-title")
@@ -392,7 +393,7 @@ async def test_dialog_survives_a_restart(start_app, tg, sessionmaker, clock):
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "English")
     chat.lang = "en"
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     msg = await chat.expect("reg-ask-role")
     await chat.click(msg, chat.t("cat-role-mentee"))
@@ -461,11 +462,11 @@ async def test_bad_input_at_every_kind_of_step(app, tg, sessionmaker, clock):
     answer = await chat.forge(language, "rg:hack:")
     assert answer["text"] == chat.t("reg-bad-button")
     await chat.click(language, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     # a sticker-like message (a document) where a button is expected
     await chat.user.send_document("me.jpg", b"\xff\xd8\xff", "image/jpeg")
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     role = await chat.expect("reg-ask-role")
 
@@ -549,7 +550,7 @@ async def test_a_new_link_mid_dialog_restarts_cleanly(app, tg, sessionmaker, clo
     await chat.say(f"/start {first}")
     language = await chat.expect("reg-ask-language")
     await chat.click(language, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     category = await chat.expect("reg-ask-category")
     await chat.say("/start")  # a plain /start does not break the dialog
@@ -646,11 +647,11 @@ async def test_curator_accepts_an_invitation(app, tg, sessionmaker, clock):
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_014, "ru")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     assert T.get("ru", "reg-curator-welcome", unit="Лицей № 1") in consent.text
     await chat.say("да")
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     await chat.expect("reg-ask-full-name-curator")
     await chat.say("12345")
@@ -674,7 +675,7 @@ async def test_curator_declines_and_nothing_is_stored(app, tg, sessionmaker, clo
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_015, "en")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-decline"))
     await chat.expect("reg-declined")
     await chat.settle()
