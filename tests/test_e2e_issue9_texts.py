@@ -193,3 +193,69 @@ async def test_participants_xlsx_is_ordered_by_role_grade_and_name(app, tg, sess
         ("Школа № 2", "Олег Новый", None), ("Школа № 2", "Вера Лесная", 9),
     ]
     await app.exports.wait_idle()
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. charts in the reader's numbers; a one-point chart that looks deliberate
+# ---------------------------------------------------------------------------------------------
+def _texts(labels) -> list[str]:
+    return [label.get_text() for label in labels if label.get_text()]
+
+
+async def test_kpi_charts_follow_the_locale_and_a_single_point_stays_narrow(app, tg, sessionmaker, clock,
+                                                                            monkeypatch):
+    from domain import charts
+    from tests.test_e2e_kpi import PNG_SIGNATURE, seed_pairs, set_denominator
+
+    figures = []
+    render = charts._png
+
+    def keep(fig):  # the figure the bot renders, looked at before it becomes a PNG
+        figures.append(fig)
+        return render(fig)
+
+    monkeypatch.setattr(charts, "_png", keep)
+    tree = await seed_tree(sessionmaker)
+    await seed_pairs(sessionmaker, clock, tree.s1, 3)
+    await set_denominator(sessionmaker, tree.s1, 2026, students_total=500)  # 3 of 500: 0.6 %
+    await seed_curator(sessionmaker, clock, 6701, tree.m1)
+    await seed_curator(sessionmaker, clock, 6702, tree.m1, locale="en", name="Bella Town")
+    for tg_id, t, share, decimal in ((6701, ru, "0,6", ","), (6702, en, "0.6", ".")):
+        figures.clear()
+        curator = tg.user(tg_id, language_code=t.locale)
+        await curator.send("/curator")
+        await curator.press(await curator.wait_message(contains="г. Рязань"), t("mon-btn-kpi"))
+        view = await curator.wait_message(contains=t("kpi-when-now"))
+        await curator.press(view, t("kpi-btn-charts"))
+        menu = await curator.wait_message(contains=t("kpi-charts-title", unit=t("cur-title-municipality",
+                                                                              name="г. Рязань")))
+        await curator.press(menu, t("kpi-btn-chart-progress", name=t("kpi-short-students_any")))
+        photo = await curator.wait_message(contains=t("kpi-ind-students_any"))
+        assert photo.media.content.startswith(PNG_SIGNATURE)
+        [fig] = figures
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        # the value on the bar and the tick labels in the reader's numbers
+        assert share in _texts(ax.texts)
+        other = "." if decimal == "," else ","
+        assert ax.yaxis.get_major_formatter()(2.5, 0) == f"2{decimal}5"
+        ticks = _texts(ax.get_yticklabels())
+        assert not any(other in tick for tick in ticks + _texts(ax.texts)), ticks
+        # one point ("now"): a narrow bar in the middle, not one bar across the width, and the target
+        [bar] = ax.patches
+        left, right = ax.get_xlim()
+        assert bar.get_width() / (right - left) <= 0.25
+        assert abs((bar.get_x() + bar.get_width() / 2) - (left + right) / 2) < 1e-9
+        assert _texts(ax.get_xticklabels()) == [t("kpi-chart-now")]
+        assert [line for line in ax.get_lines() if line.get_linestyle() == "--"], "the target line is drawn"
+        # organisations side by side: values and ticks in the reader's numbers too
+        figures.clear()
+        await curator.press(menu, t("kpi-btn-chart-units", name=t("kpi-short-students_any")))
+        await curator.wait_message(contains=t("kpi-ind-students_any"))
+        [fig] = figures
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert share in _texts(ax.texts)
+        assert ax.xaxis.get_major_formatter()(12.5, 0) == f"12{decimal}5"
+        ticks = _texts(ax.get_xticklabels())
+        assert not any(other in tick for tick in ticks), ticks
