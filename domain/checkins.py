@@ -65,6 +65,7 @@ from domain.outbox import enqueue, register_relevance
 from domain.dates import parse_typed_date
 from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
+from domain.text import BUTTON_MAX, shorten
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -1298,8 +1299,8 @@ async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, 
 
         lines = [f"{names([p.mentor_member_id])} — {names(staying[p.id])}" for p in pairs]
         buttons = [[{"text_key": KEY_RISK_OPEN_WITH, "callback_data": f"{CB_RISK_OPEN}:{p.id}",
-                     "args": {"partners": (names(staying[p.id]) if p.mentor_member_id == response.member_id
-                                           else names([p.mentor_member_id]))[:48]}}]
+                     "args": {"partners": shorten(names(staying[p.id]) if p.mentor_member_id == response.member_id
+                                           else names([p.mentor_member_id]), BUTTON_MAX)}}]
                    for p in pairs[:PERSON_ALERT_PAIRS]]
         args = {"programme": programme.title, "who": who.name, "survey": response.kind, "score": min(scores),
                 "pairs": "; ".join(lines)}

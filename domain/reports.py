@@ -54,7 +54,7 @@ from db.models import (
 )
 from domain.exports import label_or_code
 from domain.rules import Invalid
-from domain.text import collation_key
+from domain.text import SHEET_NAME_MAX, collation_key, shorten
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +132,11 @@ class XlsxStream:
 
     def start_sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> None:
         self._end_sheet()
-        name = _SHEET_BAD.sub(" ", name)[:31] or f"Sheet{len(self.sheets) + 1}"
+        name = shorten(_SHEET_BAD.sub(" ", name), SHEET_NAME_MAX, hard=True) or f"Sheet{len(self.sheets) + 1}"
         taken = {s.name.casefold() for s in self.sheets}
         base, n = name, 2
         while name.casefold() in taken:
-            name = f"{base[:28]} {n}"
+            name = f"{shorten(base, SHEET_NAME_MAX - 3, hard=True)} {n}"
             n += 1
         sheet = _SheetState(name=name, columns=len(headers))
         index = len(self.sheets) + 1

@@ -60,6 +60,7 @@ from domain.curation import Access, unit_in_access
 from domain.dates import parse_typed_date
 from domain.outbox import enqueue, register_relevance
 from domain.rules import UNIT_KINDS, Invalid, clean_text
+from domain.text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +300,7 @@ async def ensure_roadmap(session: AsyncSession, unit: Unit, actor_user: User | N
     moment = now or datetime.now(timezone.utc)
     actor_id = actor_user.id if actor_user is not None else None
     items = [
-        RoadmapItem(unit_id=unit.id, code=tpl.code, kind=tpl.kind, title=t(f"rm-tpl-{tpl.code}")[:TITLE_MAX],
+        RoadmapItem(unit_id=unit.id, code=tpl.code, kind=tpl.kind, title=shorten(t(f"rm-tpl-{tpl.code}"), TITLE_MAX, hard=True),
                     responsible_user_id=responsible, due_on=template_due(tpl, today), status="open",
                     created_by_user_id=actor_id, created_at=moment, updated_at=moment, version=0)
         for tpl in TEMPLATES[unit.kind]
@@ -448,7 +449,7 @@ async def add_programme_windows(session: AsyncSession, programme: Programme, act
     dues = {"survey_start": programme.starts_on + timedelta(days=START_WINDOW_DAYS), "survey_end": programme.ends_on}
     items = [
         RoadmapItem(unit_id=programme.unit_id, code=code, kind="monitoring", programme_id=programme.id,
-                    title=t(f"rm-window-{code}", programme=programme.title)[:TITLE_MAX],
+                    title=shorten(t(f"rm-window-{code}", programme=programme.title), TITLE_MAX, hard=True),
                     responsible_user_id=responsible, due_on=due, status="open",
                     created_by_user_id=responsible, created_at=now, updated_at=now, version=0)
         for code, due in dues.items()

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 BUTTON_MAX = 36
 MESSAGE_MAX = 3900
+CAPTION_MAX = 1000  # a photo's or a document's caption (Telegram: 1024)
+SHEET_NAME_MAX = 31  # an XLSX sheet's name (Excel refuses longer ones)
 ELLIPSIS = "…"
 
 # a place where a text may be cut: after a space, or after a dash, slash or comma that ends a word
@@ -108,4 +110,4 @@ def collation_key(text: str | None) -> tuple:
     return primary, folded
 
 
-__all__ = ["BUTTON_MAX", "MESSAGE_MAX", "ELLIPSIS", "shorten", "pages", "collation_key"]
+__all__ = ["BUTTON_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key"]

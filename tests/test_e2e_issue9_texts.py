@@ -259,3 +259,166 @@ async def test_kpi_charts_follow_the_locale_and_a_single_point_stays_narrow(app,
         assert ax.xaxis.get_major_formatter()(12.5, 0) == f"12{decimal}5"
         ticks = _texts(ax.get_xticklabels())
         assert not any(other in tick for tick in ticks), ticks
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. a question asked again: the old copy loses its buttons, a press on it changes nothing
+# ---------------------------------------------------------------------------------------------
+def current(user, message):
+    """The message as the user sees it now (after the bot's edits)."""
+    return next(m for m in user.messages if m.message_id == message.message_id)
+
+
+async def retired(user, message) -> bool:
+    """Wait for the bot's edit of an old copy of a question: its buttons go."""
+    edit = await user.wait_message()
+    return edit.message_id == message.message_id and edit.buttons == [] and current(user, message).buttons == []
+
+
+async def test_consent_asked_again_retires_the_old_copy(app, tg, sessionmaker, clock):
+    from db.models import Consent
+    from tests.test_e2e_registration import Chat, count, edition_of, seed_invite, seed_org
+
+    org_id = await seed_org(sessionmaker)
+    payload = await seed_invite(sessionmaker, clock, org_id)
+    chat = Chat(tg, 6601, "ru")
+    await chat.say(f"/start {payload}")
+    await chat.click(await chat.expect("reg-ask-language"), "Русский")
+    consent = await chat.expect("reg-consent-text", edition=edition_of(chat))
+    assert consent.buttons
+    await chat.say("да, согласна")  # free text where the buttons are the answer
+    assert (await chat.user.wait_message(contains=chat.t("reg-use-buttons"))).text == chat.t("reg-use-buttons")
+    again = await chat.expect("reg-consent-text", edition=edition_of(chat))
+    assert again.message_id != consent.message_id and again.buttons
+    assert await retired(chat.user, consent)  # the old copy has no buttons any more
+    # a press on the old copy (an old client, a race) is answered and changes nothing
+    for data in ("rg:yes:", "rg:no:"):
+        answer = await chat.forge(consent, data)
+        assert answer["text"] == chat.t("dialog-question-stale") and answer.get("show_alert")
+    await chat.user.expect_no_message(0.3)
+    assert await count(sessionmaker, Consent) == 0
+    # asked a third time: both older copies are out of date, the newest one works
+    await chat.say("согласна!")
+    third = await chat.expect("reg-consent-text", edition=edition_of(chat))
+    assert await retired(chat.user, again) and third.buttons
+    assert (await chat.forge(again, "rg:yes:"))["text"] == chat.t("dialog-question-stale")
+    await chat.click(third, chat.t("reg-btn-agree"))
+    await chat.expect("reg-ask-role")
+
+
+async def test_profile_edit_and_programme_questions_asked_again_in_english(app, tg, sessionmaker, clock):
+    from db.models import Participant
+    from handlers.programmes import PgStep
+    from tests.test_e2e_profile import edit_label, open_profile, seed_participant
+    from tests.test_e2e_registration import Chat, seed_org
+
+    org_id = await seed_org(sessionmaker)
+    chat = Chat(tg, 6602, "en")
+    pid = await seed_participant(sessionmaker, clock, chat, org_id)
+    profile = await open_profile(chat)
+    await chat.click(profile, edit_label(chat, "format"))
+    fmt = await chat.expect("reg-ask-format")
+    await chat.say("offline please")
+    fmt2 = await chat.expect("reg-ask-format")
+    assert await retired(chat.user, fmt) and fmt2.buttons
+    answer = await chat.forge(fmt, "fm:format:c:offline")
+    assert answer["text"] == chat.t("dialog-question-stale")
+    await chat.settle()
+    async with sessionmaker() as s:
+        assert (await s.get(Participant, pid)).format == "online"
+    await chat.click(fmt2, chat.bound("cat-format-offline"))
+    await chat.settle()
+    async with sessionmaker() as s:
+        assert (await s.get(Participant, pid)).format == "offline"
+
+    # a curator's dialog: the meeting interval of a new programme, asked again after a text
+    tree = await seed_tree(sessionmaker)
+    await seed_curator(sessionmaker, clock, 6603, tree.s1, locale="en", name="Bella School")
+    curator = tg.user(6603, language_code="en")
+    await curator.send("/curator")
+    await curator.press(await curator.wait_message(), en("prog-btn-programmes"))
+    await curator.press(await curator.wait_message(), en("prog-btn-new"))
+    await curator.press(await curator.wait_message(), en("form-teacher_teacher"))
+    await curator.press(await curator.wait_message(), en("role-model-experienced_young"))
+    await curator.press(await curator.wait_message(), en("prog-btn-done", n=1))
+    await curator.wait_message(contains=en("prog-new-ask-title", min=3, max=200))
+    await curator.send("Young teachers")
+    await curator.wait_message()
+    await curator.send("01.12.2026")
+    await curator.wait_message()
+    await curator.send("31.05.2027")
+    first = await curator.wait_message(contains=en("prog-new-ask-interval"))
+    await curator.send("every two weeks")
+    await curator.wait_message(contains=en("prog-use-buttons"))
+    second = await curator.wait_message(contains=en("prog-new-ask-interval"))
+    assert await retired(curator, first) and second.buttons
+    await curator.press_data(first, PgStep(a="i", v="14").pack())
+    assert (await curator.wait_callback_answer())["text"] == en("dialog-question-stale")
+    await curator.press(second, en("prog-interval-14"))
+    assert (await curator.wait_message()).text == en("prog-new-ask-mode")
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. no word cut in half: buttons shortened between words, bodies in full, the full text one tap away
+# ---------------------------------------------------------------------------------------------
+def cut_between_words(short: str, full: str) -> bool:
+    """``short`` is ``full`` itself, or a start of it that ends where a word ends, plus "…"."""
+    if short == full:
+        return True
+    if not short.endswith("…"):
+        return False
+    kept = short[:-1].rstrip()
+    return full.startswith(kept) and (len(full) == len(kept) or not full[len(kept)].isalnum())
+
+
+async def test_roadmap_titles_and_goal_buttons_are_never_cut_mid_word(meet_app, tg, sessionmaker, clock):
+    from db.models import Goal
+    from domain.text import BUTTON_MAX
+
+    # a roadmap item with a long title (Russian)
+    tree = await seed_tree(sessionmaker)
+    await seed_curator(sessionmaker, clock, 6501, tree.s1, name="Анна Школьная")
+    curator = tg.user(6501, language_code="ru")
+    title = "Подготовка аналитической справки по итогам мониторинга программ наставничества кураторами"
+    await curator.send("/curator")
+    await curator.press(await curator.wait_message(), ru("mon-btn-roadmap"))
+    roadmap = await curator.wait_message(contains="📅")
+    await curator.press(roadmap, ru("rm-btn-add"))
+    await curator.wait_message(contains=ru("rm-ask-title", max=200).split(".")[0])
+    await curator.send(title)
+    await curator.wait_message()
+    await curator.send("15.12.2026")
+    await curator.press(await curator.wait_message(), "Анна Школьная")
+    await curator.wait_message(contains=ru("rm-added"))
+    await curator.send("/curator")
+    await curator.press(await curator.wait_message(), ru("mon-btn-roadmap"))
+    roadmap = await curator.wait_message(contains="📅")
+    # the list (a message body) has the whole title; its button a start of it, cut between words
+    assert ru("rm-line", mark="⬜", date="15.12.2026", title=title, who="Анна Школьная").split(" ", 1)[1] \
+        in roadmap.text
+    prefix = ru("rm-btn-item", mark="⬜", date="15.12.2026", title="").split(" ", 1)[1]
+    [button] = [b for b in roadmap.buttons if prefix.strip() in b.text and "Подготовка" in b.text]
+    shown = button.text.split(prefix.strip(), 1)[1].strip()
+    assert shown != title and len(shown) <= BUTTON_MAX and cut_between_words(shown, title), shown
+    await curator.press(roadmap, button.text)
+    item = await curator.wait_message()
+    assert title in item.text  # the screen the button opens shows the whole title
+
+    # a mentee's long goal (English): the button keeps whole words, the list and the card the full text
+    world = await seed_pairs(sessionmaker, clock())
+    goal_text = "Prepare a portfolio of analytical projects for the regional olympiad in economics"
+    async with sessionmaker() as s:
+        s.add(Goal(pair_id=world.pair["P1"], member_id=world.member["E1"], text=goal_text, progress=0))
+        await s.execute(update(User).where(User.tg_id == MEET_TG["E1"]).values(locale="en"))
+        await s.commit()
+    e1 = tg.user(MEET_TG["E1"], language_code="en")
+    await e1.send("/goals")
+    listing = await e1.wait_message(contains=en("goal-title"))
+    assert en("goal-line", n=1, mark="▫️", text=goal_text, progress=0) in listing.text
+    head = en("goal-btn-open", n=1, text="")
+    [button] = [b for b in listing.buttons if b.text.startswith(head)]
+    shown = button.text[len(head):]
+    assert shown != goal_text and len(shown) <= BUTTON_MAX and cut_between_words(shown, goal_text), shown
+    await e1.press(listing, button.text)
+    card = await e1.wait_message(contains=en("goal-card", text=goal_text, progress=0))
+    assert card is not None
