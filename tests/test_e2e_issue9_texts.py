@@ -422,3 +422,121 @@ async def test_roadmap_titles_and_goal_buttons_are_never_cut_mid_word(meet_app, 
     await e1.press(listing, button.text)
     card = await e1.wait_message(contains=en("goal-card", text=goal_text, progress=0))
     assert card is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# 16. the catalogue by category (registration and /profile alike), most chosen first
+# ---------------------------------------------------------------------------------------------
+TEACHERS_GOALS = ("teaching_methods", "classroom_management", "documents")
+
+
+async def walk_to_interests(chat, payload: str, category: str, level: str | None) -> object:
+    """/start → language → consent → (role preset) category, grade or course, year, name."""
+    from tests.test_e2e_registration import edition_of
+
+    await chat.say(f"/start {payload}")
+    await chat.click(await chat.expect("reg-ask-language"), T.get(chat.lang, "language-name"))
+    await chat.click(await chat.expect("reg-consent-text", edition=edition_of(chat)), chat.t("reg-btn-agree"))
+    chat.role = "mentee"
+    await chat.click(await chat.expect("reg-ask-category"), chat.t(f"cat-{category}"))
+    if level is not None:
+        await chat.click(await chat.user.wait_message(contains=chat.t("reg-ask-grade" if category == "school_student"
+                                                                     else "reg-ask-course")), level)
+    await chat.expect("reg-ask-birth-year")
+    await chat.say("2011" if category == "school_student" else "2003")
+    await chat.expect("reg-ask-full-name")
+    await chat.say("Петрова Анна")
+    return await chat.expect("reg-ask-interests")
+
+
+def labels(chat, step: str, codes) -> list[str]:
+    from handlers import forms
+
+    return [forms.STEPS[step].button_label(chat.bound, c) for c in codes]
+
+
+async def test_pupils_get_their_own_goals_and_subjects_first_in_registration_and_profile(app, tg, sessionmaker,
+                                                                                          clock):
+    from db.models import Participant
+    from tests.test_e2e_profile import edit_label, open_profile
+    from tests.test_e2e_registration import Chat, seed_invite, seed_org
+
+    org_id = await seed_org(sessionmaker)
+    # a pupil (Russian): school subjects on the first page of interests, no teachers' goals
+    chat = Chat(tg, 6401, "ru")
+    interests = await walk_to_interests(chat, await seed_invite(sessionmaker, clock, org_id, role="mentee"),
+                                        "school_student", "8")
+    first_page = chat.shown(interests)
+    assert set(labels(chat, "interests", ("s:math", "s:russian", "s:physics"))) <= set(first_page), first_page
+    assert chat.bound("catalog-subjects-pedagogy") not in " ".join(first_page)
+    await chat.pick_many("interests", ("s:math", "sport"), interests)
+    await chat.click(await chat.expect("reg-ask-tags"), chat.t("reg-btn-skip-tags"))
+    goals = await chat.expect("reg-ask-goals")
+    offered = chat.shown(goals)
+    assert not set(labels(chat, "goals", TEACHERS_GOALS)) & set(offered), offered
+    assert set(labels(chat, "goals", ("exams", "olympiads", "career"))) <= set(offered)
+    assert (await chat.forge(goals, "fm:goals:t:classroom_management"))["text"] == chat.t("reg-bad-button")
+    await chat.pick_many("goals", ("exams",), goals)
+    await chat.click(await chat.expect("reg-ask-goals-text"), chat.t("reg-btn-skip-goals-text"))
+    await chat.click(await chat.expect("reg-ask-days"), chat.bound("cat-day-short-0"))
+    # ... the rest of the questionnaire is not what this test is about: the profile edit is
+    await chat.say("/cancel")
+    await chat.user.wait_message(contains=T.get("ru", "cancel-done"))
+
+    # a young teacher (English) is offered the teachers' goals; after a change of category to
+    # college student, the goals no longer offered are dropped and the emptied question is asked
+    teacher = Chat(tg, 6402, "en")
+    from tests.test_e2e_profile import seed_participant
+
+    pid = await seed_participant(sessionmaker, clock, teacher, org_id, category="young_specialist", grade=None,
+                                 birth_year=2000, goals=("classroom_management", "documents"),
+                                 interests=("s:pedagogy", "sport"))
+    profile = await open_profile(teacher)
+    await teacher.click(profile, edit_label(teacher, "goals"))
+    goals = await teacher.expect("reg-ask-goals")
+    assert set(labels(teacher, "goals", TEACHERS_GOALS)) <= {b.removeprefix("✅ ") for b in teacher.shown(goals)}
+    await teacher.say("/cancel")
+    await teacher.user.wait_message(contains=T.get("en", "cancel-done"))
+    profile = await open_profile(teacher)
+    await teacher.click(profile, edit_label(teacher, "category"))
+    await teacher.click(await teacher.expect("reg-ask-category"), teacher.t("cat-college_student"))
+    await teacher.click(await teacher.expect("reg-ask-course"), "2")
+    goals = await teacher.expect("reg-ask-goals")  # emptied by the change: asked again, from the new list
+    offered = teacher.shown(goals)
+    assert not set(labels(teacher, "goals", TEACHERS_GOALS)) & set(offered), offered
+    await teacher.pick_many("goals", ("career",), goals)
+    await teacher.expect("prof-saved")
+    await teacher.settle()
+    async with sessionmaker() as s:
+        p = await s.get(Participant, pid)
+        assert (p.category, p.course, p.goals, p.interests) == ("college_student", 2, ["career"], ["sport"])
+
+
+async def test_the_most_chosen_items_come_first(app, tg, sessionmaker, clock):
+    from tests.test_e2e_registration import Chat, seed_invite, seed_org
+    from tests.test_reports import _person
+
+    org_id = await seed_org(sessionmaker)
+    # an empty base: the curated order (a college student: hobbies first)
+    chat = Chat(tg, 6403, "en")
+    interests = await walk_to_interests(chat, await seed_invite(sessionmaker, clock, org_id, role="mentee"),
+                                        "college_student", "1")
+    assert chat.shown(interests)[:2] == labels(chat, "interests", ("sport", "music"))
+    await chat.say("/cancel")
+    await chat.user.wait_message(contains=T.get("en", "cancel-done"))
+    # twenty-five college students chose robotics and physics, and the goal "projects"
+    async with sessionmaker() as s:
+        for n in range(25):
+            p = _person(org_id, f"Студент {n}", "mentee", "college_student", clock())
+            p.interests, p.goals = ["robotics", "s:physics"] + (["music"] if n % 2 else []), ["projects"]
+            s.add(p)
+        await s.commit()
+    clock.advance(hours=2)  # the counts are cached for an hour (domain.catalog.USAGE_TTL)
+    chat = Chat(tg, 6404, "ru")
+    interests = await walk_to_interests(chat, await seed_invite(sessionmaker, clock, org_id, role="mentee"),
+                                        "college_student", "1")
+    assert chat.shown(interests)[:3] == labels(chat, "interests", ("robotics", "s:physics", "music"))
+    await chat.pick_many("interests", ("robotics",), interests)
+    await chat.click(await chat.expect("reg-ask-tags"), chat.t("reg-btn-skip-tags"))
+    goals = await chat.expect("reg-ask-goals")
+    assert chat.shown(goals)[0] == labels(chat, "goals", ("projects",))[0]

@@ -97,17 +97,23 @@ class Chat:
         await self.user.press_data(message, data)
         return await self.user.wait_callback_answer()
 
+    def shown(self, message: SentMessage) -> list[str]:
+        """The texts of a message's buttons as the user sees them now."""
+        current = next(m for m in self.user.messages if m.message_id == message.message_id)
+        return [b.text for b in current.buttons]
+
     async def pick_many(self, step: str, codes: tuple, message: SentMessage) -> None:
-        """Tick ``codes`` in a (paged) multi-select, then press Done."""
+        """Tick ``codes`` in a (paged) multi-select, then press Done (pages are turned as needed:
+        the order of the catalogue depends on the category and on what people choose)."""
         spec = forms.STEPS[step]
-        options = list(spec.options({"role": self.role}))
-        page = 0
         for code in codes:
-            want = options.index(code) // forms.PAGE_SIZE
-            while page != want:
-                await self.click(message, self.t("reg-btn-next") if want > page else self.t("reg-btn-prev"))
-                page += 1 if want > page else -1
-            await self.click(message, spec.button_label(self.bound, code))
+            label = spec.button_label(self.bound, code)
+            for _ in range(2 * 4):
+                if label in self.shown(message):
+                    break
+                turn = self.t("reg-btn-next") if self.t("reg-btn-next") in self.shown(message) else self.t("reg-btn-prev")
+                await self.click(message, turn)
+            await self.click(message, label)
         await self.click(message, self.t("reg-btn-done", count=len(codes)))
 
 
