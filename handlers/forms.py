@@ -284,6 +284,20 @@ def shown_options(step: Step, a: Answers, order: Sequence[Any] | None = None) ->
     return first + [o for o in options if o not in set(first)]
 
 
+def stored_order(step: Step, a: Answers) -> list[Any]:
+    """The order a multi-select's answer is stored in: the catalogue's own order, whatever the
+    category and the order on screen (so a profile reads the same however it was entered)."""
+    options = list(step.options(a))
+    if step.name == "interests":
+        canonical = catalog.interest_codes()
+    elif step.name in CATALOGUE_STEPS:
+        canonical = catalog.codes("goals")
+    else:
+        return options
+    offered = set(options)
+    return [c for c in canonical if c in offered]
+
+
 def step_keyboard(t: Translate, step: Step, a: Answers, page: int = 0,
                   order: Sequence[Any] | None = None) -> InlineKeyboardMarkup | None:
     if step.kind == "text":
@@ -634,7 +648,7 @@ async def on_form_callback(query: CallbackQuery, callback_data: FormCb, **data: 
         elif action == "ok" and step.kind == "multi":
             if callback_data.v:
                 raise Invalid("button")
-            selected = [v for v in step.options(ctx.a) if v in (ctx.a.get(step.name) or ())]
+            selected = [v for v in stored_order(step, ctx.a) if v in (ctx.a.get(step.name) or ())]
             if len(selected) < step.min_selected:
                 await query.answer(t("reg-choose-at-least-one"), show_alert=True)
                 return
