@@ -198,7 +198,8 @@ async def pair_names(session: AsyncSession, pair: Pair) -> tuple[pairing.Member 
 
 
 def names_of(people: list[pairing.Member]) -> str:
-    return ", ".join(short(m.name, NAME_MAX) for m in people) or "—"
+    """Names in full (a group of ten stays far below a message's limit); buttons shorten them."""
+    return ", ".join(m.name for m in people) or "—"
 
 
 async def risks(session: AsyncSession, ctx: Ctx, pair_ids: list[int]) -> dict[int, list[checkins.Alert]]:
