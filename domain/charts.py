@@ -131,7 +131,10 @@ def units_figure(names: list[str], shares: list[float | None], target: float | N
     ys = list(range(len(names)))[::-1]
     values = [s or 0.0 for s in shares]
     colours = [BELOW_COLOUR if target is not None and s is not None and s < target else BAR_COLOUR for s in shares]
-    ax.barh(ys, values, color=colours)
+    single = len(names) == 1
+    ax.barh(ys, values, color=colours, height=SINGLE_BAR_WIDTH if single else BAR_WIDTH)
+    if single:
+        ax.set_ylim(-1.0, 1.0)
     for y, s in zip(ys, shares):
         ax.annotate(number(s, locale) if s is not None else "—", (s or 0.0, y), xytext=(3, 0),
                     textcoords="offset points", ha="left", va="center", fontsize=8)
