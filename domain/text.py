@@ -32,7 +32,9 @@ def shorten(text: str | None, limit: int = BUTTON_MAX, *, hard: bool = False) ->
     kept whole (buttons have no hard limit) — unless ``hard`` (a limit the receiver enforces, e.g.
     Fluent's placeable size or a sheet name), where the word itself is cut as the last resort.
     """
-    text = " ".join((text or "").split())
+    if len(text or "") <= limit:
+        return text or ""  # as it is: a short text is never touched
+    text = " ".join(text.split())
     if len(text) <= limit:
         return text
     room = max(1, limit - len(ELLIPSIS))

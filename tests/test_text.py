@@ -18,7 +18,8 @@ TODAY = date(2026, 11, 23)
     ("аналитические способности и логика", 20, "аналитические…"),
     ("кураторы программ наставничества", 12, "кураторы…"),
     ("Опытный педагог – молодой специалист", 20, "Опытный педагог…"),
-    ("  many   spaces   here  ", 40, "many spaces here"),
+    ("  many   spaces   here  ", 40, "  many   spaces   here  "),
+    ("  many   spaces   here  ", 18, "many spaces here"),
     ("Сверхдлинноесловобезпробелов и ещё", 12, "Сверхдлинноесловобезпробелов…"),  # a word is never cut
 ])
 def test_shorten_cuts_between_words(text, limit, expected):
