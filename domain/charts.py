@@ -110,7 +110,7 @@ def progress_figure(points: list[ProgressPoint], *, title: str, y_label: str, sh
     _locale_axis(ax.yaxis, locale)
     ax.set_ylabel(y_label)
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="lower right" if single else "upper left", fontsize=8)  # a lone bar leaves the corner free
     return fig
 
 
