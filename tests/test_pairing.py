@@ -473,12 +473,19 @@ async def test_decline_goes_to_the_curator_with_a_replacement(sessionmaker, cloc
     assert notice.chat_id == CURATOR_TG
     assert (args["who"], args["role"], args["others"], args["reason"], args["has_reason"]) == \
         ("Сидоров Саша", "mentee", "Иванова Мария", "Неудобное время", "yes")
-    # Ivanova's place is free: the best eligible mentee nobody has is suggested, with a button
-    assert args["mode"] == "mentee" and args["partner"] == "Иванова Мария"
-    assert args["suggested"] in ("Кузнецова Катя", "Волков Ваня")
-    button = notice.payload["buttons"][0][0]
-    assert button["callback_data"] == f"qk:{world.programme_id}:{world.member['Иванова Мария']}:" \
-                                      f"{world.member[args['suggested']]}:1"
+    # both ways, a button each: another mentor with a free place for Sasha (Petrov's place is free:
+    # his pair is only proposed), and the best eligible mentee nobody has for Ivanova's freed place
+    m, pid = world.member, world.programme_id
+    assert args["mode"] == "pairs"
+    buttons = [row[0] for row in notice.payload["buttons"]]
+    made = [b["callback_data"] for b in buttons if b["text_key"] == "pair-btn-make-suggested"]
+    assert made[0] == f"qk:{pid}:{m['Петров Пётр']}:{m['Сидоров Саша']}:1"
+    assert made[1] in {f"qk:{pid}:{m['Иванова Мария']}:{m[name]}:1" for name in ("Кузнецова Катя", "Волков Ваня")}
+    assert len(made) == 2 == len(args["suggested"].splitlines())
+    # and "pair by hand" either way: a mentor for Sasha, a mentee for Ivanova (as new messages)
+    by_hand = [(b["text_key"], b["args"], b["callback_data"]) for b in buttons if b["text_key"] != "pair-btn-make-suggested"]
+    assert by_hand[:2] == [("pair-btn-manual-mentor-for", {"name": "Сидоров Саша"}, f"qm:{pid}:0:0:{m['Сидоров Саша']}:1"),
+                           ("pair-btn-manual-mentee-for", {"name": "Иванова Мария"}, f"qm:{pid}:{m['Иванова Мария']}:0:0:1")]
     # the mentor, who got a card, hears that the pair will not happen
     cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
     assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
@@ -506,8 +513,14 @@ async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, c
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
     [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
     args = notice.payload["args"]
-    assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "mentor")
-    assert (args["suggested"], args["partner"]) == ("Орлова Ольга", "Сидоров Саша")
+    assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "pairs")
+    # a new mentor for the mentee first, then a mentee for the place the mentor's decline freed
+    # (never the one she declined)
+    made = [row[0]["args"] for row in notice.payload["buttons"] if row[0]["text_key"] == "pair-btn-make-suggested"]
+    assert made[0] == {"mentor": "Орлова Ольга", "mentee": "Сидоров Саша"}
+    assert made[1]["mentor"] == "Иванова Мария" and made[1]["mentee"] in ("Кузнецова Катя", "Волков Ваня")
+    lines = args["suggested"].splitlines()
+    assert lines[0].startswith("• Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
 
 
 async def test_group_answers_a_mentee_declining_leaves_the_rest(sessionmaker, clock):
@@ -774,7 +787,10 @@ async def test_participant_cards_leave_out_role_models_and_ranks(sessionmaker, c
     ru = T.bind("ru")
     shared = pairing.card_shared(ru, reasons)
     role_label = pairing.item_label(ru, "role_model", "teacher_underachiever")
-    assert role_label not in shared and "2-й" not in shared and "выбор" in shared
+    assert role_label not in shared and "2-й" not in shared
+    assert T.get("ru", "pair-card-chosen", who="you", reader="mentee") in shared  # the mentee reads it
+    for_mentor = pairing.card_shared(ru, reasons, "mentor")
+    assert T.get("ru", "pair-card-chosen", who="partner", reader="mentor") in for_mentor
     # the curator's proposal view keeps both
     curator = "; ".join(pairing.describe_reasons(ru, reasons))
     assert role_label in curator and "2-й выбор" in curator
@@ -940,11 +956,15 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
     [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
     args = notice.payload["args"]
-    assert args["mode"] == "mentors"
+    assert args["mode"] == "pairs"
     lines = args["suggested"].splitlines()
     assert 2 <= len(lines) <= pairing.GROUP_SUGGESTIONS
-    buttons = [row[0] for row in notice.payload["buttons"][:-1]]
+    rows = [row[0] for row in notice.payload["buttons"]]
+    buttons = [b for b in rows if b["text_key"] == "pair-btn-make-suggested"]
     assert len(buttons) == len(lines)
+    # three mentees left without a mentor: one "pair by hand" list, and one for the mentor's freed places
+    assert [b["text_key"] for b in rows[len(buttons):]] == ["pair-btn-manual", "pair-btn-manual-mentee-for",
+                                                            "pair-btn-open"]
     used: dict[str, int] = {}
     for b in buttons:
         used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
