@@ -6,7 +6,9 @@ assignments are stored as ``Pair`` rows with status ``proposed``. The curator ap
 (:func:`approve`, :func:`approve_all`), rejects (:func:`reject`) or pairs two people by hand
 (:func:`manual_pair`). An approved pair sends a card to each side through the outbox; when
 everyone in it accepts (:func:`answer`) it becomes ``active`` and the curators are told; a
-decline goes back to the curators with a suggested replacement. :func:`remind_and_report`
+decline goes back to the curators with replacements both ways (:func:`suggestions`) and
+"pair by hand" buttons, and the others invited hear which pair will not happen (their
+delivered cards are edited to say so). :func:`remind_and_report`
 reminds the silent once and later reports them; :func:`sweep_departed` withdraws pending pairs
 of people who left the programme or were erased.
 

@@ -483,9 +483,12 @@ async def test_decline_goes_to_the_curator_with_a_replacement(sessionmaker, cloc
     assert made[1] in {f"qk:{pid}:{m['Иванова Мария']}:{m[name]}:1" for name in ("Кузнецова Катя", "Волков Ваня")}
     assert len(made) == 2 == len(args["suggested"].splitlines())
     # and "pair by hand" either way: a mentor for Sasha, a mentee for Ivanova (as new messages)
-    by_hand = [(b["text_key"], b["args"], b["callback_data"]) for b in buttons if b["text_key"] != "pair-btn-make-suggested"]
-    assert by_hand[:2] == [("pair-btn-manual-mentor-for", {"name": "Сидоров Саша"}, f"qm:{pid}:0:0:{m['Сидоров Саша']}:1"),
-                           ("pair-btn-manual-mentee-for", {"name": "Иванова Мария"}, f"qm:{pid}:{m['Иванова Мария']}:0:0:1")]
+    by_hand = [(b["text_key"], b["args"], b["callback_data"]) for b in buttons
+               if b["text_key"] != "pair-btn-make-suggested"]
+    assert by_hand[:2] == [
+        ("pair-btn-manual-mentor-for", {"name": "Сидоров Саша"}, f"qm:{pid}:0:0:{m['Сидоров Саша']}:1"),
+        ("pair-btn-manual-mentee-for", {"name": "Иванова Мария"}, f"qm:{pid}:{m['Иванова Мария']}:0:0:1"),
+    ]
     # the mentor, who got a card, hears that the pair will not happen
     cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
     assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
@@ -989,7 +992,8 @@ def test_a_student_mentor_must_be_15_to_18_like_the_engine():
 # issue 9: one role model per pair, named cancellations, closed cards
 # ---------------------------------------------------------------------------------------------
 async def test_a_group_has_one_role_model_and_its_mentees_reasons_name_only_it(sessionmaker, clock):
-    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3, strengths=["exams", "projects", "adaptation"])}
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3,
+                                     strengths=["exams", "projects", "adaptation"])}
     base = dict(category="school_student", grade=7, interests=["music"], days=[0], times=["evening"], format="online")
     mentees = {"Сидоров Саша": dict(base, goals=["exams"]),  # fits "underachiever" and "gifted"
                "Кузнецова Катя": dict(base, goals=["projects"]),  # fits "gifted" only
