@@ -140,6 +140,7 @@ class _Prepared:
     text: str
     markup: InlineKeyboardMarkup | None
     parse_mode: str | None
+    edit_message_id: int | None = None  # an edit of this earlier message instead of a new one
 
 
 def _default_worker_id() -> str:
@@ -436,7 +437,10 @@ class OutboxSender:
         if prepared.parse_mode:
             kwargs["parse_mode"] = prepared.parse_mode
         try:
-            message = await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)
+            if prepared.edit_message_id is not None:
+                message_id = await self._edit(prepared, kwargs)
+            else:
+                message_id = (await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)).message_id
         except TelegramRetryAfter as exc:
             await self._on_retry_after(prepared, exc.retry_after)
             return False
@@ -446,8 +450,26 @@ class OutboxSender:
             else:
                 await self._on_error(prepared, exc)
             return False
-        await self._on_sent(prepared, message.message_id)
+        if message_id is None:  # an edit Telegram refuses for good (the message is gone)
+            await self._on_refused(prepared, "edit refused")
+            return False
+        await self._on_sent(prepared, message_id)
         return True
+
+    async def _edit(self, prepared: _Prepared, kwargs: dict[str, Any]) -> int | None:
+        """Edit an earlier message; its id, or None when it cannot be edited any more (deleted by
+        the person, too old): retrying would not help. "Not modified" counts as done."""
+        try:
+            await self.bot.edit_message_text(text=prepared.text, chat_id=prepared.chat_id,
+                                             message_id=prepared.edit_message_id, **kwargs)
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return prepared.edit_message_id
+            if _chat_unreachable(exc):
+                raise
+            log.info("outbox: row %s: message to edit refused (%s)", prepared.row_id, type(exc).__name__)
+            return None
+        return prepared.edit_message_id
 
     async def _prepare(self, job: _Job) -> _Prepared | None:
         """Check the row is still ours and worth sending, render it and commit 'sending'.
@@ -489,7 +511,9 @@ class OutboxSender:
             )
             if marked.rowcount != 1:
                 return None
-        return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode)
+        edit = (row.payload or {}).get("edit_message_id")
+        return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode,
+                         int(edit) if edit is not None else None)
 
     def _render(
         self, row: OutboxMessage, user: User | None
@@ -587,6 +611,15 @@ class OutboxSender:
             "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
             p.row_id, p.user_id, type(exc).__name__, dropped.rowcount or 0,
         )
+
+    async def _on_refused(self, p: _Prepared, reason: str) -> None:
+        """A request Telegram will never accept (retrying cannot help): failed at once."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O).where(O.id == p.row_id, O.status == SENDING)
+                .values(status=FAILED, last_error=reason, claimed_by=None, claimed_at=None)
+                .execution_options(**_NO_SYNC)
+            )
 
     async def _on_error(self, p: _Prepared, exc: BaseException) -> None:
         """Any other failure: retry with backoff, then give up after outbox_max_attempts."""

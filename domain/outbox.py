@@ -16,8 +16,13 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
             [{"text_key": "<fluent-key>", "url": "https://example.org/help"}],
         ],
         "urgent": true,                           # optional: ignores quiet hours
-        "parse_mode": "HTML"                      # optional: string args are HTML-escaped
-    }
+        "parse_mode": "HTML",                     # optional: string args are HTML-escaped
+        "edit_message_id": 123                    # optional: edit this earlier message of the chat
+    }                                             # (text and buttons replaced) instead of sending one
+
+An edit is a row like any other (paced, held in quiet hours, sent once); it is how the bot
+updates something it said before, e.g. a card whose proposal was cancelled. Its producer takes
+the message id from the earlier row's ``tg_message_id``.
 """
 from __future__ import annotations
 
@@ -68,6 +73,7 @@ def build_payload(
     *,
     urgent: bool = False,
     parse_mode: str | None = None,
+    edit_message_id: int | None = None,
 ) -> dict[str, Any]:
     """Validate and normalise a payload (see the module docstring for the format)."""
     if not key:
@@ -100,6 +106,8 @@ def build_payload(
         payload["urgent"] = True
     if parse_mode:
         payload["parse_mode"] = parse_mode
+    if edit_message_id is not None:
+        payload["edit_message_id"] = int(edit_message_id)
     return payload
 
 
@@ -117,11 +125,13 @@ async def enqueue(
     tz: str | None = None,
     urgent: bool = False,
     parse_mode: str | None = None,
+    edit_message_id: int | None = None,
 ) -> OutboxMessage | None:
     """Write a pending outbox row in the caller's transaction (the caller commits).
 
     ``due_at`` (aware) defaults to now. ``tz`` is the recipient's IANA zone for quiet hours
-    (the bot's zone when None). With a ``dedupe_key`` that already exists nothing is written
+    (the bot's zone when None). ``edit_message_id``: edit that message of the chat instead of
+    sending a new one. With a ``dedupe_key`` that already exists nothing is written
     and None is returned; the check is race-free on SQLite and PostgreSQL.
     """
     if due_at is not None and due_at.tzinfo is None:
@@ -132,7 +142,8 @@ async def enqueue(
         user_id=user_id,
         chat_id=chat_id,
         kind=kind,
-        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode),
+        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode,
+                              edit_message_id=edit_message_id),
         dedupe_key=dedupe_key,
         tz=tz,
         due_at=due_at or utcnow(),

@@ -802,3 +802,28 @@ async def test_sliding_window_caps_any_period_and_spaces_events() -> None:
         assert len(in_period) <= 29
     with pytest.raises(ValueError):
         SlidingWindow(0)
+
+
+async def test_an_edit_row_replaces_an_earlier_message_and_a_gone_one_fails_at_once(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
+) -> None:
+    (uid,) = await add_users(sm, [1001], "en")
+    first = await put(sm, user_id=uid, chat_id=1001, n=1, due_at=clock.now,
+                      buttons=[[{"text_key": "outbox-test-open", "callback_data": "open:1"}]])
+    sender = make_sender(bot, sm, translator, clock)
+    assert await sender.tick() == 1
+    message_id = (await row(sm, first.id)).tg_message_id
+    clock.advance(seconds=5)
+    edit = await put(sm, user_id=uid, chat_id=1001, n=2, due_at=clock.now, edit_message_id=message_id)
+    gone = await put(sm, user_id=uid, chat_id=1001, n=3, due_at=clock.now + timedelta(seconds=5),
+                     edit_message_id=999_999)
+    assert edit.payload["edit_message_id"] == message_id
+    assert await sender.tick() == 1
+    (message,) = tg.messages(1001)  # the same message, its text replaced and its buttons gone
+    assert (message.message_id, message.text, message.buttons) == (message_id, "Message 2", [])
+    assert (await row(sm, edit.id)).status == "sent" and (await row(sm, edit.id)).tg_message_id == message_id
+    clock.advance(seconds=10)
+    assert await sender.tick() == 0  # Telegram refuses an edit of a message that is not there: no retries
+    failed = await row(sm, gone.id)
+    assert (failed.status, failed.last_error, failed.attempts) == ("failed", "edit refused", 0)
+    assert len(tg.messages(1001)) == 1
