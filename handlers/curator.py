@@ -30,6 +30,8 @@ from handlers.curator_views import (
     CuAw,
     CuCf,
     CuCi,
+    CuCu,
+    CuCw,
     CuLk,
     CuMk,
     CuNav,
@@ -301,18 +303,58 @@ def build_router() -> Router:
         unit = await unit_in_access(session, ctx.access, callback_data.id)
         if unit is None or callback_data.ok not in (0, 1) or not ctx.access.can_invite_curator(unit):
             return await refuse(query, ctx)
+        pending = await invitations.active_for_unit(session, unit, "curator", now)
+        if len(pending) >= invitations.MAX_PENDING_CURATOR_INVITATIONS:  # asked before, and checked again below
+            notice = ctx.t("cur-curator-invites-limit", max=invitations.MAX_PENDING_CURATOR_INVITATIONS)
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
         if callback_data.ok == 0:
             await show(query, v.curator_invite_ask_view(ctx, unit))
             return await query.answer()
         actor = await actor_user(session, user, query.from_user.id, ctx.locale)
-        inv = await invitations.create(session, kind="curator", unit=unit, now=now, created_by=actor.id,
-                                       days=settings.invitation_default_days, max_uses=1)
+        try:
+            inv = await invitations.create_curator_invitation(session, unit=unit, now=now, created_by=actor.id,
+                                                              days=settings.invitation_default_days)
+        except Invalid as exc:
+            notice = ctx.t(f"cur-{exc.code}", **exc.params)
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
         await audit(session, "invitation.created", actor.id, "invitation", inv.id, unit_id=unit.id,
-                    kind="curator", days=settings.invitation_default_days, max_uses=1)
+                    kind="curator", days=settings.invitation_default_days, max_uses=1,
+                    co_curator=ctx.access.is_own_unit(unit))
         await show(query, v.curator_invite_created_view(ctx, unit, inv))
         # A message of its own, with no buttons, for the curator to forward as it is.
         await query.bot.send_message(query.from_user.id, v.curator_invite_forward_text(ctx, unit, inv))
         await query.answer()
+
+    @router.callback_query(CuCu.filter())
+    async def curators(query: CallbackQuery, callback_data: CuCu, session: AsyncSession, **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        unit = await unit_in_access(session, ctx.access, callback_data.id)
+        if unit is None:
+            return await refuse(query, ctx)
+        await show(query, await v.curators_view(session, ctx, unit))
+        await query.answer()
+
+    @router.callback_query(CuCw.filter())
+    async def revoke_curator_invitation(query: CallbackQuery, callback_data: CuCw, session: AsyncSession,
+                                        **data: Any) -> None:
+        """Whoever may invite a unit's curators may revoke its pending curator invitations."""
+        ctx = await make_ctx(session, data)
+        found = await invitation_in_access(session, ctx.access, callback_data.id, kind="curator")
+        if found is None or not ctx.access.can_invite_curator(found[1]):
+            return await refuse(query, ctx)
+        inv, unit = found
+        if invitations.problem(inv, data["now"]) is not None:  # revoked, accepted or expired meanwhile
+            notice = ctx.t("cur-revoke-already" if inv.revoked_at is not None else "cur-curator-invite-gone")
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
+        actor = await actor_user(session, data["user"], query.from_user.id, ctx.locale)
+        await invitations.revoke(session, inv, data["now"])
+        await audit(session, "invitation.revoked", actor.id, "invitation", inv.id, unit_id=unit.id, kind=inv.kind)
+        notice = ctx.t("cur-curator-invite-revoked")
+        await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+        await query.answer(notice)
 
     # -----------------------------------------------------------------------------------------
     # creating regions, municipalities, organisations

@@ -19,13 +19,14 @@ from bot.config import Settings
 from bot.i18n import Translate
 from db.models import Invitation, Participant, Unit
 from domain import invitations
-from domain.curation import Access, clamp_page, pages, subtree_counts
+from domain.curation import Access, clamp_page, pages, subtree_counts, unit_curators
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.units import ancestors, children
 from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb
 
 CHILDREN_PAGE = 8
+CURATORS_SHOWN = 20  # a unit's curators listed in its curators' screen (there are rarely more than a few)
 PARTICIPANTS_PAGE = 10
 AWAITING_PAGE = 10
 LINKS_PAGE = 5
@@ -111,6 +112,18 @@ class CuCi(CallbackData, prefix="ck"):
 
     id: int
     ok: int = 0
+
+
+class CuCu(CallbackData, prefix="cuv"):
+    """A unit's curators and its pending curator invitations."""
+
+    id: int
+
+
+class CuCw(CallbackData, prefix="cuw"):
+    """Revoke a pending curator invitation (back to its unit's curators)."""
+
+    id: int
 
 
 class CuMk(CallbackData, prefix="cm"):
@@ -257,18 +270,17 @@ async def unit_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0, 
     if trail:
         lines.append(ctx.t("cur-trail", trail=" › ".join(trail)))
     lines.append(counts_line(ctx, counts[unit.id]))
+    curators_line, curators_row = await curators_summary(session, ctx, unit)
+    lines.append(curators_line)
     lines.append("")
     child_kind = CHILD_KIND[unit.kind]
     lines.append(ctx.t(f"cur-children-{child_kind}", n=len(kids)) if kids else ctx.t(f"cur-no-children-{child_kind}"))
     rows = [[btn(ctx.t("cur-child-button", name=u.name, mentors=counts[u.id]["mentor"],
                        mentees=counts[u.id]["mentee"]), CuNav(id=u.id))] for u in shown]
     rows.append(pager(ctx, page, total_pages, lambda p: CuNav(id=unit.id, p=p)))
-    actions = []
     if ctx.access.can_create_under(unit):
-        actions.append(btn(ctx.t(f"cur-btn-new-{child_kind}"), CuMk(id=unit.id)))
-    if ctx.access.can_invite_curator(unit):
-        actions.append(btn(ctx.t("cur-btn-invite-curator"), CuCi(id=unit.id)))
-    rows.append(actions)
+        rows.append([btn(ctx.t(f"cur-btn-new-{child_kind}"), CuMk(id=unit.id))])
+    rows.append(curators_row)
     rows.append([btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=unit.id))])
     rows.extend(monitoring_rows(ctx, unit))
     up = await up_button(session, ctx, unit)
@@ -283,13 +295,15 @@ async def org_view(session: AsyncSession, ctx: Ctx, org: Unit, notice: str | Non
     if trail:
         lines.append(ctx.t("cur-trail", trail=" › ".join(trail)))
     lines.append(counts_line(ctx, counts))
+    curators_line, curators_row = await curators_summary(session, ctx, org)
+    lines.append(curators_line)
     rows = [
         [btn(ctx.t("cur-btn-participants", n=counts["total"]), CuPl(o=org.id))],
         [btn(ctx.t("cur-btn-awaiting", n=counts["awaiting"]), CuAw(o=org.id))],
         [btn(ctx.t("cur-btn-links"), CuLk(o=org.id))],
         [btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=org.id))],
         *monitoring_rows(ctx, org),
-        [btn(ctx.t("cur-btn-invite-curator"), CuCi(id=org.id))] if ctx.access.can_invite_curator(org) else [],
+        curators_row,
     ]
     up = await up_button(session, ctx, org)
     rows.append([up] if up else [])
@@ -477,8 +491,61 @@ def revoke_confirm_view(ctx: Ctx, unit: Unit, inv: Invitation, page: int) -> Vie
     return text, kb(rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# a unit's curators and inviting one
+# ---------------------------------------------------------------------------------------------
+def invite_kind(ctx: Ctx, unit: Unit) -> str:
+    """'cocurator' when the actor is a curator of this very unit (the invited person joins them),
+    'curator' for a unit below (or for an administrator)."""
+    return "cocurator" if ctx.access.is_own_unit(unit) else "curator"
+
+
+def invite_button(ctx: Ctx, unit: Unit) -> InlineKeyboardButton | None:
+    if not ctx.access.can_invite_curator(unit):
+        return None
+    return btn(ctx.t(f"cur-btn-invite-{invite_kind(ctx, unit)}"), CuCi(id=unit.id))
+
+
+async def curators_summary(session: AsyncSession, ctx: Ctx, unit: Unit) -> tuple[str, list[InlineKeyboardButton]]:
+    """The unit view's line naming the unit's curators, and its row: their screen, invite one."""
+    found = await unit_curators(session, unit)
+    names = [short(user.full_name or "—", 60) for _, user in found[:CURATORS_SHOWN]]
+    if len(found) > CURATORS_SHOWN:
+        names.append("…")
+    line = ctx.t("cur-curators-line", names=", ".join(names)) if found else ctx.t("cur-curators-none")
+    row = [btn(ctx.t("cur-btn-curators", n=len(found)), CuCu(id=unit.id))]
+    invite = invite_button(ctx, unit)
+    if invite is not None:
+        row.append(invite)
+    return line, row
+
+
+async def curators_view(session: AsyncSession, ctx: Ctx, unit: Unit, notice: str | None = None) -> View:
+    """Who curates the unit (since when), and the curator invitations not yet accepted (newest
+    first, revocable by whoever may invite here)."""
+    found = await unit_curators(session, unit)
+    lines = [ctx.t("cur-curators-title", unit=unit_title(ctx, unit))]
+    if not found:
+        lines.append(ctx.t("cur-curators-none"))
+    for i, (role, user) in enumerate(found[:CURATORS_SHOWN]):
+        lines.append(ctx.t("cur-curator-line", n=i + 1, name=short(user.full_name or "—", 60),
+                           since=fmt_date(role.created_at, ctx, unit)))
+    rows: list[list[InlineKeyboardButton]] = []
+    if ctx.access.can_invite_curator(unit):
+        pending = await invitations.active_for_unit(session, unit, "curator", ctx.now)
+        lines.append("")
+        lines.append(ctx.t("cur-curator-invites", n=len(pending)) if pending else ctx.t("cur-curator-invites-none"))
+        for i, inv in enumerate(pending):
+            lines.append(ctx.t("cur-curator-invite-line", n=i + 1, until=expiry_label(ctx, inv, unit)))
+        revoke = [btn(ctx.t("cur-btn-revoke-invite", n=i + 1), CuCw(id=inv.id)) for i, inv in enumerate(pending)]
+        rows.extend(revoke[i:i + 3] for i in range(0, len(revoke), 3))
+        rows.append([invite_button(ctx, unit)])
+    rows.append([btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))])
+    return with_notice("\n".join(lines), notice), kb(rows)
+
+
 def curator_invite_ask_view(ctx: Ctx, unit: Unit) -> View:
-    text = ctx.t("cur-curator-invite-ask", unit=unit_title(ctx, unit),
+    text = ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-ask", unit=unit_title(ctx, unit),
                  days=ctx.t("cur-days", n=ctx.settings.invitation_default_days))
     rows = [[btn(ctx.t("cur-btn-create-link"), CuCi(id=unit.id, ok=1)),
              btn(ctx.t("cur-btn-cancel"), CuNav(id=unit.id))]]
@@ -486,15 +553,16 @@ def curator_invite_ask_view(ctx: Ctx, unit: Unit) -> View:
 
 
 def curator_invite_created_view(ctx: Ctx, unit: Unit, inv: Invitation) -> View:
-    text = ctx.t("cur-curator-invite-created", unit=unit_title(ctx, unit), until=expiry_label(ctx, inv, unit),
-                 link=invitations.link(ctx.bot_username, inv))
-    rows = [[btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))]]
+    text = ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-created", unit=unit_title(ctx, unit),
+                 until=expiry_label(ctx, inv, unit), link=invitations.link(ctx.bot_username, inv))
+    rows = [[btn(ctx.t("cur-btn-curators-of", name=unit.name), CuCu(id=unit.id))],
+            [btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))]]
     return text, kb(rows)
 
 
 def curator_invite_forward_text(ctx: Ctx, unit: Unit, inv: Invitation) -> str:
-    return ctx.t("cur-curator-invite-forward", unit=unit_title(ctx, unit), until=expiry_label(ctx, inv, unit),
-                 link=invitations.link(ctx.bot_username, inv))
+    return ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-forward", unit=unit_title(ctx, unit),
+                 until=expiry_label(ctx, inv, unit), link=invitations.link(ctx.bot_username, inv))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ async def seed_curator(sessionmaker, clock, tg_id: int, unit: Unit, locale: str 
                        name: str = "Куратор Тестовый") -> int:
     async with sessionmaker() as s:
         inv = await invitations.create(s, kind="curator", unit=unit, now=clock())
+        await invitations.consume(s, inv, clock())  # accepted, as in the bot: no longer pending
         role = await accept_curator(s, tg_id=tg_id, locale=locale, full_name=name, invitation=inv, now=clock())
         await s.commit()
         return role.user_id
@@ -710,7 +711,7 @@ async def test_children_are_paged_and_leaving_a_dialog_abandons_it(app, tg, sess
     assert await count(sessionmaker, Unit) == 11
 
 
-async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, sessionmaker, clock):
+async def test_curators_invite_curators_only_inside_their_subtree(app, tg, sessionmaker, clock):
     t = ru
     tree = await seed_tree(sessionmaker)
     await seed_curator(sessionmaker, clock, 5601, tree.s1)
@@ -718,9 +719,11 @@ async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, 
     school = tg.user(5601, language_code="ru")
     await school.send("/curator")
     view = await school.wait_message()
+    # their own school: a co-curator (tests/test_e2e_cocurator.py); nothing above or beside it
+    assert t("cur-btn-invite-cocurator") in [b.text for b in view.buttons]
     assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]
     before = await snapshot(sessionmaker)
-    for forged in (CuCi(id=tree.s1.id), CuCi(id=tree.s1.id, ok=1)):
+    for forged in (CuCi(id=tree.m1.id), CuCi(id=tree.m1.id, ok=1), CuCi(id=tree.s2.id, ok=1), CuCi(id=tree.r.id)):
         await school.press_data(view, forged.pack())
         assert (await school.wait_callback_answer())["text"] == t("cur-not-found")
     await settle(school)
@@ -729,7 +732,7 @@ async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, 
     municipal = tg.user(5602, language_code="ru")
     await municipal.send("/curator")
     view = await municipal.wait_message()
-    assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]  # not for their own unit
+    assert t("cur-btn-invite-cocurator") in [b.text for b in view.buttons]  # a co-curator of their own unit
     await municipal.press(view, "Школа № 1")
     school_view = await municipal.wait_message()
     assert t("cur-btn-invite-curator") in [b.text for b in school_view.buttons]

@@ -54,6 +54,8 @@ adm-btn-new-region = ➕ Region
 cur-btn-new-municipality = ➕ Municipality
 cur-btn-new-organisation = ➕ Organisation
 cur-btn-invite-curator = 👤 Invite a curator
+cur-btn-invite-cocurator = 👤 Invite a co-curator
+cur-btn-curators = 👥 Curators ({ $n })
 cur-btn-participants = 👥 Participants ({ $n })
 cur-btn-awaiting = ⏳ Awaiting parental consent ({ $n })
 cur-btn-links = 🔗 Invitation links
@@ -157,6 +159,36 @@ cur-revoke-ask =
 cur-btn-revoke-yes = ✖ Yes, revoke
 cur-revoked = The link has been revoked.
 cur-revoke-already = This link has already been revoked. Nothing was changed.
+
+## A unit's curators, and inviting a curator
+
+cur-curators-line = Curators: { $names }
+cur-curators-none = No curators yet.
+cur-curators-title = Curators — { $unit }
+cur-curator-line = { $n }. { $name }, curator since { $since }
+cur-curator-invites = { $n ->
+    [one] { $n } invitation not yet accepted (newest first):
+   *[other] { $n } invitations not yet accepted (newest first):
+}
+cur-curator-invites-none = No invitations are waiting to be accepted.
+cur-curator-invite-line = { $n }. One-use link, { $until }
+cur-btn-revoke-invite = ✖ Revoke { $n }
+cur-btn-curators-of = 👥 Curators: { $name }
+cur-curator-invite-revoked = The invitation has been revoked: nobody can become a curator with that link any more.
+cur-curator-invite-gone = This invitation has already been accepted or has expired. Nothing was changed.
+cur-curator-invites-limit = There are already { $max } curator invitations waiting to be accepted, which is the limit. Revoke one you no longer need below, or wait until it is accepted.
+
+cur-cocurator-invite-ask = Create a one-use invitation link for a co-curator ({ $unit })? The co-curator will run this unit together with you, with the same rights, and nothing above it. The link will be valid for { $days }.
+cur-cocurator-invite-created =
+    A link for a co-curator ({ $unit }) has been created, one use, { $until }:
+
+    { $link }
+
+    Below is a message you can forward to the future co-curator. You can revoke the link under “Curators”.
+cur-cocurator-invite-forward =
+    You are invited to become a co-curator of mentoring programmes ({ $unit }), running them together with the current curator.
+    Open the link to accept the invitation (one use, { $until }):
+    { $link }
 
 ## Inviting a curator
 
