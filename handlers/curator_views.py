@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.i18n import Translate
 from db.models import Invitation, Participant, Unit
 from domain import invitations
+from domain import consents
 from domain.curation import Access, clamp_page, pages, subtree_counts, unit_curators
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
@@ -30,6 +31,8 @@ CURATORS_SHOWN = 20  # a unit's curators listed in its curators' screen (there a
 PARTICIPANTS_PAGE = 10
 AWAITING_PAGE = 10
 LINKS_PAGE = 5
+ASK_NAMES_SHOWN = 40  # names listed when asking to confirm a whole class or list
+CLASS_BUTTONS_PER_ROW = 4
 
 # Short codes used in callback data.
 ROLE_CODES: dict[str, str | None] = {"a": None, "m": "mentor", "e": "mentee"}
@@ -81,6 +84,47 @@ class CuCf(CallbackData, prefix="cf"):
     r: str = "a"
     s: str = "a"
     p: int = 0
+
+
+class CuAl(CallbackData, prefix="cal"):
+    """The awaiting-consent list as opened at t (seconds since the epoch; 0 = now): class f, page p."""
+
+    o: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAs(CallbackData, prefix="cas"):
+    """Mark (or unmark) a person of that list, by id: the press acts on the person shown."""
+
+    o: int
+    id: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAb(CallbackData, prefix="cab"):
+    """Act on that list: a = s confirm the marked, c clear the marks, l ask to confirm everyone
+    awaiting on the list (of class f), L confirm them; n is the number the button showed."""
+
+    o: int
+    a: str
+    n: int = 0
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAu(CallbackData, prefix="cau"):
+    """Undo a batch of confirmed consents (id), back to the list of organisation o."""
+
+    id: int
+    o: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
 
 
 class CuLk(CallbackData, prefix="cl"):
@@ -365,7 +409,7 @@ async def participants_view(session: AsyncSession, ctx: Ctx, org: Unit, r: str, 
 
 
 async def card_view(session: AsyncSession, ctx: Ctx, p: Participant, org: Unit, r: str, s: str, page: int,
-                    notice: str | None = None) -> View:
+                    notice: str | None = None, undo_batch: int | None = None) -> View:
     lines = [
         ctx.t("cur-card", name=p.full_name or "—", role=ctx.t(f"cur-role-{p.role}"), details=details(ctx, p),
               year=str(p.birth_year or "—"), status=ctx.t(f"cur-status-{p.status}"), org=org.name,
@@ -378,37 +422,111 @@ async def card_view(session: AsyncSession, ctx: Ctx, p: Participant, org: Unit, 
     rows = []
     if p.status == "awaiting_consent":
         rows.append([btn(ctx.t("cur-btn-confirm-consent"), CuCf(id=p.id, b="c", r=r, s=s, p=page))])
+    if undo_batch is not None:
+        until = local_time(ctx.now + consents.UNDO_WINDOW, ctx, org)
+        rows.append([btn(ctx.t("cur-btn-undo-consents", n=1, time=until), CuAu(id=undo_batch, o=org.id))])
     rows.append([btn(ctx.t("cur-btn-back-list"), CuPl(o=org.id, r=r, s=s, p=page))])
     return with_notice("\n".join(lines), notice), kb(rows)
 
 
-async def awaiting_view(session: AsyncSession, ctx: Ctx, org: Unit, page: int, notice: str | None = None) -> View:
-    flt = ParticipantFilter(status="awaiting_consent")
-    people, total = await list_participants(session, org, flt, max(page, 0), AWAITING_PAGE)
+def class_label(ctx: Ctx, code: str) -> str:
+    """A class of the awaiting list in words: "7th grade", "2nd year", "the whole list"."""
+    kind, n = consents.parse_class(code) or ("a", None)
+    if kind == "g":
+        return ctx.t("cur-await-of-grade", grade=n)
+    if kind == "c":
+        return ctx.t("cur-await-of-course", course=n)
+    return ctx.t("cur-await-of-other" if kind == "x" else "cur-await-of-all")
+
+
+def class_button_text(ctx: Ctx, code: str, n: int) -> str:
+    kind, number = consents.parse_class(code) or ("a", None)
+    if kind == "g":
+        return ctx.t("cur-await-class-grade", grade=number, n=n)
+    if kind == "c":
+        return ctx.t("cur-await-class-course", course=number, n=n)
+    return ctx.t("cur-await-class-other" if kind == "x" else "cur-await-class-all", n=n)
+
+
+def local_time(moment: datetime, ctx: Ctx, unit: Unit | None) -> str:
+    return moment.astimezone(tz_of(unit, ctx.settings)).strftime("%H:%M")
+
+
+async def awaiting_list_view(session: AsyncSession, ctx: Ctx, org: Unit, f: str, page: int, anchor: int,
+                             marks: set[int], actor_id: int | None, notice: str | None = None) -> View:
+    """People awaiting their parents' consent, as the list was at ``anchor``: each with a button
+    to mark them (keyed by id), confirmed ones kept in place with a tick; class filters; confirm
+    the marked, or a whole class or list; undo the curator's latest confirmation while it can be."""
+    since = consents.since_of(anchor)
+    people, total, waiting = await consents.consent_list(session, org, since, f, max(page, 0), AWAITING_PAGE)
     total_pages = pages(total, AWAITING_PAGE)
     if page >= total_pages or page < 0:
         page = clamp_page(page, total, AWAITING_PAGE)
-        people, total = await list_participants(session, org, flt, page, AWAITING_PAGE)
+        people, total, waiting = await consents.consent_list(session, org, since, f, page, AWAITING_PAGE)
+    classes = await consents.consent_list_classes(session, org, since)
     lines = [ctx.t("cur-await-title", name=org.name)]
-    if not people:
+    if f != "a":
+        lines.append(ctx.t("cur-await-filter", cls=class_label(ctx, f)))
+    if not total:
         lines.append(ctx.t("cur-await-empty"))
     else:
-        lines.append(ctx.t("cur-await-found", n=total))
+        lines.append(ctx.t("cur-await-found", n=waiting) if waiting else ctx.t("cur-await-none-left"))
         lines.append("")
-        first = page * AWAITING_PAGE
-        lines.extend(
-            ctx.t("cur-await-line", n=first + i + 1, name=p.full_name or "—", details=details(ctx, p),
-                  year=str(p.birth_year or "—"))
-            for i, p in enumerate(people)
-        )
+    first = page * AWAITING_PAGE
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, p in enumerate(people):
+        n, name = first + i + 1, short(p.full_name or "—", 60)
+        if p.status == "awaiting_consent":
+            lines.append(ctx.t("cur-await-line", n=n, name=name, details=details(ctx, p), year=str(p.birth_year or "—")))
+            key = "cur-await-btn-on" if p.id in marks else "cur-await-btn-off"
+        else:
+            lines.append(ctx.t("cur-await-line-done", n=n, name=name))
+            key = "cur-await-btn-done"
+        rows.append([btn(ctx.t(key, n=n, name=name), CuAs(o=org.id, id=p.id, f=f, p=page, t=anchor))])
+    if waiting:
         lines.append("")
         lines.append(ctx.t("cur-await-hint"))
-    first = page * AWAITING_PAGE
-    rows = [[btn(ctx.t("cur-btn-confirm-one", n=first + i + 1, name=p.full_name or "—"), CuCf(id=p.id, b="a", p=page))]
-            for i, p in enumerate(people)]
-    rows.append(pager(ctx, page, total_pages, lambda pg: CuAw(o=org.id, p=pg)))
+    rows.append(pager(ctx, page, total_pages, lambda pg: CuAl(o=org.id, f=f, p=pg, t=anchor)))
+    live_marks = await consents.awaiting_among(session, org, marks) if marks else []
+    if live_marks:
+        rows.append([btn(ctx.t("cur-btn-confirm-marked", n=len(live_marks)),
+                         CuAb(o=org.id, a="s", n=len(live_marks), f=f, p=page, t=anchor)),
+                     btn(ctx.t("cur-btn-clear-marks"), CuAb(o=org.id, a="c", f=f, p=page, t=anchor))])
+    if waiting:
+        text = ctx.t("cur-btn-confirm-all", n=waiting) if f == "a" else \
+            ctx.t("cur-btn-confirm-class", cls=class_label(ctx, f), n=waiting)
+        rows.append([btn(text, CuAb(o=org.id, a="l", n=waiting, f=f, p=page, t=anchor))])
+    if len(classes) > 1 or f != "a":
+        all_waiting = sum(n for _, n in classes)
+        mark = ctx.t("cur-mark")
+        filters = [btn((mark if f == "a" else "") + class_button_text(ctx, "a", all_waiting), CuAl(o=org.id, t=anchor))]
+        filters += [btn((mark if f == code else "") + class_button_text(ctx, code, n), CuAl(o=org.id, f=code, t=anchor))
+                    for code, n in classes]
+        rows.extend(filters[i:i + CLASS_BUTTONS_PER_ROW] for i in range(0, len(filters), CLASS_BUTTONS_PER_ROW))
+    if actor_id is not None:
+        undoable = await consents.latest_undoable(session, actor_id, org, ctx.now)
+        if undoable is not None:
+            batch, n = undoable
+            until = local_time(batch.created_at + consents.UNDO_WINDOW, ctx, org)
+            rows.append([btn(ctx.t("cur-btn-undo-consents", n=n, time=until),
+                             CuAu(id=batch.id, o=org.id, f=f, p=page, t=anchor))])
+    rows.append([btn(ctx.t("cur-btn-refresh"), CuAl(o=org.id, f=f))])
     rows.append([btn(ctx.t("cur-btn-back-org", name=org.name), CuNav(id=org.id))])
-    return with_notice("\n".join(lines), notice), kb(rows)
+    return with_notice("\n".join(lines).rstrip("\n"), notice), kb(rows)
+
+
+def confirm_all_view(ctx: Ctx, org: Unit, f: str, page: int, anchor: int, waiting: list[tuple[int, str | None]]
+                     ) -> View:
+    """Ask before confirming a whole class or list at once, naming whom it takes."""
+    names = [short(name or "—", 60) for _, name in waiting[:ASK_NAMES_SHOWN]]
+    if len(waiting) > ASK_NAMES_SHOWN:
+        names.append("…")
+    text = ctx.t("cur-confirm-all-ask", n=len(waiting), cls=class_label(ctx, f), names=", ".join(names),
+                 minutes=consents.CONSENT_UNDO_MINUTES)
+    rows = [[btn(ctx.t("cur-btn-confirm-all-yes", n=len(waiting)),
+                 CuAb(o=org.id, a="L", n=len(waiting), f=f, p=page, t=anchor)),
+             btn(ctx.t("cur-btn-no"), CuAl(o=org.id, f=f, p=page, t=anchor))]]
+    return text, kb(rows)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -111,8 +111,56 @@ cur-await-found = { $n ->
    *[other] { $n } participants are awaiting confirmation.
 }
 cur-await-line = { $n }. { $name } — { $details }, born { $year }
-cur-await-hint = Once you have the written consent of a parent or legal guardian, press the button with the participant's number.
-cur-btn-confirm-one = ✅ { $n }. { $name }
+cur-await-hint = Mark those whose parent's (legal guardian's) written consent you hold, then press “Confirm marked”. You can also confirm a whole class or the whole list at once.
+cur-await-line-done = { $n }. { $name } — ✅ consent confirmed
+cur-await-none-left = Everyone on this list has been confirmed.
+cur-await-filter = Showing: { $cls }.
+cur-await-btn-off = ☐ { $n }. { $name }
+cur-await-btn-on = ☑ { $n }. { $name }
+cur-await-btn-done = ✅ { $n }. { $name }
+cur-await-class-all = All ({ $n })
+cur-await-class-grade = Grade { $grade } ({ $n })
+cur-await-class-course = Year { $course } ({ $n })
+cur-await-class-other = Other ({ $n })
+cur-await-of-all = the whole list
+cur-await-of-grade = grade { $grade }
+cur-await-of-course = year { $course }
+cur-await-of-other = no grade or year
+cur-btn-confirm-marked = ✅ Confirm marked ({ $n })
+cur-btn-clear-marks = Clear marks
+cur-btn-confirm-all = ✅ Confirm everyone on the list ({ $n })
+cur-btn-confirm-class = ✅ Confirm all: { $cls } ({ $n })
+cur-btn-refresh = 🔄 Refresh the list
+cur-btn-undo-consents = ↩ Undo confirmation ({ $n }), until { $time }
+cur-confirm-all-ask =
+    Confirm parental consent for { $n ->
+        [one] { $n } participant
+       *[other] { $n } participants
+    } at once ({ $cls })?
+
+    { $names }
+
+    Confirm only if you hold the written consent of a parent (legal guardian) of each of them. You can undo it within { $minutes } minutes.
+cur-btn-confirm-all-yes = ✅ Yes, confirm ({ $n })
+cur-consents-done = Parental consent confirmed for { $n ->
+    [one] { $n } participant
+   *[other] { $n } participants
+}. You can undo it within { $minutes } minutes with “↩ Undo” below.
+cur-consents-already = Already confirmed before: { $n }.
+cur-consents-skipped = Skipped (no consent needed, or participant not found): { $n }.
+cur-consents-none-marked = Nobody is marked. Mark participants with the buttons bearing their names.
+cur-consents-none-waiting = Nobody on this list is waiting for confirmation any more.
+cur-consents-marks-changed = The marks have changed. Check them and press the button again. Nothing was changed.
+cur-consents-list-changed = The list has changed since you opened it. Check it and confirm again. Nothing was changed.
+cur-consents-undone = Confirmation undone: { $n ->
+    [one] { $n } participant is
+   *[other] { $n } participants are
+} waiting for parental consent again.
+cur-consents-undone-told = Already told that their consent was confirmed: { $names }. The bot will send them a correction.
+cur-consents-undone-paired = Consent kept for { $names }: already in a pair or a proposed pair. If the confirmation was a mistake, withdraw the pair in the programme and press “↩ Undo” again.
+cur-consents-undone-nothing = There is nothing left to undo. Nothing was changed.
+cur-consent-undo-expired = A confirmation can be undone only within { $minutes } minutes. Nothing was changed.
+cur-consent-undo-already = This confirmation has already been undone. Nothing was changed.
 cur-consent-confirmed = Parental consent for { $name } is confirmed.
 cur-consent-already = Parental consent for { $name } has already been confirmed. Nothing was changed.
 cur-consent-not-needed = { $name } does not need a parental consent confirmed. Nothing was changed.
