@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from db.models import Programme
+from db.models import Programme, RoadmapItem
 from tests.test_e2e_curator import seed_curator, seed_tree, settle
 from tests.test_e2e_programmes import open_programmes
 
@@ -58,6 +58,11 @@ async def test_december_entry_of_a_programme_that_started_in_september(app, tg, 
     async with sessionmaker() as s:
         prog = await s.scalar(select(Programme).where(Programme.title == "Учитель рядом"))
         assert (prog.starts_on, prog.ends_on) == (date(2026, 9, 1), date(2027, 5, 31))
+        # its start-survey window (due a month after the start, 01.10.2026) is not overdue from the
+        # first second: like a roadmap opened late, it becomes a near-term task
+        windows = {i.code: i.due_on for i in (await s.scalars(
+            select(RoadmapItem).where(RoadmapItem.programme_id == prog.id))).all()}
+        assert windows == {"survey_start": date(2026, 12, 7), "survey_end": date(2027, 5, 31)}
 
 
 async def test_the_school_year_is_reckoned_in_the_organisations_time_zone(app, tg, sessionmaker, clock):
