@@ -112,6 +112,20 @@ class Consent(Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # parental consents recorded together by one press of a curator (domain.consents)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("consent_batches.id", ondelete="SET NULL"), index=True)
+
+
+class ConsentBatch(Base):
+    """Parental consents a curator confirmed with one press; undoable for a few minutes
+    (``domain.consents.CONSENT_UNDO_MINUTES``). Its consents point at it (``Consent.batch_id``)."""
+
+    __tablename__ = "consent_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CuratorRole(Base):

@@ -19,7 +19,6 @@ from db.models import (
     Unit,
     User,
 )
-from domain.outbox import enqueue
 from domain.rules import Invalid, Profile, is_minor
 
 CONSENT_VERSION = "pd-2026-11"  # locales: reg-consent-text (participants)
@@ -163,29 +162,6 @@ async def update_profile(session: AsyncSession, participant: Participant, profil
                     fields=sorted(changed))
     await session.flush()
     return changed
-
-
-async def confirm_parental_consent(session: AsyncSession, participant: Participant, curator: User, now: datetime) -> bool:
-    """Record a parent's consent confirmed by the curator; False when nothing was awaiting it."""
-    result = await session.execute(
-        update(Participant)
-        .where(Participant.id == participant.id, Participant.status == "awaiting_consent")
-        .values(status="active", parental_consent_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    await session.refresh(participant)
-    session.add(Consent(user_id=participant.user_id, participant_id=participant.id, kind="parental",
-                        version=CONSENT_VERSION, given_at=now, recorded_by_user_id=curator.id))
-    await audit(session, "participant.parental_consent", curator.id, "participant", participant.id)
-    user = await session.get(User, participant.user_id) if participant.user_id else None
-    if user is not None and user.tg_id is not None:
-        org = await session.get(Unit, participant.org_id)
-        await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind="consent-confirmed",
-                      key="consent-confirmed-notice", due_at=now, tz=org.timezone if org else None,
-                      dedupe_key=f"consent-confirmed:{participant.id}")
-    return True
 
 
 async def forget_dialogs(session: AsyncSession, tg_id: int) -> None:
