@@ -61,6 +61,8 @@ from db.models import (
     User,
 )
 from domain import surveys
+from domain.outbox import CLAIMED as OUTBOX_CLAIMED
+from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
 from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
@@ -1457,6 +1459,31 @@ async def forget_participant(session: AsyncSession, participant_id: int) -> None
     await session.execute(update(PairFit).where(PairFit.member_id.in_(member_ids)).values(reason=None)
                           .execution_options(synchronize_session=False))
     await surveys.forget_free_text(session, member_ids)
+
+
+async def reword_checkins(session: AsyncSession, participant_ids: Iterable[int]) -> int:
+    """Erasure: the queued check-ins of these people (the others in a pair or group that someone
+    just left) are worded anew from the pairs they still have, so none asks about the person who
+    left, by name or at all; returns how many were reworded. A check-in left with no pair is
+    dropped by its relevance check; its row keeps no name either."""
+    changed = 0
+    for chunk in _chunks(participant_ids):
+        for checkin in (await session.scalars(
+            select(CheckIn).where(CheckIn.participant_id.in_(chunk), CheckIn.status == PENDING)
+        )).all():
+            row = await session.scalar(select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == _checkin_key(checkin.participant_id, checkin.due_on, checkin.snoozes),
+                OutboxMessage.status.in_((OUTBOX_PENDING, OUTBOX_CLAIMED))))
+            if row is None:
+                continue
+            pairs = [p.id for p in await checkin_pairs(session, checkin)]
+            partners = await _partners(session, checkin.participant_id, pairs) if pairs else ""
+            args = dict((row.payload or {}).get("args") or {})
+            if args.get("partners") != partners or args.get("count") != len(pairs):
+                args.update(partners=partners, count=len(pairs))
+                row.payload = {**(row.payload or {}), "args": args}
+                changed += 1
+    return changed
 
 
 __all__ = [

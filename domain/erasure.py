@@ -10,7 +10,8 @@ person's data is wiped:
   surveys, the mentor's capacity, KPIs "now"), while the group's history and the year's counts
   keep them;
 * a pending pair (proposed or approved) with them is withdrawn; those who got its card are told
-  (``domain.pairing``'s cancelled notice).
+  (``domain.pairing``'s cancelled notice);
+* the others' queued check-ins are worded anew from the pairs they still have.
 
 Those still in the pair or group and the programme's curators are told through the outbox, in
 plain words and without the erased person's name: the notices are rows that stay after they are
@@ -33,7 +34,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Pair, PairMentee, Participant, Programme, ProgrammeMember, Unit
-from domain import pairing
+from domain import checkins, pairing
 from domain.outbox import enqueue, register_relevance
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,9 @@ async def _leave_active(session: AsyncSession, pair: Pair, gone: set[int], now: 
                     members=sorted(pm.mentee_member_id for pm in leaving))
         await _tell_group_goes_on(session, programme, pair, gone, mentor, staying, now)
     await session.flush()
+    # their queued check-ins ask about the pairs they still have, and name nobody who left
+    others = [m.participant.id for m in (mentor, *(m for _, m in mentees)) if m is not None and m.id not in gone]
+    await checkins.reword_checkins(session, others)
     return 1
 
 

@@ -186,3 +186,23 @@ async def test_pairs_left_dangling_by_an_older_erasure_are_put_right(sessionmake
         assert recipients(await rows(s, erasure.KIND_PARTNER)) == {TG["M1"], TG["M2"], TG["E4"]}
         assert [r.payload["key"] for r in await rows(s, erasure.KIND_CURATOR)] == [
             "pair-erased-curator-ended", "pair-erased-curator-left"]
+
+
+async def test_queued_checkins_of_the_others_no_longer_name_the_erased(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:  # 09:00 in Moscow: every pair is due today, asked at 16:00
+        await checkins.due_checkins(s, at("2026-11-23", 6), default_tz="UTC")
+        await s.commit()
+        before = {r.chat_id: r.payload["args"] for r in await rows(s, checkins.KIND_CHECKIN)}
+    assert before[TG["M1"]] == {"since": "02.11.2026", "partners": "E1, E2", "count": 2}
+    assert before[TG["M2"]] == {"since": "09.11.2026", "partners": "E3, E4", "count": 1}
+    await erase(sessionmaker, world, "E1", at("2026-11-23", 7))
+    await erase(sessionmaker, world, "E3", at("2026-11-23", 7))
+    async with sessionmaker() as s:
+        after = {r.chat_id: r.payload["args"] for r in await rows(s, checkins.KIND_CHECKIN)}
+        assert after == {TG["M1"]: {"since": "02.11.2026", "partners": "E2", "count": 1},
+                         TG["E2"]: before[TG["E2"]],
+                         TG["M2"]: {"since": "09.11.2026", "partners": "E4", "count": 1},
+                         TG["E4"]: before[TG["E4"]]}
+        await no_row_names(s, "E1")
+        await no_row_names(s, "E3")
