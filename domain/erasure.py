@@ -122,6 +122,9 @@ async def _cancel_pending(session: AsyncSession, pair: Pair, gone: set[int], now
     await pairing.lock_programme(session, pair.programme_id)
     was = pair.status
     mentor, mentees = await pairing.people_of(session, pair)
+    gone = gone & {pair.mentor_member_id, *(m.id for _, m in mentees)}  # who of them is in this pair
+    if not gone:
+        return 0
     if not await pairing._withdraw(session, [pair], now):  # noqa: SLF001 - pairing's own conditional update
         return 0
     if was == pairing.APPROVED:
@@ -140,8 +143,9 @@ async def _leave_active(session: AsyncSession, pair: Pair, gone: set[int], now: 
     if pair.status != pairing.ACTIVE:
         return 0
     mentor, mentees = await pairing.people_of(session, pair)
+    gone = gone & {pair.mentor_member_id, *(m.id for _, m in mentees)}  # who of them is in this pair
     leaving = [pm for pm, m in mentees if m.id in gone]
-    if pair.mentor_member_id not in gone and not leaving:
+    if not gone:
         return 0
     staying = [m for pm, m in mentees if m.id not in gone]
     programme = await session.get(Programme, pair.programme_id)
