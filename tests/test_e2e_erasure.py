@@ -180,3 +180,19 @@ async def test_erasing_a_group_s_mentor_in_english(app, tg, sessionmaker, clock)
     user = person(tg, "E3", "en")
     await user.send("/meetings")
     assert (await user.wait_message()).text == en("meet-no-pairs")
+
+
+async def test_a_pair_left_dangling_by_an_older_erasure_is_put_right_when_the_bot_starts(start_app, tg,
+                                                                                        sessionmaker, clock):
+    from db.models import Participant
+
+    clock.set(START)
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:  # E1 erased by an older version: data gone, pair still "active"
+        p = await s.get(Participant, world.participant["E1"])
+        p.status, p.full_name, p.user_id, p.erased_at = "erased", None, None, clock()
+        await s.commit()
+    await start_app(outbox_per_chat_interval=0.0)
+    told = await person(tg, "M1").wait_message(contains=TITLE)
+    assert told.text == ru("pair-erased-partner-ended", who="mentee", group="no", programme=TITLE)
+    assert (await statuses(sessionmaker, world))["P1"] == "dissolved"
