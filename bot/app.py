@@ -73,7 +73,8 @@ class App:
             )
 
     async def _recover(self) -> None:
-        """What a crash can leave half-done: a matching run marked running (one bot process)."""
+        """What a crash can leave half-done: a matching run marked running (one bot process); and
+        what older versions left: active pairs with an erased participant (``domain.erasure``)."""
         from domain.pairing import fail_stale_runs
 
         async with self.sessionmaker() as session:
@@ -83,6 +84,12 @@ class App:
             log.warning("marked %d interrupted matching runs as failed", failed)
         # report exports left running by a stopped process: interrupted, their users told once
         await interrupt_running(self.sessionmaker, self.clock())
+        # active pairs still holding someone erased before erasure ended them: put right, told
+        from domain.erasure import release_erased
+
+        async with self.sessionmaker() as session:
+            await release_erased(session, self.clock())
+            await session.commit()
 
     async def wait(self) -> None:
         if self._polling is not None:

@@ -281,8 +281,8 @@ async def pair_mentees(session: AsyncSession, pair_ids: Iterable[int]) -> dict[i
 
 
 def staying(mentees: Sequence[PairMentee]) -> list[PairMentee]:
-    """The mentees of a pair who have not declined it."""
-    return [pm for pm in mentees if pm.answer != DECLINED_ANSWER]
+    """The mentees of a pair who have not declined it nor left it (``domain.erasure``)."""
+    return [pm for pm in mentees if pm.answer != DECLINED_ANSWER and pm.left_at is None]
 
 
 async def get_pair(session: AsyncSession, programme_id: int, pair_id: int) -> Pair | None:
@@ -339,11 +339,11 @@ async def excluded_combos(session: AsyncSession, programme_id: int) -> set[tuple
 
 
 async def fixed_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
-    """Approved and active combinations (without mentees who declined their group)."""
+    """Approved and active combinations (without mentees who declined or left their group)."""
     rows = await session.execute(
         select(Pair.mentor_member_id, PairMentee.mentee_member_id)
         .join(PairMentee, PairMentee.pair_id == Pair.id)
-        .where(Pair.programme_id == programme_id, Pair.status.in_(FIXED),
+        .where(Pair.programme_id == programme_id, Pair.status.in_(FIXED), PairMentee.left_at.is_(None),
                or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER))
     )
     return {tuple(r) for r in rows.all()}
@@ -1671,6 +1671,7 @@ async def _busy_members(session: AsyncSession, programme_id: int, member_ids: It
                                                     Pair.mentor_member_id.in_(ids))
     as_mentee = (select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id)
                  .where(Pair.programme_id == programme_id, Pair.status == ACTIVE, PairMentee.mentee_member_id.in_(ids),
+                        PairMentee.left_at.is_(None),
                         or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER)))
     return set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
 

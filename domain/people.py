@@ -174,12 +174,18 @@ async def forget_dialogs(session: AsyncSession, tg_id: int) -> None:
 async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     """Withdraw consent and erase personal data; keep anonymous counts (org, role, category, year).
 
-    The Telegram id goes too, so nothing links the remaining row to the person.
+    The Telegram id goes too, so nothing links the remaining row to the person. Their pairs and
+    groups are ended or go on without them, and pending ones are withdrawn
+    (``domain.erasure.leave_pairs``).
     """
     participant = await participant_of(session, user)
     if participant is not None:
         from domain.checkins import forget_participant  # built on people: import at use
+        from domain.erasure import leave_pairs
 
+        # first, while their pairs can still be read whole: they leave every pair and group, the
+        # others in it and the curators are told (without their name)
+        await leave_pairs(session, participant, now)
         await forget_participant(session, participant.id)  # goals, topics, free-text answers
         participant.full_name = None
         participant.company = None
