@@ -1,7 +1,7 @@
 """pair mentee left: a mentee who left a group that goes on without them (erasure)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 12:00:00
 
 ``pair_mentees.left_at`` marks a mentee who erased their data while their group went on: from
@@ -14,7 +14,7 @@ import db.base
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
