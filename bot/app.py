@@ -21,7 +21,7 @@ from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
-from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware
+from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
 
@@ -36,7 +36,8 @@ def utc_clock() -> datetime:
 
 def make_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(CommitBeforeRequest())
+    session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
+    session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)
 
 

@@ -94,6 +94,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.middlewares import replying
 from db.base import utcnow
 from db.models import OutboxMessage, User
 from domain.outbox import (
@@ -232,6 +233,12 @@ class OutboxSender:
         While a claim comes back full (a backlog), the pass claims the next batch at once
         rather than waiting for the next scheduled run. Returns the number of messages sent.
         """
+        # Not direct replies, whatever context this pass was started from: the sender's own
+        # policy (429 pauses everything, the row goes back) must not be wrapped in another retry.
+        with replying(False):
+            return await self._tick()
+
+    async def _tick(self) -> int:
         sent = 0
         async with self._lock:
             while True:
