@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.types import TelegramObject, User as TgUser
+from aiogram.types import TelegramObject, Update, User as TgUser
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
 from aiohttp.client_exceptions import UploadAbortedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -97,6 +97,9 @@ class ContextMiddleware(BaseMiddleware):
             locale = (await data["state"].get_data()).get("locale")
         if not locale:
             locale = locale_from_telegram(tg_user.language_code if tg_user else None, self.settings.default_locale)
+        if user is not None and user.unreachable_at is not None and isinstance(event, Update) and event.message:
+            user.unreachable_at = None  # they wrote to us (so they unblocked the bot): reachable again
+            log.info("user %s wrote to the bot again: reachable", user.id)
         data["user"] = user
         data["locale"] = locale
         data["t"] = self.translator.bind(locale)

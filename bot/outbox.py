@@ -89,7 +89,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -98,6 +98,7 @@ from bot.middlewares import replying
 from db.base import utcnow
 from db.models import OutboxMessage, User
 from domain.outbox import (
+    BLOCKED,
     CLAIMED,
     DROPPED,
     FAILED,
@@ -110,6 +111,7 @@ from domain.outbox import (
     SlidingWindow,
     backoff,
     is_relevant,
+    mark_unreachable,
     quiet_until,
     recipient_reachable,
 )
@@ -566,33 +568,18 @@ class OutboxSender:
 
     async def _on_unreachable(self, p: _Prepared, exc: BaseException) -> None:
         """403 / chat not found: the user is unreachable; fail this row, drop their others."""
-        now = self.now()
         async with self.sessionmaker() as session, session.begin():
-            if p.user_id is not None:
-                await session.execute(
-                    update(User)
-                    .where(User.id == p.user_id, User.unreachable_at.is_(None))
-                    .values(unreachable_at=now)
-                    .execution_options(**_NO_SYNC)
-                )
             await session.execute(
                 update(O)
                 .where(O.id == p.row_id, O.status.in_((SENDING, UNKNOWN)))
-                .values(status=FAILED, last_error="blocked")
+                .values(status=FAILED, last_error=BLOCKED)
                 .execution_options(**_NO_SYNC)
             )
-            same_recipient = O.chat_id == p.chat_id
-            if p.user_id is not None:
-                same_recipient = or_(same_recipient, O.user_id == p.user_id)
-            dropped = await session.execute(
-                update(O)
-                .where(same_recipient, O.status.in_((PENDING, CLAIMED)), O.id != p.row_id)
-                .values(status=DROPPED, last_error="blocked", claimed_by=None)
-                .execution_options(**_NO_SYNC)
-            )
+            dropped = await mark_unreachable(session, user_id=p.user_id, chat_id=p.chat_id, now=self.now(),
+                                             except_row=p.row_id)
         log.info(
             "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
-            p.row_id, p.user_id, type(exc).__name__, dropped.rowcount or 0,
+            p.row_id, p.user_id, type(exc).__name__, dropped,
         )
 
     async def _on_error(self, p: _Prepared, exc: BaseException) -> None:

@@ -32,7 +32,7 @@ from datetime import time as dtime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -202,6 +202,43 @@ def recipient_reachable(user: User | None) -> bool:
     if user is None:
         return True
     return user.unreachable_at is None and user.erased_at is None and user.tg_id is not None
+
+
+BLOCKED: Final = "blocked"  # last_error of the rows failed or dropped because the person blocked the bot
+
+
+async def mark_unreachable(session: AsyncSession, *, user_id: int | None, chat_id: int, now: datetime,
+                           except_row: int | None = None) -> int:
+    """The person behind ``chat_id`` cannot be messaged (they blocked the bot: a 403 or a
+    ``my_chat_member`` "kicked"; or the chat is gone): the user is marked unreachable (once; the
+    first moment is kept) and their queued rows, pending or claimed, are dropped. Rows in flight
+    ('sending') are left to their sender, and so is ``except_row``. In the caller's transaction;
+    returns the number of rows dropped.
+    """
+    if user_id is not None:
+        await session.execute(
+            update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
+        )
+    same_recipient = OutboxMessage.chat_id == chat_id
+    if user_id is not None:
+        same_recipient = or_(same_recipient, OutboxMessage.user_id == user_id)
+    stmt = update(OutboxMessage).where(same_recipient, OutboxMessage.status.in_((PENDING, CLAIMED)))
+    if except_row is not None:
+        stmt = stmt.where(OutboxMessage.id != except_row)
+    dropped = await session.execute(
+        stmt.values(status=DROPPED, last_error=BLOCKED, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return dropped.rowcount or 0
+
+
+async def mark_reachable(session: AsyncSession, user_id: int) -> bool:
+    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
+    to them. Rows dropped while they were unreachable stay dropped. True when it changed anything."""
+    changed = await session.execute(
+        update(User).where(User.id == user_id, User.unreachable_at.is_not(None)).values(unreachable_at=None)
+    )
+    return bool(changed.rowcount)
 
 
 # --- Pure rules ----------------------------------------------------------------------------
@@ -418,6 +455,9 @@ __all__ = [
     "unregister_relevance",
     "is_relevant",
     "recipient_reachable",
+    "BLOCKED",
+    "mark_unreachable",
+    "mark_reachable",
     "quiet_until",
     "backoff",
     "RateLimiter",
