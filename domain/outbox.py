@@ -16,8 +16,16 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
             [{"text_key": "<fluent-key>", "url": "https://example.org/help"}],
         ],
         "urgent": true,                           # optional: ignores quiet hours
-        "parse_mode": "HTML"                      # optional: string args are HTML-escaped
+        "parse_mode": "HTML",                     # optional: string args are HTML-escaped
+        "data": {"rows": [17, 18]}                # optional: ids for a kind's renderer (no text)
     }
+
+Most kinds are rendered from ``key`` and ``args``; a kind can register a renderer
+(:func:`register_renderer`) that builds its text at send time from the database (e.g. the names
+in the administrators' report of rows lost by a crash, read when it is sent, never stored here).
+
+Every kind is classified in :data:`KINDS`: whether a row caught in flight by a crash may be sent
+again (``REPEAT``) or the administrators are told instead (``REPORT``); see bot/outbox.py.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as dtime
+from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -49,10 +58,63 @@ SENDING: Final = "sending"
 SENT: Final = "sent"
 FAILED: Final = "failed"
 DROPPED: Final = "dropped"
-UNKNOWN: Final = "unknown"  # was 'sending' when its worker died: most probably delivered
+UNKNOWN: Final = "unknown"  # was 'sending' when its worker died, of a kind not sent again (reported)
 
 #: Statuses after which a row is never touched again by the sender.
 FINAL_STATUSES: Final = frozenset({SENT, FAILED, DROPPED, UNKNOWN})
+
+# --- Kinds: may a row caught in flight by a crash be sent again? ------------------------------
+
+REPEAT: Final = "repeat"  # a second copy is harmless: sent again after a crash
+REPORT: Final = "report"  # a second copy would mislead: the administrators are told instead
+
+#: Every kind of row the code produces (tests/test_outbox_kinds.py finds them in the source and
+#: fails on one missing here). A row that was 'sending' when its worker died may or may not have
+#: reached Telegram. Sent again when a copy is harmless: a question answered once whichever copy
+#: is used, a reminder, a summary or an alert of a state that still holds (their relevance checks
+#: drop them if it no longer does). Reported when a copy would read as a second event. A kind
+#: missing here counts as REPORT (never a duplicate, never silent).
+KINDS: Final[Mapping[str, str]] = MappingProxyType({
+    # questions and reminders
+    "checkin": REPEAT,  # domain/checkins.py: "did you meet since …?", one answer per check-in
+    "survey-invite": REPEAT,  # domain/surveys.py: a survey answered once per occasion
+    "pair-reminder": REPEAT,  # domain/pairing.py: a proposal still unanswered
+    "roadmap": REPEAT,  # domain/roadmap.py: a deadline approaching (to the responsible curator)
+    # summaries and alerts of a current state
+    "digest": REPEAT,  # domain/digest.py: new registrations since the last digest
+    "risk-alert": REPEAT,  # domain/checkins.py: a pair at risk
+    "roadmap_up": REPEAT,  # domain/roadmap.py: a deadline missed below
+    "outbox-unconfirmed": REPEAT,  # domain/unconfirmed.py: this very report, to the administrators
+    # news of a one-off event
+    "pair-card": REPORT,  # domain/pairing.py: a proposed pair (a copy: "a second proposal?")
+    "pair-active": REPORT,  # "the pair started", to the curators
+    "pair-goals-prompt": REPORT,  # "your pair started: record your goals"
+    "pair-declined": REPORT,  # a decline, to the curators
+    "pair-unanswered": REPORT,  # a proposal nobody answered, to the curators
+    "pair-withdrawn": REPORT,  # a participant left, to the curators
+    "pair-cancelled": REPORT,  # "the pair will not happen"
+    "pair-dissolved": REPORT,  # "the pair was ended early"
+    "practice_submitted": REPORT,  # domain/practices.py: a practice to approve
+    "practice_approved": REPORT,
+    "practice_rejected": REPORT,
+    "consent-confirmed": REPORT,  # domain/people.py: parental consent recorded
+    "export-interrupted": REPORT,  # bot/exports.py: a report was interrupted by a restart
+})
+
+
+def may_repeat(kind: str) -> bool:
+    """Whether a row of ``kind`` caught in flight by a crash is sent again (else reported)."""
+    return KINDS.get(kind) == REPEAT
+
+
+def repeatable_kinds() -> list[str]:
+    return sorted(kind for kind, policy in KINDS.items() if policy == REPEAT)
+
+
+def kind_words_key(kind: str) -> str:
+    """The Fluent key naming a kind in words (for the administrators' report)."""
+    return f"outbox-kind-{kind}" if kind in KINDS else "outbox-kind-other"
+
 
 ButtonSpec = dict[str, Any]
 ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
@@ -68,6 +130,7 @@ def build_payload(
     *,
     urgent: bool = False,
     parse_mode: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Validate and normalise a payload (see the module docstring for the format)."""
     if not key:
@@ -100,6 +163,8 @@ def build_payload(
         payload["urgent"] = True
     if parse_mode:
         payload["parse_mode"] = parse_mode
+    if data:
+        payload["data"] = dict(data)
     return payload
 
 
@@ -117,6 +182,7 @@ async def enqueue(
     tz: str | None = None,
     urgent: bool = False,
     parse_mode: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> OutboxMessage | None:
     """Write a pending outbox row in the caller's transaction (the caller commits).
 
@@ -132,7 +198,7 @@ async def enqueue(
         user_id=user_id,
         chat_id=chat_id,
         kind=kind,
-        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode),
+        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode, data=data),
         dedupe_key=dedupe_key,
         tz=tz,
         due_at=due_at or utcnow(),
@@ -192,6 +258,24 @@ async def is_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     if check is None:
         return True
     return bool(await check(session, row))
+
+
+Translate = Callable[..., str]
+Renderer = Callable[[AsyncSession, OutboxMessage, Translate], Awaitable[str]]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, render: Renderer) -> None:
+    """Register ``async render(session, row, t) -> text`` for rows of ``kind``: the sender calls it
+    (in the transaction that marks the row 'sending') instead of rendering ``key`` with ``args``;
+    ``t`` translates into the recipient's current language. Buttons still come from the payload."""
+    _RENDERERS[kind] = render
+
+
+async def render_text(session: AsyncSession, row: OutboxMessage, t: Translate) -> str | None:
+    """The text of ``row`` from its kind's renderer; None when the kind has none."""
+    render = _RENDERERS.get(row.kind)
+    return None if render is None else await render(session, row, t)
 
 
 def recipient_reachable(user: User | None) -> bool:
@@ -449,6 +533,14 @@ __all__ = [
     "DROPPED",
     "UNKNOWN",
     "FINAL_STATUSES",
+    "REPEAT",
+    "REPORT",
+    "KINDS",
+    "may_repeat",
+    "repeatable_kinds",
+    "kind_words_key",
+    "register_renderer",
+    "render_text",
     "build_payload",
     "enqueue",
     "register_relevance",
