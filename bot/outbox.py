@@ -301,26 +301,13 @@ class OutboxSender:
                 .values(status=PENDING, claimed_by=None, claimed_at=None)
                 .execution_options(**_NO_SYNC)
             )
-            again = (
-                await session.execute(
-                    update(O)
-                    .where(*expired, O.kind.in_(repeatable_kinds()), O.attempts + 1 < self.settings.outbox_max_attempts)
-                    .values(status=PENDING, claimed_by=None, claimed_at=None, attempts=O.attempts + 1,
-                            last_error="worker lost during send; sent again (a repeat is harmless)")
-                    .returning(O.id)
-                    .execution_options(**_NO_SYNC)
-                )
-            ).scalars().all()
-            unknown = (
-                await session.execute(
-                    update(O)
-                    .where(*expired)
-                    .values(status=UNKNOWN, last_error="worker lost during send; not sent again, reported")
-                    .returning(O.id)
-                    .execution_options(**_NO_SYNC)
-                )
-            ).scalars().all()
-            reports = await queue_report(session, unknown, self.settings.admin_ids, now) if unknown else 0
+            # Usually there is nothing to settle: look before writing (recover runs every pass).
+            if (await session.execute(select(O.id).where(*expired).limit(1))).first() is None:
+                again: Sequence[int] = ()
+                unknown: Sequence[int] = ()
+                reports = 0
+            else:
+                again, unknown, reports = await self._settle_lost(session, expired, now)
         n_released = released.rowcount or 0
         if n_released:
             log.info("outbox: %d expired claims returned to pending", n_released)
@@ -330,6 +317,32 @@ class OutboxSender:
             log.warning("outbox: rows %s were being sent by a lost worker; marked unknown, %d administrator(s) told",
                         sorted(unknown), reports)
         return n_released, list(unknown)
+
+    async def _settle_lost(self, session: AsyncSession, expired: tuple[Any, ...],
+                           now: datetime) -> tuple[Sequence[int], Sequence[int], int]:
+        """Expired 'sending' rows: sent again (a kind that may repeat) or 'unknown' and reported.
+        Returns (ids sent again, ids marked unknown, reports queued)."""
+        again = (
+            await session.execute(
+                update(O)
+                .where(*expired, O.kind.in_(repeatable_kinds()), O.attempts + 1 < self.settings.outbox_max_attempts)
+                .values(status=PENDING, claimed_by=None, claimed_at=None, attempts=O.attempts + 1,
+                        last_error="worker lost during send; sent again (a repeat is harmless)")
+                .returning(O.id)
+                .execution_options(**_NO_SYNC)
+            )
+        ).scalars().all()
+        unknown = (
+            await session.execute(
+                update(O)
+                .where(*expired)
+                .values(status=UNKNOWN, last_error="worker lost during send; not sent again, reported")
+                .returning(O.id)
+                .execution_options(**_NO_SYNC)
+            )
+        ).scalars().all()
+        reports = await queue_report(session, unknown, self.settings.admin_ids, now) if unknown else 0
+        return again, unknown, reports
 
     async def release_claims(self) -> int:
         """Return this worker's claimed (not yet sending) rows to pending, e.g. at shutdown."""

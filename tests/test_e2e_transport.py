@@ -91,6 +91,19 @@ async def test_a_5xx_is_retried_and_a_send_that_may_have_arrived_is_not(app, tg)
     assert len(sends_to(tg, 7603)) == 7  # the dropped send and the apology: no retry
 
 
+async def test_a_reply_waiting_out_a_429_holds_no_database_connection(app, tg):
+    """The update's work is committed before the first attempt: while one person's reply waits
+    out retry_after, others are answered (on SQLite the pool has one connection)."""
+    slow, quick = tg.user(7607, language_code="ru"), tg.user(7608, language_code="en")
+    tg.fail_next("sendMessage", 429, retry_after=3)
+    await slow.send("/help")
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    await quick.send("/help")
+    assert T.get("en", "help-guest") in (await quick.wait_message(timeout=10)).text
+    assert T.get("ru", "help-guest") in (await slow.wait_message(timeout=10)).text
+    assert [chat for chat, _ in tg.delivered] == [7608, 7607]
+
+
 async def test_the_outbox_keeps_its_own_429_handling(app, tg, sessionmaker, clock):
     """The retry is for replies within an update: a queued row meeting a 429 still goes back to
     the queue (due after retry_after by the sender's clock) instead of being retried in place."""
