@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from db.models import OutboxMessage, Participant, User
+from db.models import Participant, User
 from domain.outbox import enqueue
 from handlers.monitoring import RiskOpen
 from tests.test_e2e_monitoring import KATYA, PETR, TITLE, seed_work, wait_status
