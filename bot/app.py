@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -21,7 +20,8 @@ from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
-from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware
+from bot.session import BotSession
+from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
 
@@ -35,8 +35,9 @@ def utc_clock() -> datetime:
 
 
 def make_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(CommitBeforeRequest())
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))  # skips unreadable updates
+    session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
+    session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)
 
 
