@@ -140,7 +140,6 @@ async def _wait_db(sm: async_sessionmaker[AsyncSession], predicate: Any, timeout
 
 
 async def test_kill_9_never_sends_twice(db_url: str, tmp_path: Path) -> None:
-    started = time.monotonic()
     locales = write_test_locales(tmp_path / "locales")
     engine, sm = create_engine_and_sessionmaker(db_url)
     log = tmp_path / "children.log"
@@ -212,7 +211,6 @@ async def test_kill_9_never_sends_twice(db_url: str, tmp_path: Path) -> None:
         assert len(unknown - held) <= CONCURRENCY
         lost = unknown - set(delivered)
         assert set(delivered) == set(final) - lost
-        assert time.monotonic() - started < 30
     except BaseException:
         if log.exists():
             sys.stderr.write(log.read_text(errors="replace")[-5000:])
