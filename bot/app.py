@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.outbox import OutboxSender
 from bot.session import BotSession
 from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
+from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
 
@@ -37,6 +38,7 @@ def utc_clock() -> datetime:
 def make_bot(settings: Settings) -> Bot:
     session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))  # skips unreadable updates
     session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
+    session.middleware(TrackEdits())  # notes the messages a handler edits (bot/questions.py)
     session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)
 
@@ -133,6 +135,8 @@ def build_app(
     dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))
+    dp.message.outer_middleware(QuestionCopies())  # stale copies of a dialog's question (bot/questions.py)
+    dp.callback_query.outer_middleware(QuestionCopies())
     dp.include_routers(*extra_routers, *get_routers())
     dp["sessionmaker"] = sessionmaker
     dp["clock"] = clock

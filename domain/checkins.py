@@ -64,8 +64,10 @@ from domain import surveys
 from domain.outbox import CLAIMED as OUTBOX_CLAIMED
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
+from domain.dates import parse_typed_date
 from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
+from domain.text import BUTTON_MAX, shorten
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -203,31 +205,11 @@ def fmt_date(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
-_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}))?$")
-
-
 def parse_meeting_date(raw: str | date | None, today: date, pair_start: date) -> date:
-    """A meeting's date: "today", "yesterday" (button codes), DD.MM.YYYY (also / or -) or DD.MM
-    of the current year. Refused: ``date-format``, ``date-future``, ``date-before-pair`` (with
-    ``start``)."""
-    if isinstance(raw, datetime):
-        raw = raw.date()
-    if isinstance(raw, date):
-        held = raw
-    else:
-        text = clean_text(raw).lower()
-        if text == "today":
-            held = today
-        elif text == "yesterday":
-            held = today - timedelta(days=1)
-        else:
-            m = _DMY.match(text)
-            if not m:
-                raise Invalid("date-format")
-            try:
-                held = date(int(m[3]) if m[3] else today.year, int(m[2]), int(m[1]))
-            except ValueError:
-                raise Invalid("date-format") from None
+    """A meeting's date as :func:`domain.dates.parse_typed_date` reads it (words such as "yesterday"
+    in any language of the bot, DD.MM.YYYY, or DD.MM of the current year). Refused: ``date-format``,
+    ``date-future``, ``date-before-pair`` (with ``start``)."""
+    held = parse_typed_date(raw, today, year_optional=True)
     if held > today:
         raise Invalid("date-future")
     if held < pair_start:
@@ -1331,8 +1313,8 @@ async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, 
 
         lines = [f"{names([p.mentor_member_id])} — {names(staying[p.id])}" for p in pairs]
         buttons = [[{"text_key": KEY_RISK_OPEN_WITH, "callback_data": f"{CB_RISK_OPEN}:{p.id}",
-                     "args": {"partners": (names(staying[p.id]) if p.mentor_member_id == response.member_id
-                                           else names([p.mentor_member_id]))[:48]}}]
+                     "args": {"partners": shorten(names(staying[p.id]) if p.mentor_member_id == response.member_id
+                                           else names([p.mentor_member_id]), BUTTON_MAX)}}]
                    for p in pairs[:PERSON_ALERT_PAIRS]]
         args = {"programme": programme.title, "who": who.name, "survey": response.kind, "score": min(scores),
                 "pairs": "; ".join(lines)}

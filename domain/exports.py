@@ -19,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from domain.text import SHEET_NAME_MAX, shorten
+
 HEADER_KEYS = (
     "pair-xlsx-col-n",
     "pair-xlsx-col-mentor",
@@ -62,7 +64,7 @@ def pairs_xlsx(rows: Sequence[AnnexRow], locale: str, *, organisation: str, prog
     t = (translator or _default_translator()).bind(locale)
     wb = Workbook()
     ws = wb.active
-    ws.title = t("pair-xlsx-sheet")[:31]
+    ws.title = shorten(t("pair-xlsx-sheet"), SHEET_NAME_MAX, hard=True)
     bold = Font(bold=True)
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)

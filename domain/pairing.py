@@ -60,6 +60,7 @@ from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import build_payload, enqueue, register_relevance
+from domain.text import shorten
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -982,8 +983,9 @@ def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]], *
 
 
 def _cut(text: str, limit: int) -> str:
-    """``text`` at most ``limit`` characters long, cut with "…"."""
-    return text if len(text) <= limit else text[:max(0, limit - 1)].rstrip() + "…"
+    """``text`` at most ``limit`` characters long, cut between words with "…" (domain.text.shorten;
+    hard: a Fluent placeable has a hard limit)."""
+    return shorten(text, limit, hard=True)
 
 
 def card_shared(t: Callable[..., str], reasons: Iterable[dict[str, Any]], reader: str = "mentee") -> str:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+
+from babel.dates import format_date
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +25,18 @@ from domain.rules import Invalid, Profile, is_minor
 
 CONSENT_VERSION = "pd-2026-11"  # locales: reg-consent-text (participants)
 CURATOR_CONSENT_VERSION = "pd-curator-2026-11"  # locales: reg-consent-text-curator
+# The date of each edition of a consent text: what people read instead of the internal id,
+# which stays on the consent record. A new edition of a text gets a new id and its date here.
+CONSENT_EDITIONS: dict[str, date] = {
+    CONSENT_VERSION: date(2026, 11, 1),
+    CURATOR_CONSENT_VERSION: date(2026, 11, 1),
+}
 PAGE_SIZE = 10
+
+
+def consent_edition(version: str, locale: str) -> str:
+    """A consent text's edition as people of ``locale`` read it, e.g. "1 November 2026"."""
+    return format_date(CONSENT_EDITIONS[version], "d MMMM y", locale=locale)
 
 
 async def audit(session: AsyncSession, action: str, actor: int | None, obj: str | None = None,

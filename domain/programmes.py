@@ -15,7 +15,6 @@ offered to others as someone to name.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -29,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.models import Invitation, Participant, Preference, Programme, ProgrammeMember, Unit
 from domain import invitations
 from domain.curation import Access, unit_in_access
+from domain.dates import parse_typed_date
 from domain.matching.forms import STUDENT_MENTOR_MAX_AGE, STUDENT_MENTOR_MIN_AGE
 from domain.rules import CATEGORIES, Invalid, clean_text
 
@@ -135,27 +135,10 @@ def parse_title(text: str | None) -> str:
     return title
 
 
-_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def parse_date(text: str | date | None) -> date:
-    """DD.MM.YYYY (also with / or -), or ISO YYYY-MM-DD."""
-    if isinstance(text, date):
-        return text
-    raw = clean_text(text)
-    m = _DMY.match(raw)
-    if m:
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-    else:
-        m = _ISO.match(raw)
-        if not m:
-            raise Invalid("date-format")
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise Invalid("date-format") from None
+def parse_date(text: str | date | None, today: date | None = None) -> date:
+    """DD.MM.YYYY (also with / or -), ISO YYYY-MM-DD, or, given ``today``, a word such as
+    "today" or "tomorrow" in any language of the bot (domain.dates)."""
+    return parse_typed_date(text, today)
 
 
 def school_year_start(today: date) -> date:

@@ -58,8 +58,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
 from domain.curation import Access, unit_in_access
+from domain.dates import parse_typed_date
 from domain.outbox import enqueue, register_relevance
 from domain.rules import UNIT_KINDS, Invalid, clean_text
+from domain.text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -188,21 +190,10 @@ def parse_title(text: str | None) -> str:
     return title
 
 
-_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-
-
 def parse_due(text: str | date | None, today: date) -> date:
-    """DD.MM.YYYY (also with / or -); today or later, at most three years ahead."""
-    if isinstance(text, date):
-        due = text
-    else:
-        m = _DMY.match(clean_text(text))
-        if not m:
-            raise Invalid("date-format")
-        try:
-            due = date(int(m[3]), int(m[2]), int(m[1]))
-        except ValueError:
-            raise Invalid("date-format") from None
+    """A due date as domain.dates reads it (DD.MM.YYYY, ISO, or a word such as "tomorrow" in any
+    language of the bot); today or later, at most three years ahead."""
+    due = parse_typed_date(text, today)
     if due < today:
         raise Invalid("date-past")
     if due > today + timedelta(days=MAX_AHEAD_DAYS):
@@ -310,7 +301,7 @@ async def ensure_roadmap(session: AsyncSession, unit: Unit, actor_user: User | N
     moment = now or datetime.now(timezone.utc)
     actor_id = actor_user.id if actor_user is not None else None
     items = [
-        RoadmapItem(unit_id=unit.id, code=tpl.code, kind=tpl.kind, title=t(f"rm-tpl-{tpl.code}")[:TITLE_MAX],
+        RoadmapItem(unit_id=unit.id, code=tpl.code, kind=tpl.kind, title=shorten(t(f"rm-tpl-{tpl.code}"), TITLE_MAX, hard=True),
                     responsible_user_id=responsible, due_on=template_due(tpl, today), status="open",
                     created_by_user_id=actor_id, created_at=moment, updated_at=moment, version=0)
         for tpl in TEMPLATES[unit.kind]
@@ -463,7 +454,7 @@ async def add_programme_windows(session: AsyncSession, programme: Programme, act
     dues = {"survey_start": start_due, "survey_end": programme.ends_on}
     items = [
         RoadmapItem(unit_id=programme.unit_id, code=code, kind="monitoring", programme_id=programme.id,
-                    title=t(f"rm-window-{code}", programme=programme.title)[:TITLE_MAX],
+                    title=shorten(t(f"rm-window-{code}", programme=programme.title), TITLE_MAX, hard=True),
                     responsible_user_id=responsible, due_on=due, status="open",
                     created_by_user_id=responsible, created_at=now, updated_at=now, version=0)
         for code, due in dues.items()

@@ -23,6 +23,7 @@ from domain import consents
 from domain.curation import Access, clamp_page, pages, subtree_counts, unit_curators
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
+from domain.text import BUTTON_MAX, shorten
 from domain.units import ancestors, children
 from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb
 
@@ -364,17 +365,18 @@ def details(ctx: Ctx, p: Participant) -> str:
     if p.course:
         parts.append(ctx.t("cur-course", course=p.course))
     if p.company:
-        parts.append(short(p.company, 40))
+        parts.append(short(p.company, 60))
     return ", ".join(parts)
 
 
-def short(text: str, limit: int) -> str:
-    """Cut a long user-supplied text for a list line (a page of ten must fit Telegram's 4096)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def short(text: str, limit: int = BUTTON_MAX) -> str:
+    """A long text for a button or a summary line, cut between words with "…" (domain.text.shorten);
+    the screen it leads to shows it in full."""
+    return shorten(text, limit)
 
 
 def participant_line(ctx: Ctx, n: int, p: Participant) -> str:
-    return ctx.t("cur-pline", n=n, name=short(p.full_name or "—", 60), role=ctx.t(f"cur-role-{p.role}"),
+    return ctx.t("cur-pline", n=n, name=p.full_name or "—", role=ctx.t(f"cur-role-{p.role}"),
                  details=details(ctx, p), status=ctx.t(f"cur-status-{p.status}"))
 
 

@@ -164,14 +164,14 @@ STEPS: dict[str, Step] = {
              applies=lambda a: rules.needs_company(a.get("category", ""))),
         Step("birth_year", "text", parse=rules.parse_birth_year),
         Step("full_name", "text", parse=lambda text, today: rules.parse_full_name(text)),
-        Step("interests", "multi", options=lambda a: catalog.interest_codes(), label=interest_label,
+        Step("interests", "multi", options=lambda a: catalog.interest_codes(a.get("category")), label=interest_label,
              columns=2, min_selected=1),
         Step("tags", "text", parse=lambda text, today: rules.parse_tags(text), skippable=True, empty=[]),
-        Step("goals", "multi", options=lambda a: catalog.codes("goals"), label=goal_label,
+        Step("goals", "multi", options=lambda a: catalog.goal_codes(a.get("category")), label=goal_label,
              applies=lambda a: _role_of(a) == "mentee", columns=2, min_selected=1),
         Step("goals_text", "text", parse=lambda text, today: rules.parse_goals_text(text),
              applies=lambda a: _role_of(a) == "mentee", skippable=True, empty=None),
-        Step("strengths", "multi", options=lambda a: catalog.codes("goals"), label=goal_label,
+        Step("strengths", "multi", options=lambda a: catalog.goal_codes(a.get("category")), label=goal_label,
              applies=lambda a: _role_of(a) == "mentor", columns=2, min_selected=1),
         Step("capacity", "choice", options=lambda a: rules.CAPACITIES,
              applies=lambda a: _role_of(a) == "mentor", columns=5),
@@ -183,11 +183,12 @@ STEPS: dict[str, Step] = {
 }
 
 FULL: tuple[str, ...] = tuple(STEPS)
+CATALOGUE_STEPS = frozenset({"interests", "goals", "strengths"})
 
 # What one "Correct ..." / "Edit ..." button walks through.
 GROUPS: dict[str, tuple[str, ...]] = {
     "role": ("role", "category", "grade", "course", "company", "goals", "goals_text", "strengths", "capacity"),
-    "category": ("category", "grade", "course", "company"),
+    "category": ("category", "grade", "course", "company", "interests", "goals", "strengths"),
     "birth_year": ("birth_year",),
     "full_name": ("full_name",),
     "interests": ("interests",),
@@ -198,6 +199,28 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "availability": ("days", "times"),
     "format": ("format",),
 }
+
+
+# Steps a group walks only when their answer is empty: after a change of category the catalogue
+# offers other items, the ones no longer offered are dropped (refit), and an emptied answer is asked.
+ONLY_IF_EMPTY: dict[str, frozenset[str]] = {"category": frozenset({"interests", "goals", "strengths"})}
+
+
+def refit(a: Answers) -> None:
+    """Drop the catalogue choices the (new) category is not offered."""
+    a["interests"], goals, strengths = catalog.keep_offered(a.get("category"), a.get("interests") or (),
+                                                            a.get("goals") or (), a.get("strengths") or ())
+    if "goals" in a:
+        a["goals"] = goals
+    if "strengths" in a:
+        a["strengths"] = strengths
+
+
+def walks(a: Answers, group: str, name: str) -> bool:
+    """Whether a walk through ``group`` asks step ``name`` for these answers."""
+    if not STEPS[name].applies(a):
+        return False
+    return name not in ONLY_IF_EMPTY.get(group, ()) or not a.get(name)
 
 
 def groups_for(a: Answers, *, with_role: bool) -> list[str]:
@@ -228,7 +251,7 @@ def steps_of(group: str) -> tuple[str, ...]:
 
 def first_step(a: Answers, group: str) -> str | None:
     for name in steps_of(group):
-        if STEPS[name].applies(a):
+        if walks(a, group, name):
             return name
     return None
 
@@ -238,7 +261,7 @@ def next_step(a: Answers, group: str, current: str) -> str | None:
     if current not in names:
         return None
     for name in names[names.index(current) + 1:]:
-        if STEPS[name].applies(a):
+        if walks(a, group, name):
             return name
     return None
 
@@ -250,13 +273,39 @@ def rows(buttons: list[InlineKeyboardButton], columns: int) -> list[list[InlineK
     return [buttons[i:i + columns] for i in range(0, len(buttons), columns)]
 
 
-def step_keyboard(t: Translate, step: Step, a: Answers, page: int = 0) -> InlineKeyboardMarkup | None:
+def shown_options(step: Step, a: Answers, order: Sequence[Any] | None = None) -> list[Any]:
+    """The step's options in the order they are shown (``order``: the dialog's order of the
+    catalogue, most chosen first, see show_step); the set is always ``step.options(a)``."""
+    options = list(step.options(a))
+    if not order:
+        return options
+    offered = set(options)
+    first = [o for o in order if o in offered]
+    return first + [o for o in options if o not in set(first)]
+
+
+def stored_order(step: Step, a: Answers) -> list[Any]:
+    """The order a multi-select's answer is stored in: the catalogue's own order, whatever the
+    category and the order on screen (so a profile reads the same however it was entered)."""
+    options = list(step.options(a))
+    if step.name == "interests":
+        canonical = catalog.interest_codes()
+    elif step.name in CATALOGUE_STEPS:
+        canonical = catalog.codes("goals")
+    else:
+        return options
+    offered = set(options)
+    return [c for c in canonical if c in offered]
+
+
+def step_keyboard(t: Translate, step: Step, a: Answers, page: int = 0,
+                  order: Sequence[Any] | None = None) -> InlineKeyboardMarkup | None:
     if step.kind == "text":
         if not step.skippable:
             return None
         return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
             text=t(f"reg-btn-skip-{step.key}"), callback_data=FormCb(s=step.name, a="sk").pack())]])
-    options = list(step.options(a))
+    options = shown_options(step, a, order)
     if step.kind == "choice":
         current = a.get(step.name)
         buttons = [
@@ -510,7 +559,17 @@ async def show_step(ctx: Ctx, name: str) -> None:
     step = STEPS[name]
     await ctx.state.set_state(step.state)
     ctx.data["pg"] = 0
-    await ctx.prompt(prompt_text(ctx, step), step_keyboard(ctx.t, step, ctx.a))
+    ctx.data.pop("ord", None)
+    if step.name in CATALOGUE_STEPS:
+        # most chosen first, fixed for this question (pages do not reshuffle under the finger)
+        counts = await catalog.usage(ctx.session, ctx.a.get("category"), ctx.now)
+        ctx.data["ord"] = catalog.by_use(list(step.options(ctx.a)), counts, step.name)
+    await ctx.prompt(prompt_text(ctx, step), keyboard_of(ctx, step))
+
+
+def keyboard_of(ctx: Ctx, step: Step) -> InlineKeyboardMarkup | None:
+    """The keyboard of the current question, on its current page, in the dialog's order."""
+    return step_keyboard(ctx.t, step, ctx.a, ctx.data.get("pg", 0), ctx.data.get("ord"))
 
 
 async def start_group(ctx: Ctx, group: str) -> None:
@@ -564,6 +623,8 @@ async def on_form_callback(query: CallbackQuery, callback_data: FormCb, **data: 
         if action == "c" and step.kind == "choice":
             value = decode(step, ctx.a, callback_data.v)
             ctx.a[step.name] = value
+            if step.name == "category":
+                refit(ctx.a)
             await ctx.close_prompt(message_id, message_text, step.label(t, value))
             await advance(ctx, step.name)
         elif action == "t" and step.kind == "multi":
@@ -587,7 +648,7 @@ async def on_form_callback(query: CallbackQuery, callback_data: FormCb, **data: 
         elif action == "ok" and step.kind == "multi":
             if callback_data.v:
                 raise Invalid("button")
-            selected = [v for v in step.options(ctx.a) if v in (ctx.a.get(step.name) or ())]
+            selected = [v for v in stored_order(step, ctx.a) if v in (ctx.a.get(step.name) or ())]
             if len(selected) < step.min_selected:
                 await query.answer(t("reg-choose-at-least-one"), show_alert=True)
                 return
@@ -612,7 +673,7 @@ async def _refresh_keyboard(ctx: Ctx, step: Step, message_id: int) -> None:
     try:
         await ctx.bot.edit_message_reply_markup(
             chat_id=ctx.chat_id, message_id=message_id,
-            reply_markup=step_keyboard(ctx.t, step, ctx.a, ctx.data.get("pg", 0)),
+            reply_markup=keyboard_of(ctx, step),
         )
     except TelegramAPIError as exc:
         log.debug("could not refresh keyboard: %s", exc)
@@ -625,7 +686,7 @@ async def on_form_text(message: Message, **data: Any) -> None:
         return
     if step.kind != "text":
         await ctx.send(ctx.t("reg-use-buttons"))
-        await ctx.prompt(prompt_text(ctx, step), step_keyboard(ctx.t, step, ctx.a, ctx.data.get("pg", 0)))
+        await ctx.prompt(prompt_text(ctx, step), keyboard_of(ctx, step))
         return
     assert step.parse is not None
     try:
@@ -648,7 +709,7 @@ async def on_form_other(message: Message, **data: Any) -> None:
     else:
         await ctx.send(ctx.t("reg-use-buttons"))
         if step is not None:
-            await ctx.prompt(prompt_text(ctx, step), step_keyboard(ctx.t, step, ctx.a, ctx.data.get("pg", 0)))
+            await ctx.prompt(prompt_text(ctx, step), keyboard_of(ctx, step))
 
 
 def build_form_router() -> Router:

@@ -272,7 +272,8 @@ async def progress_png(session: AsyncSession, ctx: Ctx, unit: Unit, indicator: s
     return await asyncio.to_thread(
         charts.progress_chart, points, title=t("kpi-chart-progress-title", name=t(f"kpi-ind-{indicator}"),
                                                 unit=unit.name),
-        y_label=t("kpi-chart-y"), share_label=t("kpi-chart-share"), target_label=t("kpi-chart-target"))
+        y_label=t("kpi-chart-y"), share_label=t("kpi-chart-share"), target_label=t("kpi-chart-target"),
+        locale=ctx.locale)
 
 
 async def units_png(session: AsyncSession, ctx: Ctx, unit: Unit, year: int, indicator: str) -> bytes:
@@ -290,7 +291,7 @@ async def units_png(session: AsyncSession, ctx: Ctx, unit: Unit, year: int, indi
     return await asyncio.to_thread(
         charts.units_chart, [k.name for k in shown], [k.figures[indicator].share for k in shown], target,
         title=t("kpi-chart-units-title", name=t(f"kpi-ind-{indicator}"), unit=unit.name), y_label=t("kpi-chart-y"),
-        target_label=t("kpi-chart-target"), note=note)
+        target_label=t("kpi-chart-target"), note=note, locale=ctx.locale)
 
 
 async def survey_png(session: AsyncSession, ctx: Ctx, unit: Unit) -> bytes | None:
@@ -301,7 +302,7 @@ async def survey_png(session: AsyncSession, ctx: Ctx, unit: Unit) -> bytes | Non
     forms = [(t(f"form-{form}"), [(t(f"kpi-item-{item}"), avg) for item, (avg, _) in sorted(items.items())])
              for form, items in sorted(results.items())]
     return await asyncio.to_thread(charts.survey_chart, forms, title=t("kpi-survey-title", unit=unit.name),
-                                   x_label=t("kpi-survey-x"))
+                                   x_label=t("kpi-survey-x"), locale=ctx.locale)
 
 
 async def send_png(query: CallbackQuery, png: bytes, name: str, caption: str) -> None:

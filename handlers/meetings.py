@@ -70,6 +70,7 @@ from db.models import (
 from domain import checkins, surveys
 from domain.people import participant_of
 from domain.rules import Invalid
+from domain.text import BUTTON_MAX, shorten
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,6 @@ CB_GOAL = "wg"
 PROGRESS_STEPS = (0, 25, 50, 75, 100)
 MEETINGS_SHOWN = 3  # last meetings listed per pair in /meetings
 HISTORY_SHOWN = 5  # last progress marks shown on a goal's screen
-LABEL_MAX = 40  # characters of a goal's text on its button
-ECHO_MAX = 200  # characters of a typed free-text answer repeated under its question
 _ANSWER_KEYS = {checkins.YES: "checkin-btn-yes", checkins.NO: "checkin-btn-no", checkins.LATER: "checkin-btn-later"}
 _DATE_CODES = {"date-format", "date-future", "date-before-pair"}
 
@@ -204,8 +203,9 @@ def query_message(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
-def short(text: str, limit: int = LABEL_MAX) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+def short(text: str, limit: int = BUTTON_MAX) -> str:
+    """A name or a title inside a button, cut between words (domain.text.shorten)."""
+    return shorten(text, limit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,7 +572,7 @@ def answer_label(t: Translate, item: surveys.Item, value: Any) -> str:
         codes = value if isinstance(value, list) else [value]
         keys = {o.code: o.text_key for o in item.options}
         return ", ".join(t(keys[c]) for c in codes if c in keys)
-    return short(str(value), ECHO_MAX)
+    return str(value)  # in full: Ctx.close keeps the question alone if the whole would be too long
 
 
 async def ask_item(ctx: Ctx, response: SurveyResponse, *, resumed: bool = False) -> None:

@@ -50,6 +50,7 @@ from domain import checkins, pairing, surveys
 from domain.curation import actor_user
 from domain.programmes import programme_in_access
 from domain.rules import Invalid
+from domain.text import BUTTON_MAX, pages
 from handlers.callbacks import ProgrammeCb
 from handlers.curator import make_ctx, refuse, show
 from handlers.curator_views import (
@@ -67,9 +68,10 @@ log = logging.getLogger(__name__)
 
 MEETINGS_SHOWN = 3
 RISK_BUTTONS = 5  # pairs at risk listed as buttons on the monitoring screen
-NAME_MAX = 40
-GOAL_MAX_SHOWN = 80
-REASON_MAX_SHOWN = 120
+NAME_MAX = 40  # a name in a summary line, cut between words
+SIDE_MAX = BUTTON_MAX // 2  # each side's names in a button that names both sides of a pair
+GOAL_MAX_SHOWN = 120  # a goal's text in the pair's summary, cut between words
+REASON_MAX_SHOWN = 200
 TEXT_LIMIT = 4000  # Telegram's 4096, with room for a notice
 SURVEY_KINDS = {"s": "start", "e": "end"}
 BACK_CODES = ("m", "l")  # back to the monitoring screen | to the active pairs list
@@ -163,7 +165,7 @@ async def pair_reach(session: AsyncSession, data: dict[str, Any], pair_id: int
 
 def pair_button(ctx: Ctx, n: int, pair_id: int, mentor: str, mentees: str) -> InlineKeyboardButton:
     """A line of handlers/pairing.py's active pairs list: opens the pair's screen (back: that list)."""
-    return btn(ctx.t("mon-btn-pair-line", n=n, mentor=short(mentor, NAME_MAX), mentees=short(mentees, NAME_MAX)),
+    return btn(ctx.t("mon-btn-pair-line", n=n, mentor=short(mentor, SIDE_MAX), mentees=short(mentees, SIDE_MAX)),
                MonPair(id=pair_id, b="l"))
 
 
@@ -184,7 +186,10 @@ def local_today(ctx: Ctx, unit: Unit | None) -> date:
 
 
 def fit_text(text: str) -> str:
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
+    """A screen within Telegram's limit: whole lines only (never a cut word), "…" for the rest."""
+    if len(text) <= TEXT_LIMIT:
+        return text
+    return pages(text.split("\n"), TEXT_LIMIT - 2)[0] + "\n…"
 
 
 async def pair_names(session: AsyncSession, pair: Pair) -> tuple[pairing.Member | None, list[pairing.Member]]:
@@ -203,7 +208,8 @@ def name_of(ctx: Ctx, who: pairing.Member | None) -> str:
 
 
 def names_of(ctx: Ctx, people: list[pairing.Member]) -> str:
-    return ", ".join(short(name_of(ctx, m), NAME_MAX) for m in people) or "—"
+    """Names in full (a group of ten stays far below a message's limit); buttons shorten them."""
+    return ", ".join(name_of(ctx, m) for m in people) or "—"
 
 
 async def risks(session: AsyncSession, ctx: Ctx, pair_ids: list[int]) -> dict[int, list[checkins.Alert]]:
@@ -274,8 +280,8 @@ async def monitoring_view(session: AsyncSession, ctx: Ctx, programme: Programme,
     shown = [p for p in active if p.id in at_risk][:RISK_BUTTONS]
     for pair in shown:
         mentor, mentees = await pair_names(session, pair)
-        rows.append([btn(ctx.t("mon-btn-risk-pair", mentor=short(name_of(ctx, mentor), NAME_MAX),
-                               mentees=names_of(ctx, mentees)), MonPair(id=pair.id))])
+        rows.append([btn(ctx.t("mon-btn-risk-pair", mentor=short(name_of(ctx, mentor), SIDE_MAX),
+                               mentees=short(names_of(ctx, mentees), SIDE_MAX)), MonPair(id=pair.id))])
     if programme.status == "active":
         rows.append([btn(ctx.t("mon-btn-launch-start"), MonLaunch(pid=pid, k="s")),
                      btn(ctx.t("mon-btn-launch-end"), MonLaunch(pid=pid, k="e"))])
@@ -322,7 +328,7 @@ async def survey_lines(session: AsyncSession, ctx: Ctx, pair: Pair, unit: Unit,
         who = people.get(member_id)
         mean = round(sum(scores) / len(scores), 1)
         low = min(scores)
-        lines.append(ctx.t("mon-survey-score", who=short(name_of(ctx, who), NAME_MAX),
+        lines.append(ctx.t("mon-survey-score", who=name_of(ctx, who),
                            role=ctx.t(f"mon-role-{r.role}"), date=fmt_date(r.completed_at, ctx, unit),
                            mean=mean, low=low, warn="yes" if low <= surveys.LOW_SCALE else "no"))
     return lines
@@ -369,7 +375,7 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
     lines.append(ctx.t("mon-pair-goals", n=len(goals)))
     for g in goals:
         who = people.get(g.member_id)
-        lines.append(ctx.t("mon-goal-line", who=short(name_of(ctx, who), NAME_MAX),
+        lines.append(ctx.t("mon-goal-line", who=name_of(ctx, who),
                            text=short(g.text or "—", GOAL_MAX_SHOWN), progress=g.progress,
                            done="yes" if g.done_at is not None else "no"))
 
@@ -386,7 +392,7 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
         extra = await pairing.members_by_id(session, [f.member_id for f in fits if f.member_id not in people])
         for f in fits:
             who = people.get(f.member_id) or extra.get(f.member_id)
-            name = short(name_of(ctx, who), NAME_MAX)
+            name = name_of(ctx, who)
             if f.fits:
                 lines.append(ctx.t("mon-fit-yes", who=name))
             else:
@@ -426,7 +432,7 @@ async def rematch_ask_view(session: AsyncSession, ctx: Ctx, pair: Pair) -> View:
     people = await pairing.members_by_id(session, [f.member_id for f in declined])
     for f in declined:
         who = people.get(f.member_id)
-        lines.append(ctx.t("mon-fit-no", who=short(name_of(ctx, who), NAME_MAX),
+        lines.append(ctx.t("mon-fit-no", who=name_of(ctx, who),
                            reason=short(f.reason or "—", REASON_MAX_SHOWN)))
     return "\n".join(lines), kb([[btn(ctx.t("mon-btn-rematch-yes"), MonRematch(id=pair.id, ok=1))],
                                  [btn(ctx.t("mon-btn-open-pair"), MonPair(id=pair.id))]])

@@ -32,6 +32,7 @@ from domain.curation import actor_user, clamp_page, pages
 from domain.exports import pairs_xlsx
 from domain.pairing import PairingError
 from domain.programmes import programme_in_access
+from domain.text import BUTTON_MAX
 from handlers.callbacks import PairsCb, ProgrammeCb
 from handlers.curator import make_ctx, refuse, show
 from handlers.curator_views import (
@@ -404,7 +405,7 @@ async def waiting_view(session: AsyncSession, ctx: Ctx, programme: Programme, un
         lines.append(ctx.t("pair-waiting-line", n=n, mentor=m_name, mentees=e_names,
                            date=fmt_date(pair.approved_at or pair.created_at, ctx, unit),
                            silent="yes" if pair.reported_at is not None else "no"))
-        rows.append([btn(ctx.t("pair-btn-withdraw", n=n, mentor=short(m_name, 40), mentees=short(e_names, 40)),
+        rows.append([btn(ctx.t("pair-btn-withdraw", n=n, mentor=short(m_name, BUTTON_MAX // 2), mentees=short(e_names, BUTTON_MAX // 2)),
                          PrWithdraw(pid=pid, id=pair.id, v=pair.version))])
     rows.append(pager(ctx, page, pages(len(items), ACTIVE_PAGE), lambda p: PrWait(pid=pid, p=p)))
     rows.append([btn(ctx.t("pair-btn-back"), PairsCb(pid=pid))])

@@ -34,6 +34,7 @@ from domain.curation import actor_user, clamp_page, pages, unit_in_access
 from domain.people import audit, participant_of
 from domain.programmes import forms
 from domain.rules import Invalid
+from domain.text import CAPTION_MAX, shorten
 from handlers.callbacks import PracticesCb
 from handlers.curator import CURATOR_DIALOGS, end_dialog, end_form, make_ctx, show
 from handlers.curator_views import Ctx, CuNav, View, btn, fmt_date, kb, pager, with_notice
@@ -468,7 +469,7 @@ def build_router() -> Router:  # noqa: C901 - one closure per handler, as in the
         ctx, _, practice, _ = loaded
         if not practice.file_id:
             return await query.answer(ctx.t("bk-no-file"), show_alert=True)
-        caption = ctx.t("bk-file-caption", title=practice.title)[:1000]
+        caption = shorten(ctx.t("bk-file-caption", title=practice.title), CAPTION_MAX, hard=True)
         if practice.file_name is None:  # a Telegram photo: its file_id only works with sendPhoto
             await query.bot.send_photo(query.from_user.id, practice.file_id, caption=caption)
         else:

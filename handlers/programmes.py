@@ -932,12 +932,12 @@ def build_router() -> Router:
                 fsm["pg_title"] = P.parse_title(message.text)
                 next_state = ProgForm.start.state
             elif state_name == ProgForm.start.state:
-                start = P.parse_date(message.text)
+                start = P.parse_date(message.text, today_at(ctx, unit))
                 P.check_start(start, today_at(ctx, unit))
                 fsm["pg_start"] = start.isoformat()
                 next_state = ProgForm.end.state
             else:
-                end = P.parse_date(message.text)
+                end = P.parse_date(message.text, today_at(ctx, unit))
                 P.check_end(date.fromisoformat(fsm["pg_start"]), end, today_at(ctx, unit))
                 fsm["pg_end"] = end.isoformat()
                 next_state = ProgForm.interval.state

@@ -27,7 +27,7 @@ from bot.fsm_storage import CURRENT_SESSION
 from bot.i18n import SUPPORTED, Translate, Translator
 from db.models import Invitation, Unit
 from domain import invitations
-from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION, accept_curator, participant_of, register_participant, user_by_tg
+from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION, accept_curator, consent_edition, participant_of, register_participant, user_by_tg
 from domain.rules import Invalid, parse_full_name
 from handlers import forms
 from handlers.forms import CHECK, Ctx, make_ctx
@@ -74,9 +74,10 @@ def consent_keyboard(t: Translate) -> InlineKeyboardMarkup:
 
 
 def consent_text(t: Translate, curator: bool = False) -> str:
+    locale = getattr(t, "locale", None) or "ru"
     if curator:
-        return t("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
-    return t("reg-consent-text", version=CONSENT_VERSION)
+        return t("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, locale))
+    return t("reg-consent-text", edition=consent_edition(CONSENT_VERSION, locale))
 
 
 async def _unit_name(unit_id: int) -> str | None:

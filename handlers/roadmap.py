@@ -167,9 +167,9 @@ async def list_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0, 
     for item in items:
         who = await name_of(session, item.responsible_user_id)
         lines.append(ctx.t("rm-line", mark=mark(item, today), date=day(item.due_on, ctx),
-                           title=short(item.title, 80), who=short(who, 40)))
+                           title=item.title, who=who))
         rows.append([btn(ctx.t("rm-btn-item", mark=mark(item, today), date=day(item.due_on, ctx),
-                               title=short(item.title, 40)), RmItem(id=item.id, p=page))])
+                               title=short(item.title)), RmItem(id=item.id, p=page))])
     lines.append("")
     lines.append(ctx.t("rm-legend"))
     rows.append(pager(ctx, page, total_pages, lambda p: RoadmapCb(uid=unit.id, p=p)))
@@ -222,7 +222,7 @@ def cancel_confirm_view(ctx: Ctx, item: RoadmapItem, page: int) -> View:
 
 async def reassign_view(session: AsyncSession, ctx: Ctx, item: RoadmapItem, unit: Unit, page: int) -> View:
     people = (await R.candidates(session, unit))[:PICK_PAGE * 2]
-    rows = [[btn(ctx.t("rm-btn-person", name=short(u.full_name or "—", 40),
+    rows = [[btn(ctx.t("rm-btn-person", name=short(u.full_name or "—"),
                        mark=ctx.t("cur-mark") if u.id == item.responsible_user_id else ""),
                  RmWho(id=item.id, u=u.id, v=item.version, p=page))] for u in people]
     rows.append([btn(ctx.t("cur-btn-cancel"), RmItem(id=item.id, p=page))])
@@ -235,7 +235,7 @@ def prompt_view(ctx: Ctx, key: str, unit: Unit, item_id: int = 0, **args: Any) -
 
 async def pick_view(session: AsyncSession, ctx: Ctx, unit: Unit, title: str, due: date) -> View:
     people = (await R.candidates(session, unit))[:PICK_PAGE * 2]
-    rows = [[btn(ctx.t("rm-btn-person", name=short(u.full_name or "—", 40), mark=""), RmPick(uid=unit.id, u=u.id))]
+    rows = [[btn(ctx.t("rm-btn-person", name=short(u.full_name or "—"), mark=""), RmPick(uid=unit.id, u=u.id))]
             for u in people]
     rows.append([btn(ctx.t("cur-btn-cancel"), RmX(uid=unit.id))])
     return ctx.t("rm-ask-who", title=title, date=day(due, ctx)), kb(rows)
@@ -260,7 +260,7 @@ async def below_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0)
                                who=short(await name_of(session, item.responsible_user_id), 40)))
         if len(items) > OVERDUE_ITEMS_SHOWN:
             lines.append(ctx.t("rm-below-more", n=len(items) - OVERDUE_ITEMS_SHOWN))
-        rows.append([btn(ctx.t("rm-btn-below-unit", unit=short(below.name, 40), n=len(items)),
+        rows.append([btn(ctx.t("rm-btn-below-unit", unit=short(below.name), n=len(items)),
                          RoadmapCb(uid=below.id))])
     rows.append(pager(ctx, page, total_pages, lambda p: RmBelow(uid=unit.id, p=p)))
     rows.append([btn(ctx.t("rm-btn-back-list"), RoadmapCb(uid=unit.id))])

@@ -189,13 +189,15 @@ def test_snooze_is_bounded():
     ("today", date(2026, 11, 23)), ("Yesterday", date(2026, 11, 22)), ("05.11.2026", date(2026, 11, 5)),
     ("5/11/2026", date(2026, 11, 5)), ("05.11", date(2026, 11, 5)), (date(2026, 11, 2), date(2026, 11, 2)),
     (datetime(2026, 11, 20, 12, tzinfo=UTC), date(2026, 11, 20)),
+    ("сегодня", date(2026, 11, 23)), ("Вчера", date(2026, 11, 22)), (" ПОЗАВЧЕРА. ", date(2026, 11, 21)),
+    ("the day before yesterday", date(2026, 11, 21)), ("2026-11-05", date(2026, 11, 5)),
 ])
 def test_meeting_date_parsing(raw, expected):
     assert checkins.parse_meeting_date(raw, date(2026, 11, 23), date(2026, 11, 2)) == expected
 
 
 @pytest.mark.parametrize("raw,code", [
-    ("tomorrow", "date-format"), ("31.02.2026", "date-format"), ("2026", "date-format"), ("", "date-format"),
+    ("tomorrow", "date-future"), ("завтра", "date-future"), ("завтрашний", "date-format"), ("31.02.2026", "date-format"), ("2026", "date-format"), ("", "date-format"),
     (None, "date-format"), ("24.11.2026", "date-future"), (date(2027, 1, 1), "date-future"),
     ("01.11.2026", "date-before-pair"), ("01.01.2020", "date-before-pair"),
 ])

@@ -75,7 +75,7 @@ async def test_checkin_yes_log_survey_fit_no_reaches_the_curator(app, tg, sessio
     assert date_q.text == ru("meet-ask-date", partners="M1")
     await e1.press(date_q, ru("meet-btn-other-date"))
     await e1.wait_message(contains=ru("meet-ask-date-text"))
-    for typed, expected in (("завтра", ru("meet-invalid-date-format")),
+    for typed, expected in (("завтрашний", ru("meet-invalid-date-format")), ("Завтра", ru("meet-invalid-date-future")),
                             ("24.11.2026", ru("meet-invalid-date-future")),
                             ("01.11.2026", ru("meet-invalid-date-before-pair", start="02.11.2026"))):
         await e1.send(typed)

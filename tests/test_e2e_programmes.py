@@ -157,7 +157,7 @@ async def test_school_programme_from_creation_to_wishes(app, tg, sessionmaker, c
     assert (await curator.wait_message()).text == t("prog-invalid-title-long", max=200)
     await curator.send("  Учитель рядом  ")
     assert (await curator.wait_message()).text == t("prog-new-ask-start", example="30.11.2026")
-    for bad, key in (("завтра", "prog-invalid-date-format"), ("31.02.2027", "prog-invalid-date-format")):
+    for bad, key in (("завтрашний", "prog-invalid-date-format"), ("31.02.2027", "prog-invalid-date-format")):
         await curator.send(bad)
         assert (await curator.wait_message()).text == t(key)
     await curator.send("31.08.2026")  # before the current school year
@@ -173,8 +173,10 @@ async def test_school_programme_from_creation_to_wishes(app, tg, sessionmaker, c
     assert (await curator.wait_message()).text == t("prog-use-buttons")
     interval = await curator.wait_message()
     assert interval.text == t("prog-new-ask-interval") and interval.message_id != first_interval.message_id
-    await curator.press(first_interval, t("prog-interval-14"))  # the older question's buttons are out of date
-    assert await alert(curator) == t("prog-stale")
+    retired = await curator.wait_message()  # the older copy loses its buttons; a press on it is out of date
+    assert retired.message_id == first_interval.message_id and retired.buttons == []
+    await curator.press_data(first_interval, PgStep(a="i", v="14").pack())
+    assert await alert(curator) == t("dialog-question-stale")
     await curator.press_data(interval, PgStep(a="i", v="10").pack())  # forged: refused
     assert await alert(curator) == t("prog-bad-button")
     await curator.press(interval, t("prog-interval-14"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.i18n import Translator
 from db.models import Consent, CuratorRole, FsmRecord, Invitation, Participant, User
 from domain import catalog, invitations
-from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION
+from domain.people import CONSENT_VERSION, CURATOR_CONSENT_VERSION, consent_edition
 from domain.units import create_unit
 from handlers import forms
 from tests.conftest import FakeClock
@@ -44,6 +44,11 @@ async def seed_invite(sessionmaker, clock, org_id: int, kind: str = "participant
         inv = await invitations.create(session, kind=kind, unit=unit, now=clock(), role=role, max_uses=max_uses)
         await session.commit()
         return invitations.payload_of(inv)
+
+
+def edition_of(chat: "Chat", curator: bool = False) -> str:
+    """The consent edition as the chat's language writes it."""
+    return consent_edition(CURATOR_CONSENT_VERSION if curator else CONSENT_VERSION, chat.lang)
 
 
 async def count(sessionmaker, model) -> int:
@@ -92,17 +97,23 @@ class Chat:
         await self.user.press_data(message, data)
         return await self.user.wait_callback_answer()
 
+    def shown(self, message: SentMessage) -> list[str]:
+        """The texts of a message's buttons as the user sees them now."""
+        current = next(m for m in self.user.messages if m.message_id == message.message_id)
+        return [b.text for b in current.buttons]
+
     async def pick_many(self, step: str, codes: tuple, message: SentMessage) -> None:
-        """Tick ``codes`` in a (paged) multi-select, then press Done."""
+        """Tick ``codes`` in a (paged) multi-select, then press Done (pages are turned as needed:
+        the order of the catalogue depends on the category and on what people choose)."""
         spec = forms.STEPS[step]
-        options = list(spec.options({"role": self.role}))
-        page = 0
         for code in codes:
-            want = options.index(code) // forms.PAGE_SIZE
-            while page != want:
-                await self.click(message, self.t("reg-btn-next") if want > page else self.t("reg-btn-prev"))
-                page += 1 if want > page else -1
-            await self.click(message, spec.button_label(self.bound, code))
+            label = spec.button_label(self.bound, code)
+            for _ in range(2 * 4):
+                if label in self.shown(message):
+                    break
+                turn = self.t("reg-btn-next") if self.t("reg-btn-next") in self.shown(message) else self.t("reg-btn-prev")
+                await self.click(message, turn)
+            await self.click(message, label)
         await self.click(message, self.t("reg-btn-done", count=len(codes)))
 
 
@@ -185,7 +196,7 @@ async def register(chat: Chat, payload: str, ans: Answers | None = None, *, pick
     chosen = pick_language or chat.lang
     await chat.click(msg, T.get(chosen, "language-name"))
     chat.lang = chosen
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     await answer_questionnaire(chat, ans, role_preset=role_preset)
     summary = await chat.expect("reg-summary-title")
@@ -223,8 +234,9 @@ async def test_mentee_registers_in_russian(app, tg, sessionmaker, clock):
     assert T.get("ru", "reg-welcome", org="Школа № 5") in msg.text
     assert f"{forms.CHECK} Русский" in [b.text for b in msg.buttons]  # preselected from Telegram's language
     await chat.click(msg, "Русский")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
-    assert CONSENT_VERSION in msg.text
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
+    # a human edition, not the internal id (which stays on the consent record)
+    assert CONSENT_VERSION not in msg.text and T.get("ru", "reg-consent-text", edition="1 ноября 2026") in msg.text
     await chat.click(msg, chat.t("reg-btn-agree"))
     ans = Answers()
     await answer_questionnaire(chat, ans)
@@ -280,7 +292,7 @@ async def test_mentor_registers_in_english(app, tg, sessionmaker, clock):
     assert msg.text.startswith(T.get("en", "reg-welcome", org="Acme School"))
     assert f"{forms.CHECK} English" in [b.text for b in msg.buttons]
     await chat.click(msg, "English")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     ans = Answers(role="mentor", category="employer_rep", course=None, company="Acme Ltd", birth_year=1985,
                   full_name="John Smith", interests=("it", "business"), tags=None, strengths=("career", "projects"),
@@ -317,7 +329,7 @@ async def test_russian_telegram_user_picks_english(app, tg, sessionmaker, clock)
     assert f"{forms.CHECK} Русский" in [b.text for b in msg.buttons]
     await chat.click(msg, "English")
     chat.lang = "en"
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)  # from now on in English
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))  # from now on in English
     await chat.click(msg, chat.t("reg-btn-agree"))
     await chat.expect("reg-ask-role")
     # text where a button is expected: the polite hint comes in English too (the middleware reads the dialog)
@@ -341,7 +353,7 @@ async def test_decline_of_consent_stores_nothing(app, tg, sessionmaker, clock):
     await chat.say(f"/start {payload}")
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-decline"))
     assert (await chat.expect("reg-declined")).text == chat.t("reg-declined")
     await chat.settle()
@@ -365,7 +377,7 @@ async def test_minor_is_registered_awaiting_parental_consent(app, tg, sessionmak
     await chat.say(f"/start {payload}")
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "Русский")
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     await answer_questionnaire(chat, ans, role_preset=True)
     summary = await chat.expect("reg-summary-title")
@@ -392,7 +404,7 @@ async def test_dialog_survives_a_restart(start_app, tg, sessionmaker, clock):
     msg = await chat.expect("reg-ask-language")
     await chat.click(msg, "English")
     chat.lang = "en"
-    msg = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    msg = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(msg, chat.t("reg-btn-agree"))
     msg = await chat.expect("reg-ask-role")
     await chat.click(msg, chat.t("cat-role-mentee"))
@@ -409,7 +421,7 @@ async def test_dialog_survives_a_restart(start_app, tg, sessionmaker, clock):
     await chat.expect("reg-ask-full-name")
     await chat.say("Anna Petrova")
     msg = await chat.expect("reg-ask-interests")
-    await chat.click(msg, chat.bound("catalog-interests-reading"))
+    await chat.click(msg, f"📚 {chat.bound('catalog-subjects-pedagogy')}")  # a young teacher: subjects first
 
     await second.stop()
     third = await start_app()  # a restart in the middle of a multi-select keeps the ticks
@@ -432,7 +444,7 @@ async def test_dialog_survives_a_restart(start_app, tg, sessionmaker, clock):
     user, participant = await participant_by_tg(sessionmaker, chat)
     assert user.locale == "en"
     assert (participant.category, participant.birth_year, participant.full_name) == ("young_specialist", 1999, "Anna Petrova")
-    assert participant.interests == ["reading"] and participant.goals == ["teaching_methods", "classroom_management"]
+    assert participant.interests == ["s:pedagogy"] and participant.goals == ["teaching_methods", "classroom_management"]
     assert participant.status == "active"
     await third.stop()
 
@@ -452,20 +464,22 @@ async def test_bad_input_at_every_kind_of_step(app, tg, sessionmaker, clock):
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
     language = await chat.expect("reg-ask-language")
     assert language.message_id != old_language.message_id and language.buttons
-    # a button of the older copy of the question is out of date
-    answer = await chat.click(old_language, "Русский")
-    assert answer["text"] == chat.t("reg-stale-button")
+    # the older copy of the question loses its buttons; a press on it (an old client) is out of date
+    retired = await chat.user.wait_message()
+    assert retired.message_id == old_language.message_id and retired.buttons == []
+    answer = await chat.forge(old_language, "rg:lang:ru")
+    assert answer["text"] == chat.t("dialog-question-stale")
     # forged language code
     answer = await chat.forge(language, "rg:lang:de")
     assert answer["text"] == chat.t("reg-bad-button")
     answer = await chat.forge(language, "rg:hack:")
     assert answer["text"] == chat.t("reg-bad-button")
     await chat.click(language, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     # a sticker-like message (a document) where a button is expected
     await chat.user.send_document("me.jpg", b"\xff\xd8\xff", "image/jpeg")
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     role = await chat.expect("reg-ask-role")
 
@@ -520,7 +534,7 @@ async def test_bad_input_at_every_kind_of_step(app, tg, sessionmaker, clock):
     await chat.say("спорт")  # text instead of ticking
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
     fresh = await chat.expect("reg-ask-interests")
-    assert (await chat.click(interests, chat.bound("catalog-interests-sport")))["text"] == chat.t("reg-stale-button")
+    assert (await chat.forge(interests, "fm:interests:t:sport"))["text"] == chat.t("dialog-question-stale")
     await chat.click(fresh, chat.bound("catalog-interests-sport"))
     await chat.click(fresh, chat.t("reg-btn-done", count=1))
     await chat.expect("reg-ask-tags")
@@ -549,7 +563,7 @@ async def test_a_new_link_mid_dialog_restarts_cleanly(app, tg, sessionmaker, clo
     await chat.say(f"/start {first}")
     language = await chat.expect("reg-ask-language")
     await chat.click(language, "Русский")
-    consent = await chat.expect("reg-consent-text", version=CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text", edition=consent_edition(CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     category = await chat.expect("reg-ask-category")
     await chat.say("/start")  # a plain /start does not break the dialog
@@ -646,11 +660,11 @@ async def test_curator_accepts_an_invitation(app, tg, sessionmaker, clock):
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_014, "ru")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     assert T.get("ru", "reg-curator-welcome", unit="Лицей № 1") in consent.text
     await chat.say("да")
     assert (await chat.user.wait_message()).text == chat.t("reg-use-buttons")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-agree"))
     await chat.expect("reg-ask-full-name-curator")
     await chat.say("12345")
@@ -674,7 +688,7 @@ async def test_curator_declines_and_nothing_is_stored(app, tg, sessionmaker, clo
     payload = await seed_invite(sessionmaker, clock, org_id, kind="curator")
     chat = Chat(tg, 10_015, "en")
     await chat.say(f"/start {payload}")
-    consent = await chat.expect("reg-consent-text-curator", version=CURATOR_CONSENT_VERSION)
+    consent = await chat.expect("reg-consent-text-curator", edition=consent_edition(CURATOR_CONSENT_VERSION, chat.lang))
     await chat.click(consent, chat.t("reg-btn-decline"))
     await chat.expect("reg-declined")
     await chat.settle()

@@ -80,8 +80,8 @@ async def test_curator_opens_the_roadmap_adds_completes_reassigns_moves_and_canc
     assert (await curator.wait_message()).text == ru("rm-invalid-title-short", min=R.TITLE_MIN)
     await curator.send("Совещание с наставниками")
     assert (await curator.wait_message()).text == ru("rm-ask-due", example="23.11.2026")
-    for bad, key in (("31.02.2027", "rm-invalid-date-format"), ("завтра", "rm-invalid-date-format"),
-                     ("01.11.2026", "rm-invalid-date-past")):
+    for bad, key in (("31.02.2027", "rm-invalid-date-format"), ("завтрашний", "rm-invalid-date-format"),
+                     ("01.11.2026", "rm-invalid-date-past"), ("Вчера", "rm-invalid-date-past")):
         await curator.send(bad)
         assert (await curator.wait_message()).text == ru(key), bad
     await curator.send("15.12.2026")

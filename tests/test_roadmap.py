@@ -172,8 +172,11 @@ def test_titles_and_due_dates_are_validated():
     assert R.parse_due("10.12.2026", TODAY) == date(2026, 12, 10)
     assert R.parse_due("1/2/2027", TODAY) == date(2027, 2, 1)
     assert R.parse_due("23.11.2026", TODAY) == TODAY  # today is fine
-    for text, code in (("31.02.2027", "date-format"), ("завтра", "date-format"), ("2027-01-10", "date-format"),
-                       ("22.11.2026", "date-past"), ("01.01.2035", "date-far")):
+    assert R.parse_due("2027-01-10", TODAY) == date(2027, 1, 10)
+    assert R.parse_due("Завтра", TODAY) == R.parse_due("tomorrow", TODAY) == date(2026, 11, 24)
+    assert R.parse_due("сегодня", TODAY) == TODAY
+    for text, code in (("31.02.2027", "date-format"), ("завтрашний", "date-format"), ("2027.01.10", "date-format"),
+                       ("22.11.2026", "date-past"), ("вчера", "date-past"), ("01.01.2035", "date-far")):
         with pytest.raises(Invalid) as exc:
             R.parse_due(text, TODAY)
         assert exc.value.code == code, text

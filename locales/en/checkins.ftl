@@ -24,7 +24,7 @@ risk-low-rating-person = ⚠️ “{ $programme }”: { $who } gave a rating of 
     } survey. Their pairs: { $pairs }.
 risk-btn-open-with = Open the pair: { $partners }
 
-meet-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 05.10.2026.
+meet-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 05.10.2026, or as a word: today, yesterday, the day before yesterday.
 meet-invalid-date-future = The meeting date cannot be in the future.
 meet-invalid-date-before-pair = The pair started on { $start }: the meeting cannot be earlier.
 meet-invalid-format = Choose the format with a button: in person or online.

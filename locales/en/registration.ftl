@@ -5,7 +5,7 @@ reg-welcome-generic = Hello! You have been invited to a mentoring programme. Reg
 reg-ask-language = Choose your language:
 
 reg-consent-text =
-    Consent to the processing of personal data (version { $version })
+    Consent to the processing of personal data (version of { $edition })
 
     I consent to the educational organisation that invited me to the mentoring programme processing my personal data: full name, year of birth, category (grade, course or employer), interests, goals and wishes for mentoring, convenient times and format of meetings, Telegram identifier.
 
@@ -131,7 +131,7 @@ reg-cocurator-welcome = Hello! You have been invited to become a co-curator of m
 reg-cocurator-done = Done! You are now a co-curator: “{ $unit }”, with the same rights as its other curators. Your menu: /curator. Help: /help.
 
 reg-consent-text-curator =
-    Consent of a curator to the processing of personal data (version { $version })
+    Consent of a curator to the processing of personal data (version of { $edition })
 
     I consent to the education authority or educational organisation that appointed me as a curator of mentoring programmes processing my personal data: my full name and my Telegram identifier.
 

@@ -86,7 +86,7 @@ rm-dialog-cancelled = Cancelled; nothing was changed.
 
 rm-invalid-title-short = The title is too short: at least { $min } characters, please.
 rm-invalid-title-long = The title is too long: at most { $max } characters.
-rm-invalid-date-format = I do not understand the date. Send it as DD.MM.YYYY, e.g. 15.01.2027.
+rm-invalid-date-format = I do not understand the date. Send it as DD.MM.YYYY, e.g. 15.01.2027, or as a word: today, tomorrow.
 rm-invalid-date-past = That date has passed. Give today or a later date.
 rm-invalid-date-far = The date is too far ahead: at most three years.
 rm-invalid-responsible = Only a serving curator of this level or a level above can be made responsible.

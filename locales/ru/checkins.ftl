@@ -25,7 +25,7 @@ risk-low-rating-person = ⚠️ «{ $programme }»: { $who } { $survey ->
     } поставил(а) оценку { $score } из 10. Пары участника: { $pairs }.
 risk-btn-open-with = Открыть пару: { $partners }
 
-meet-invalid-date-format = Не понимаю дату. Пришлите её в формате ДД.ММ.ГГГГ, например 05.10.2026.
+meet-invalid-date-format = Не понимаю дату. Пришлите её в формате ДД.ММ.ГГГГ, например 05.10.2026, или словом: «сегодня», «вчера», «позавчера».
 meet-invalid-date-future = Дата встречи не может быть в будущем.
 meet-invalid-date-before-pair = Пара начала работу { $start }: встреча не может быть раньше.
 meet-invalid-format = Выберите формат кнопкой: очно или онлайн.

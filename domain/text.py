@@ -1,0 +1,115 @@
+"""Shared helpers for texts people read: shortening at word boundaries, splitting long texts into
+messages, and alphabetical order as Russian readers expect it. No aiogram here.
+
+Limits, stated once:
+
+* ``BUTTON_MAX``: characters of a text inside an inline button (a name, a title). Telegram sets no
+  hard limit, but phones cut a button visually after about 30–40 characters; the screen a button
+  opens always shows the full text.
+* ``MESSAGE_MAX``: characters of one message body (Telegram's 4096, with room for a notice or a
+  "page n of m" line); longer texts are split with :func:`pages`, never cut.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+BUTTON_MAX = 36
+MESSAGE_MAX = 3900
+CAPTION_MAX = 1000  # a photo's or a document's caption (Telegram: 1024)
+SHEET_NAME_MAX = 31  # an XLSX sheet's name (Excel refuses longer ones)
+ELLIPSIS = "…"
+
+# a place where a text may be cut: after a space, or after a dash, slash or comma that ends a word
+_BREAK = re.compile(r"\s+|(?<=[-–—/,;])")
+
+
+def shorten(text: str | None, limit: int = BUTTON_MAX, *, hard: bool = False) -> str:
+    """``text`` in at most ``limit`` characters, cut only between words, with "…" when cut.
+
+    Never cuts inside a word: when even the first word is longer than ``limit``, the first word is
+    kept whole (buttons have no hard limit) — unless ``hard`` (a limit the receiver enforces, e.g.
+    Fluent's placeable size or a sheet name), where the word itself is cut as the last resort.
+    """
+    if len(text or "") <= limit:
+        return text or ""  # as it is: a short text is never touched
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = max(1, limit - len(ELLIPSIS))
+    cut = 0
+    for m in _BREAK.finditer(text, 0, room + 1):
+        if 0 < m.start() <= room:
+            cut = m.start()
+    if cut == 0:
+        if hard:
+            return text[:room] + ELLIPSIS
+        first = _BREAK.search(text)
+        if first is None or first.start() >= len(text):
+            return text
+        return text[:first.start()].rstrip(" -–—/,;") + ELLIPSIS
+    kept = text[:cut].rstrip(" -–—/,;:")
+    # no dangling little word (a preposition, a conjunction) before the ellipsis
+    head, _, last = kept.rpartition(" ")
+    if head and len(last) <= 2 and last.isalpha():
+        kept = head.rstrip(" -–—/,;:")
+    return kept + ELLIPSIS
+
+
+def pages(lines: Iterable[str], limit: int = MESSAGE_MAX, sep: str = "\n") -> list[str]:
+    """Lines joined into as few texts of at most ``limit`` characters as possible, never splitting
+    a line (a line longer than ``limit`` is split at word boundaries over several texts)."""
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        for part in _split_long(line, limit):
+            candidate = f"{current}{sep}{part}" if current else part
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    out.append(current)
+                current = part
+    if current or not out:
+        out.append(current)
+    return out
+
+
+def _split_long(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    parts, rest = [], line
+    while len(rest) > limit:
+        cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _letter_rank(ch: str) -> tuple[int, str]:
+    if ch.isspace():
+        return 0, " "
+    if ch.isdigit():
+        return 1, ch
+    if "\u0400" <= ch <= "\u04ff":  # Cyrillic before Latin, as in the Russian alphabetical order
+        return 2, ch
+    if ch.isalpha():
+        return 3, ch
+    return 0, ""  # punctuation is ignored at the first level
+
+
+def collation_key(text: str | None) -> tuple:
+    """A sort key for names as a Russian reader orders them: case-insensitive, YO with YE
+    (and YE before YO when that is the only difference), Cyrillic before Latin, digits first;
+    punctuation matters only on a tie."""
+    folded = unicodedata.normalize("NFC", (text or "").strip()).casefold()
+    primary = tuple(r for r in (_letter_rank(c) for c in folded.replace("\u0451", "\u0435")) if r[1])
+    return primary, folded
+
+
+__all__ = ["BUTTON_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key"]

@@ -1,0 +1,74 @@
+"""domain/text.py (shortening between words, pages, Russian alphabetical order) and domain/dates.py."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.dates import parse_typed_date
+from domain.rules import Invalid
+from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, shorten
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("text,limit,expected", [
+    ("Выбор профессии", 40, "Выбор профессии"),
+    ("Выбор профессии и профориентация", 20, "Выбор профессии…"),  # no dangling "и"
+    ("аналитические способности и логика", 20, "аналитические…"),
+    ("кураторы программ наставничества", 12, "кураторы…"),
+    ("Опытный педагог – молодой специалист", 20, "Опытный педагог…"),
+    ("  many   spaces   here  ", 40, "  many   spaces   here  "),
+    ("  many   spaces   here  ", 18, "many spaces here"),
+    ("Сверхдлинноесловобезпробелов и ещё", 12, "Сверхдлинноесловобезпробелов…"),  # a word is never cut
+])
+def test_shorten_cuts_between_words(text, limit, expected):
+    assert shorten(text, limit) == expected
+
+
+def test_shorten_hard_limits_and_defaults():
+    assert shorten("Сверхдлинноесловобезпробелов", 12, hard=True) == "Сверхдлинно" + ELLIPSIS
+    assert len(shorten("слово " * 40, hard=True)) <= BUTTON_MAX
+    assert shorten(None) == "" and shorten("") == ""
+    for limit in range(11, 60):  # from the first word and "…" on
+        cut = shorten("Подготовка аналитической справки по итогам мониторинга", limit)
+        assert len(cut) <= limit and (cut.endswith(ELLIPSIS) or cut.startswith("Подготовка аналит"))
+
+
+def test_pages_never_split_a_line():
+    lines = [f"{n}. " + "слово " * 30 for n in range(40)]
+    parts = pages(lines, 1000)
+    assert all(len(p) <= 1000 for p in parts) and "\n".join(parts).split("\n") == lines
+    assert pages([]) == [""]
+    assert pages(["a" * 10 + " " + "b" * 10], 12) == ["a" * 10, "b" * 10]
+
+
+def test_russian_alphabetical_order():
+    names = ["Ёлкина Анна", "Егорова Вера", "ежов Пётр", "Елкин Иван", "Smith John", "Яковлев", "Абрамов",
+             "Йогуртов", "Иванов", "10-й класс"]
+    assert sorted(names, key=collation_key) == ["10-й класс", "Абрамов", "Егорова Вера", "ежов Пётр", "Елкин Иван",
+                                                "Ёлкина Анна", "Иванов", "Йогуртов", "Яковлев", "Smith John"]
+    assert collation_key("Елкин") < collation_key("Ёлкин")  # only YE / YO differ: YE first
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("сегодня", TODAY), ("СЕГОДНЯ!", TODAY), ("Вчера.", date(2026, 11, 22)), ("позавчера", date(2026, 11, 21)),
+    ("завтра", date(2026, 11, 24)), ("Послезавтра", date(2026, 11, 25)), ("today", TODAY),
+    ("The day before yesterday", date(2026, 11, 21)), ("day after tomorrow", date(2026, 11, 25)),
+    ("05.10.2026", date(2026, 10, 5)), ("5 / 10 / 2026", date(2026, 10, 5)), ("2026-10-05", date(2026, 10, 5)),
+])
+def test_typed_dates(text, expected):
+    assert parse_typed_date(text, TODAY) == expected
+
+
+def test_typed_dates_refused_and_options():
+    for text in ("", "вчерашний", "yesterday evening", "31.02.2026", "2026.10.05", None):
+        with pytest.raises(Invalid) as exc:
+            parse_typed_date(text, TODAY)
+        assert exc.value.code == "date-format"
+    with pytest.raises(Invalid):
+        parse_typed_date("05.10", TODAY)  # a year is needed unless the caller says otherwise
+    assert parse_typed_date("05.10", TODAY, year_optional=True) == date(2026, 10, 5)
+    with pytest.raises(Invalid):
+        parse_typed_date("сегодня", None)  # without a clock only full dates are read
+    assert parse_typed_date("2026-10-05", None) == date(2026, 10, 5)
