@@ -23,7 +23,7 @@ from domain.curation import Access, clamp_page, pages, subtree_counts
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.units import ancestors, children
-from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb
+from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb, UnitRiskCb
 
 CHILDREN_PAGE = 8
 PARTICIPANTS_PAGE = 10
@@ -212,8 +212,9 @@ async def up_button(session: AsyncSession, ctx: Ctx, unit: Unit) -> InlineKeyboa
 # the top and unit views
 # ---------------------------------------------------------------------------------------------
 def monitoring_rows(ctx: Ctx, unit: Unit) -> list[list[InlineKeyboardButton]]:
-    """The monitoring entry points of a unit: roadmap, KPIs, reports, best practices."""
+    """The monitoring entry points of a unit: pairs at risk, roadmap, KPIs, reports, best practices."""
     return [
+        [btn(ctx.t("att-btn-unit-risk"), UnitRiskCb(uid=unit.id))],
         [btn(ctx.t("mon-btn-roadmap"), RoadmapCb(uid=unit.id)), btn(ctx.t("mon-btn-kpi"), KpiCb(uid=unit.id))],
         [btn(ctx.t("mon-btn-reports"), ReportsCb(uid=unit.id)), btn(ctx.t("mon-btn-practices"), PracticesCb(uid=unit.id))],
     ]
