@@ -101,8 +101,11 @@ REASONS: Final = ("no-meeting", "low-rating", "fit-declined", "unreachable")
 # --- outbox kinds, Fluent keys, callback data ----------------------------------------------------
 KIND_CHECKIN: Final = "checkin"
 KIND_RISK: Final = "risk-alert"  # the prefix of alerts' dedupe keys (alerts are attention items now)
-ATT_RISK: Final = "risk"  # attention kinds (domain.attention): a pair (or a person) at risk ...
-ATT_FIT: Final = "fit"  # ... and "not a good match"
+# attention kinds (domain.attention): a pair (or a person) at risk, and "not a good match"; a pair's
+# item has the ref p<pair> (its newest reason replaces an older one: one line per pair), a
+# person's r<survey response>
+ATT_RISK: Final = "risk"
+ATT_FIT: Final = "fit"
 KEY_ASK: Final = "checkin-ask"  # args: since (DD.MM.YYYY), partners (names), count (pairs)
 KEY_BTN_YES: Final = "checkin-btn-yes"
 KEY_BTN_NO: Final = "checkin-btn-no"
@@ -1196,7 +1199,7 @@ async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: date
         buttons.append([{"text_key": KEY_RISK_OPEN, "callback_data": f"{CB_RISK_OPEN}:{pair.id}"}])
         kind = ATT_FIT if alert.reason == "fit-declined" else ATT_RISK
         for user in curators[programme.id]:
-            item = await attention.add_item(session, user.id, kind, f"p{pair.id}:{alert.reason}", args,
+            item = await attention.add_item(session, user.id, kind, f"p{pair.id}", args,
                                             _alert_key(alert, user.id), key=KEY_RISK[alert.reason],
                                             buttons=buttons, unit_id=programme.unit_id, tz=tz, now=now)
             sent += item is not None
@@ -1468,9 +1471,9 @@ async def _risk_items_open(session: AsyncSession, items: list[Any], now: datetim
     still: set[int] = set()
     about_pairs: list[tuple[Any, int, str]] = []
     for item in items:
-        head, _, reason = item.ref.partition(":")
-        if head[:1] == "p" and head[1:].isdigit():
-            about_pairs.append((item, int(head[1:]), reason))
+        head = item.ref.partition(":")[0]
+        if head[:1] == "p" and head[1:].isdigit():  # its reason is in its key: risk-<reason>
+            about_pairs.append((item, int(head[1:]), item.key.removeprefix("risk-")))
         elif head[:1] == "r" and head[1:].isdigit():
             response = await session.get(SurveyResponse, int(head[1:]))
             if response is None or response.completed_at is None \
