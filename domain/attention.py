@@ -182,7 +182,7 @@ async def add_item(
         .values(closed_at=now, closed_why=REPLACED)
         .execution_options(synchronize_session=False)
     )
-    if user.tg_id is not None:
+    if user.tg_id is not None and user.unreachable_at is None:  # else it waits on their list
         await _schedule_summary(session, user, now, tz)
     return item
 
@@ -208,10 +208,13 @@ async def open_item_of(session: AsyncSession, curator_user_id: int, kind: str, r
 async def _schedule_summary(session: AsyncSession, user: User, now: datetime, tz: str | None) -> None:
     """Make sure a summary is pending for ``user``: one still pending takes the new item (it is
     written when it leaves); else a new row, due GATHER from now and MIN_GAP after the last one."""
+    # PostgreSQL: locked until this commits, so the sender (SKIP LOCKED) cannot take it before this
+    # item is there to be read; one locked by another producer is skipped rather than waited for (a
+    # second row then, which is dropped if the first one carried everything)
     pending = await session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.kind == KIND_SUMMARY, OutboxMessage.user_id == user.id,
                                        OutboxMessage.status == PENDING)
-        .limit(1).with_for_update())  # PostgreSQL: the sender skips it until this commits
+        .limit(1).with_for_update(skip_locked=True))
     if pending is not None:
         return
     due = now + GATHER
