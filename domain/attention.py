@@ -5,11 +5,16 @@ match", a pair that started, a declined or unanswered proposal, a practice to re
 roadmap deadline...) is an *item* (``AttentionItem``), not a message of its own. Producers call
 one function, in the transaction of the change that caused it::
 
-    await attention.add_item(session, curator_user_id, "risk", f"p{pair.id}:no-meeting",
+    await attention.add_item(session, curator_user_id, "risk", f"p{pair.id}",
                              {"programme": ..., "mentor": ..., "mentees": ..., "days": 30},
                              f"risk-alert:{pair.id}:no-meeting:2026w48:{curator_user_id}",
                              key="risk-no-meeting", buttons=[[...]], unit_id=programme.unit_id,
                              tz=unit.timezone, now=now)
+
+What a new producer needs: that call (instead of ``domain.outbox.enqueue``); ``att-group-<kind>``
+and ``att-line-<key>`` in both locales (without them the group reads "Other" and the line is the
+whole notice, cut short); and, for a kind the curator must act on,
+``register_kind(kind, order=..., check=...)`` telling when its items are resolved.
 
 * ``kind`` groups items in the summary (``att-group-<kind>``: the group's heading and button,
   with ``$n``); a kind registers how to tell that its items are resolved with
