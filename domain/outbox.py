@@ -176,7 +176,9 @@ def register_relevance(kind: str, check: RelevanceCheck) -> None:
 
     The sender calls it right before sending (in the transaction that marks the row
     'sending'); False drops the row. Kinds without a checker are always relevant.
-    Registering a kind again replaces its checker.
+    Registering a kind again replaces its checker. The row is rendered after the check, from
+    the same object: a checker may rewrite ``row.payload`` (the curators' summary,
+    ``domain.attention``, is written this way, from what is still open when it leaves).
     """
     _RELEVANCE[kind] = check
 
