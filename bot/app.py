@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -21,7 +20,8 @@ from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
-from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware
+from bot.session import BotSession
+from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
 
@@ -35,8 +35,9 @@ def utc_clock() -> datetime:
 
 
 def make_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(CommitBeforeRequest())
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))  # skips unreadable updates
+    session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
+    session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)
 
 
@@ -73,7 +74,8 @@ class App:
             )
 
     async def _recover(self) -> None:
-        """What a crash can leave half-done: a matching run marked running (one bot process)."""
+        """What a crash can leave half-done: a matching run marked running (one bot process); and
+        what older versions left: active pairs with an erased participant (``domain.erasure``)."""
         from domain.pairing import fail_stale_runs
 
         async with self.sessionmaker() as session:
@@ -83,6 +85,12 @@ class App:
             log.warning("marked %d interrupted matching runs as failed", failed)
         # report exports left running by a stopped process: interrupted, their users told once
         await interrupt_running(self.sessionmaker, self.clock())
+        # active pairs still holding someone erased before erasure ended them: put right, told
+        from domain.erasure import release_erased
+
+        async with self.sessionmaker() as session:
+            await release_erased(session, self.clock())
+            await session.commit()
 
     async def wait(self) -> None:
         if self._polling is not None:

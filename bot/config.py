@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     quiet_hours_start: int = 22
     quiet_hours_end: int = 8
 
+    # --- Direct replies (answers within an update) meeting a 429 or a transient failure -----
+    reply_retry_attempts: int = Field(4, ge=1, le=10)  # tries in all, the first one included
+    reply_retry_max_wait: float = Field(20.0, ge=0.0, le=300.0)  # seconds of waiting in all
+
     # --- Digests and invitations ------------------------------------------------------------
     digest_interval_minutes: int = 180
     invitation_default_days: int = 30

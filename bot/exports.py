@@ -29,6 +29,7 @@ from aiogram.types import FSInputFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.middlewares import REPLYING
 from db.models import ExportJob, Unit, User
 from domain.outbox import enqueue
 from domain.people import audit
@@ -149,7 +150,9 @@ class ExportRunner:
             raise
         log.info("export %s started: user %s, unit %s, %s", job.id, user.id, unit.id, kind)
         coro = self._run(job.id, user.id, chat_id, unit.id, unit.name, kind, locale, year, now)
-        # a fresh context: the handler's session (CURRENT_SESSION) must not follow the task
+        # a fresh context: the handler's session (CURRENT_SESSION) must not follow the task; the
+        # file and the progress message are still replies the curator waits for (REPLYING, set in
+        # _run), retried on a 429 like any answer (bot.middlewares.RetryDirectReplies)
         task = asyncio.create_task(coro, name=f"export-{job.id}", context=contextvars.Context())
         self._tasks[job.id] = task
 
@@ -162,6 +165,7 @@ class ExportRunner:
 
     async def _run(self, job_id: int, user_id: int, chat_id: int, unit_id: int, unit_name: str, kind: str,
                    locale: str, year: int | None, now: datetime) -> None:
+        REPLYING.set(True)  # this task's own context (see start)
         app = self.app
         t = app.translator.bind(locale)
         fd, path = tempfile.mkstemp(prefix=f"export-{job_id}-", suffix=".xlsx")

@@ -1,15 +1,29 @@
-"""Outer middlewares: one database session per update, then who the sender is and their language."""
+"""Outer middlewares: one database session per update, then who the sender is and their language.
+Request middlewares (around every Bot API call): commit the update's work first, and let direct
+replies survive flood control and transient failures."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import TelegramMethod
-from aiogram.types import TelegramObject, User as TgUser
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.types import TelegramObject, Update, User as TgUser
+from aiohttp import ClientConnectorError, ConnectionTimeoutError
+from aiohttp.client_exceptions import UploadAbortedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -21,9 +35,28 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
+#: True while Bot API calls are direct replies: set for the handling of an update (by
+#: DbSessionMiddleware) and by background work that answers someone (the report exports); see
+#: RetryDirectReplies. Tasks copy their creator's context: the outbox sender sets it to False.
+REPLYING: ContextVar[bool] = ContextVar("replying", default=False)
+
+
+@contextmanager
+def replying(enabled: bool = True) -> Iterator[None]:
+    """Mark the Bot API calls made inside (in this task and the tasks it starts) as direct
+    replies (``True``) or as not (``False``: the outbox sender, which has its own policy)."""
+    token = REPLYING.set(enabled)
+    try:
+        yield
+    finally:
+        REPLYING.reset(token)
+
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens a session for the update; commits when the handler returns, rolls back when it raises."""
+    """Opens a session for the update; commits when the handler returns, rolls back when it raises.
+
+    The handling is also the scope of direct replies (:data:`REPLYING`).
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -33,7 +66,8 @@ class DbSessionMiddleware(BaseMiddleware):
             token = CURRENT_SESSION.set(session)
             data["session"] = session
             try:
-                result = await handler(event, data)
+                with replying():
+                    result = await handler(event, data)
                 await session.commit()
                 return result
             except BaseException:
@@ -63,6 +97,9 @@ class ContextMiddleware(BaseMiddleware):
             locale = (await data["state"].get_data()).get("locale")
         if not locale:
             locale = locale_from_telegram(tg_user.language_code if tg_user else None, self.settings.default_locale)
+        if user is not None and user.unreachable_at is not None and isinstance(event, Update) and event.message:
+            user.unreachable_at = None  # they wrote to us (so they unblocked the bot): reachable again
+            log.info("user %s wrote to the bot again: reachable", user.id)
         data["user"] = user
         data["locale"] = locale
         data["t"] = self.translator.bind(locale)
@@ -86,3 +123,109 @@ class CommitBeforeRequest(BaseRequestMiddleware):
         if session is not None and session.in_transaction():
             await session.commit()
         return await make_request(bot, method)
+
+
+#: Methods that may be repeated when it is unknown whether Telegram carried out the first attempt:
+#: reading, editing, setting and deleting leave the same state when done twice. Sending, forwarding
+#: and copying (a second message) are not among them.
+IDEMPOTENT_PREFIXES = ("get", "edit", "set", "delete")
+IDEMPOTENT_METHODS = frozenset({"answerCallbackQuery", "sendChatAction"})
+BACKOFF_FIRST = 0.5  # seconds before the first retry after a 5xx or a connection failure; doubles
+
+
+def is_idempotent(method: TelegramMethod[Any]) -> bool:
+    name = method.__api_method__
+    return name in IDEMPOTENT_METHODS or name.startswith(IDEMPOTENT_PREFIXES)
+
+
+def never_sent(exc: TelegramNetworkError) -> bool:
+    """Whether a network failure happened before the request could reach Telegram: the
+    connection was never made (refused, DNS, TLS, connect timeout) or the body never fully sent."""
+    return isinstance(exc.__cause__, (ClientConnectorError, ConnectionTimeoutError, UploadAbortedError))
+
+
+class RetryDirectReplies(BaseRequestMiddleware):
+    """Direct replies survive flood control (429) and transient failures, never sent twice.
+
+    Scope: only calls made while :data:`REPLYING` is set, i.e. while an update is handled (and by
+    the report exports, which answer a curator from a task of their own). The outbox sender
+    (bot/outbox.py) runs with it unset: a 429 there pauses the whole sender and puts the row back
+    in the queue, other errors go back to the queue with backoff, and its 'sending' mark must
+    stay the only attempt in flight. ``getUpdates`` is never retried here (aiogram's polling loop
+    has its own backoff).
+
+    Registered after :class:`CommitBeforeRequest`, so it runs inside it: the update's transaction
+    is committed before the first attempt and no database connection is held while waiting (the
+    user's next updates wait behind this one, as they always do; other people's do not).
+
+    The policy follows what Telegram may already have done with the request:
+
+    * **429 Too Many Requests**: refused, certainly not carried out. Retried after ``retry_after``.
+    * **5xx** (Bad Gateway, "restarting", …): the front end answers for a back end that did not;
+      in practice not carried out. Retried after a short backoff (0.5 s, 1 s, 2 s …).
+    * **The request never left**: connection refused, DNS or TLS failure, connect timeout, body
+      not fully sent. Retried after the same backoff.
+    * **The request may have arrived**: a read timeout, a connection reset or dropped after the
+      request was sent. Only idempotent methods are retried (``get*``, ``edit*``, ``set*``,
+      ``delete*``, ``answerCallbackQuery``, ``sendChatAction``); ``send*``, ``forward*`` and
+      ``copy*`` are not (a second message cannot be taken back): the error goes to the handler.
+      If the first attempt did arrive, the retry of an edit answers "message is not modified"
+      (raised as usual: the handlers treat it as done), and that of answerCallbackQuery "query
+      is too old or invalid", which is taken as answered.
+    * **Anything else** (400, 403, 404, 409, 413 …) is an answer: raised at once.
+
+    Bounds: at most ``attempts`` tries in all and ``max_wait`` seconds of waiting in all
+    (``REPLY_RETRY_ATTEMPTS``, ``REPLY_RETRY_MAX_WAIT``). A ``retry_after`` longer than what is
+    left is not waited for: the 429 is raised at once (the handler fails, the error handler
+    apologises). Logs name the method and the error class, never the text.
+    """
+
+    def __init__(self, attempts: int = 4, max_wait: float = 20.0, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.attempts = max(1, attempts)
+        self.max_wait = max(0.0, max_wait)
+        self.sleep = sleep
+
+    def _delay(self, exc: Exception, method: TelegramMethod[Any], attempt: int) -> float | None:
+        """Seconds to wait before retrying after ``exc``; None when it must not be retried."""
+        backoff = BACKOFF_FIRST * 2 ** (attempt - 1)
+        if isinstance(exc, TelegramRetryAfter):
+            return max(0.0, float(exc.retry_after))
+        if isinstance(exc, TelegramServerError):
+            return backoff
+        if isinstance(exc, TelegramNetworkError) and not isinstance(exc, TelegramEntityTooLarge):
+            if never_sent(exc) or is_idempotent(method):
+                return backoff
+        return None
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
+        if not REPLYING.get() or isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        name = method.__api_method__
+        waited = 0.0
+        attempt = 1
+        maybe_arrived = False  # an earlier attempt of this (idempotent) call may have been carried out
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramBadRequest as exc:
+                if maybe_arrived and name == "answerCallbackQuery" and "query is too old" in exc.message.lower():
+                    log.info("%s: answered by an earlier attempt", name)
+                    return True
+                raise
+            except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+                delay = self._delay(exc, method, attempt)
+                if delay is None:  # a send that may have arrived, or a 413
+                    log.warning("%s failed (%s): not repeated", name, type(exc).__name__)
+                    raise
+                if attempt >= self.attempts or waited + delay > self.max_wait:
+                    log.warning("%s failed (%s) after %d attempt(s), %.1f s of waiting: giving up", name,
+                                type(exc).__name__, attempt, waited)
+                    raise
+                log.info("%s failed (%s): attempt %d of %d in %.1f s", name, type(exc).__name__, attempt + 1,
+                         self.attempts, delay)
+                if isinstance(exc, TelegramNetworkError) and not never_sent(exc):
+                    maybe_arrived = True
+            await self.sleep(delay)
+            waited += delay
+            attempt += 1

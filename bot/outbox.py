@@ -1,4 +1,5 @@
-"""The outbox sender: drains ``outbox`` rows to Telegram, paced, exactly once.
+"""The outbox sender: drains ``outbox`` rows to Telegram, paced, never twice unless harmless,
+never lost silently.
 
 Life cycle of a row::
 
@@ -7,11 +8,14 @@ Life cycle of a row::
        │   quiet hours,   │                     ├─ 429 ────────────▶ pending (due = now+retry_after)
        └── per-chat pace ─┘                     ├─ 403 / chat not found ▶ failed 'blocked' (+ user unreachable)
        └── lease expired ─┘                     ├─ other error ─────▶ pending (due = now+backoff) … failed
-                                                └─ worker died ─────▶ unknown (after the lease)
-    claimed ──▶ dropped (user unreachable or erased, or the row's relevance check says no)
+                                                └─ worker died ─┬─▶ pending again (a kind that may repeat)
+                                                   (after the   └─▶ unknown + administrators told
+                                                    lease)
+    pending / claimed ──▶ dropped (user unreachable or erased — also at once when they block the bot
+                          (my_chat_member) — or the row's relevance check says no)
 
-Why 'sending' is committed before the request, and why 'unknown' is never re-sent
-----------------------------------------------------------------------------------
+Why 'sending' is committed before the request, and what a crash in flight leads to
+-----------------------------------------------------------------------------------
 The Bot API has no idempotency key: if a request reached Telegram, sending it again makes a
 second message. A worker can be killed (``kill -9``, OOM, power loss) at any point, so the
 row's status is committed at the two moments that matter:
@@ -21,20 +25,36 @@ row's status is committed at the two moments that matter:
 
 After a crash, a row still ``claimed`` was certainly not sent: once its lease
 (``outbox_lease_seconds``) expires it goes back to ``pending`` and is sent by whoever claims
-it next. A row still ``sending`` is ambiguous, but the window between the commit and the
-request leaving is microseconds while the request itself takes 50–200 ms, so it most
-probably *was* delivered. Such rows are marked ``unknown`` (logged with their ids) and
-never retried: a lost message can be re-issued by its producer, a duplicate cannot be taken
-back. The lease must exceed the HTTP timeout (aiogram's default is 60 s; the lease defaults to
-120 s) so that a live worker's slow request is not declared dead; should it happen anyway,
-the late answer still records the row as ``sent``.
+it next. A row still ``sending`` is ambiguous: the window between the commit and the request
+leaving is microseconds while the request itself takes 50–200 ms, so it most probably *was*
+delivered, but not certainly (a busy machine's benchmark lost one of 2,000). No such row is lost
+silently; what happens depends on its kind (``domain.outbox.KINDS``, every kind classified,
+checked by tests/test_outbox_kinds.py):
+
+* **a repeat is harmless** (a check-in question, a reminder, a digest, an alert of a state):
+  the row goes back to ``pending`` and is sent again, once more (its relevance check still
+  applies; it counts an attempt, so a row that keeps killing its worker is given up after
+  ``outbox_max_attempts``, and then reported);
+* **a repeat would mislead** (news of a one-off event: a pair proposed or started, a consent
+  confirmed…): the row is marked ``unknown`` (logged with its id) and never sent again, and the
+  administrators (``ADMIN_IDS``) are told in the bot, one message per recovery listing what was
+  not confirmed and to whom (``domain.unconfirmed``; rendered when sent, from row ids).
+
+Recovery (:meth:`OutboxSender.recover`) runs at the start of every pass, so at start-up too. A
+worker never recovers the rows it has in flight itself. The lease must exceed the HTTP timeout
+(aiogram's default is 60 s; the lease defaults to 120 s) so that a live worker's slow request is
+not declared dead; should it happen anyway, the late answer still records an ``unknown`` row as
+``sent``.
 
 The one remaining window for a duplicate is a network error (e.g. a timeout) after the
 request reached Telegram: such errors are retried with backoff, like 5xx answers, because
-treating every network hiccup as ``unknown`` would lose far more messages than it saves.
-Cancelling a pass (shutdown) while a request is in flight leaves its row ``sending`` and thus
-``unknown``; call :meth:`OutboxSender.release_claims` after stopping the scheduler to hand the
-rows that were only claimed back at once instead of after the lease.
+treating every network hiccup as lost would lose or report far more messages than it saves.
+Cancelling a pass (shutdown) while a request is in flight leaves its row ``sending``, settled
+as above at the next start; call :meth:`OutboxSender.release_claims` after stopping the
+scheduler to hand the rows that were only claimed back at once instead of after the lease.
+
+The sender's requests are not direct replies: it runs with ``bot.middlewares.REPLYING`` unset,
+so the retry of replies (``RetryDirectReplies``) never wraps its own 429/error handling.
 
 Concurrency: on PostgreSQL a batch is claimed by ``SELECT id … ORDER BY due_at, id LIMIT n
 FOR UPDATE SKIP LOCKED`` followed by ``UPDATE … SET status='claimed' WHERE id IN (those ids)
@@ -89,14 +109,16 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.middlewares import replying
 from db.base import utcnow
 from db.models import OutboxMessage, User
 from domain.outbox import (
+    BLOCKED,
     CLAIMED,
     DROPPED,
     FAILED,
@@ -109,9 +131,13 @@ from domain.outbox import (
     SlidingWindow,
     backoff,
     is_relevant,
+    mark_unreachable,
     quiet_until,
     recipient_reachable,
+    render_text,
+    repeatable_kinds,
 )
+from domain.unconfirmed import queue_report
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +166,7 @@ class _Prepared:
     text: str
     markup: InlineKeyboardMarkup | None
     parse_mode: str | None
+    edit_message_id: int | None = None  # an edit of this earlier message instead of a new one
 
 
 def _default_worker_id() -> str:
@@ -215,6 +242,7 @@ class OutboxSender:
         self._resume_at = 0.0
         self._lock = asyncio.Lock()
         self._closing = False  # set by close(): a pass in flight stops after its current batch
+        self._in_flight: set[int] = set()  # rows this worker marked 'sending' and has not settled
 
     # --- public API -----------------------------------------------------------------------
 
@@ -232,6 +260,12 @@ class OutboxSender:
         While a claim comes back full (a backlog), the pass claims the next batch at once
         rather than waiting for the next scheduled run. Returns the number of messages sent.
         """
+        # Not direct replies, whatever context this pass was started from: the sender's own
+        # policy (429 pauses everything, the row goes back) must not be wrapped in another retry.
+        with replying(False):
+            return await self._tick()
+
+    async def _tick(self) -> int:
         sent = 0
         async with self._lock:
             while True:
@@ -245,11 +279,22 @@ class OutboxSender:
                     return sent
 
     async def recover(self) -> tuple[int, list[int]]:
-        """Return expired 'claimed' rows to 'pending'; mark expired 'sending' rows 'unknown'.
+        """Return expired 'claimed' rows to 'pending'; settle expired 'sending' rows.
+
+        An expired 'sending' row was in flight when its worker died: if its kind may be repeated
+        (domain.outbox.KINDS) it goes back to 'pending' and is sent again (counting an attempt:
+        after ``outbox_max_attempts`` it is given up like the others); otherwise it is marked
+        'unknown' and the administrators are told, one message for all the rows of this call
+        (domain.unconfirmed), in the same transaction. Rows this worker has in flight itself are
+        never touched (its clock may jump; it is alive).
 
         Returns (number of released rows, ids of rows marked unknown).
         """
-        cutoff = self.now() - self._lease
+        now = self.now()
+        cutoff = now - self._lease
+        expired = (O.status == SENDING, O.claimed_at < cutoff)
+        if self._in_flight:
+            expired = (*expired, O.id.not_in(sorted(self._in_flight)))
         async with self.sessionmaker() as session, session.begin():
             released = await session.execute(
                 update(O)
@@ -257,21 +302,48 @@ class OutboxSender:
                 .values(status=PENDING, claimed_by=None, claimed_at=None)
                 .execution_options(**_NO_SYNC)
             )
-            unknown = (
-                await session.execute(
-                    update(O)
-                    .where(O.status == SENDING, O.claimed_at < cutoff)
-                    .values(status=UNKNOWN, last_error="worker lost during send; not retried")
-                    .returning(O.id)
-                    .execution_options(**_NO_SYNC)
-                )
-            ).scalars().all()
+            # Usually there is nothing to settle: look before writing (recover runs every pass).
+            if (await session.execute(select(O.id).where(*expired).limit(1))).first() is None:
+                again: Sequence[int] = ()
+                unknown: Sequence[int] = ()
+                reports = 0
+            else:
+                again, unknown, reports = await self._settle_lost(session, expired, now)
         n_released = released.rowcount or 0
         if n_released:
             log.info("outbox: %d expired claims returned to pending", n_released)
+        if again:
+            log.warning("outbox: rows %s were being sent by a lost worker; sent again", sorted(again))
         if unknown:
-            log.warning("outbox: rows %s were being sent by a lost worker; marked unknown", sorted(unknown))
+            log.warning("outbox: rows %s were being sent by a lost worker; marked unknown, %d administrator(s) told",
+                        sorted(unknown), reports)
         return n_released, list(unknown)
+
+    async def _settle_lost(self, session: AsyncSession, expired: tuple[Any, ...],
+                           now: datetime) -> tuple[Sequence[int], Sequence[int], int]:
+        """Expired 'sending' rows: sent again (a kind that may repeat) or 'unknown' and reported.
+        Returns (ids sent again, ids marked unknown, reports queued)."""
+        again = (
+            await session.execute(
+                update(O)
+                .where(*expired, O.kind.in_(repeatable_kinds()), O.attempts + 1 < self.settings.outbox_max_attempts)
+                .values(status=PENDING, claimed_by=None, claimed_at=None, attempts=O.attempts + 1,
+                        last_error="worker lost during send; sent again (a repeat is harmless)")
+                .returning(O.id)
+                .execution_options(**_NO_SYNC)
+            )
+        ).scalars().all()
+        unknown = (
+            await session.execute(
+                update(O)
+                .where(*expired)
+                .values(status=UNKNOWN, last_error="worker lost during send; not sent again, reported")
+                .returning(O.id)
+                .execution_options(**_NO_SYNC)
+            )
+        ).scalars().all()
+        reports = await queue_report(session, unknown, self.settings.admin_ids, now) if unknown else 0
+        return again, unknown, reports
 
     async def release_claims(self) -> int:
         """Return this worker's claimed (not yet sending) rows to pending, e.g. at shutdown."""
@@ -425,6 +497,13 @@ class OutboxSender:
         if self.paused_for() > 0:
             await self._release(job.row_id)
             return False
+        self._in_flight.add(job.row_id)  # before 'sending' is committed: recover() leaves it alone
+        try:
+            return await self._send(job)
+        finally:
+            self._in_flight.discard(job.row_id)
+
+    async def _send(self, job: _Job) -> bool:
         prepared = await self._prepare(job)
         if prepared is None:
             return False
@@ -436,7 +515,10 @@ class OutboxSender:
         if prepared.parse_mode:
             kwargs["parse_mode"] = prepared.parse_mode
         try:
-            message = await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)
+            if prepared.edit_message_id is not None:
+                message_id = await self._edit(prepared, kwargs)
+            else:
+                message_id = (await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)).message_id
         except TelegramRetryAfter as exc:
             await self._on_retry_after(prepared, exc.retry_after)
             return False
@@ -446,8 +528,26 @@ class OutboxSender:
             else:
                 await self._on_error(prepared, exc)
             return False
-        await self._on_sent(prepared, message.message_id)
+        if message_id is None:  # an edit Telegram refuses for good (the message is gone)
+            await self._on_refused(prepared, "edit refused")
+            return False
+        await self._on_sent(prepared, message_id)
         return True
+
+    async def _edit(self, prepared: _Prepared, kwargs: dict[str, Any]) -> int | None:
+        """Edit an earlier message; its id, or None when it cannot be edited any more (deleted by
+        the person, too old): retrying would not help. "Not modified" counts as done."""
+        try:
+            await self.bot.edit_message_text(text=prepared.text, chat_id=prepared.chat_id,
+                                             message_id=prepared.edit_message_id, **kwargs)
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return prepared.edit_message_id
+            if _chat_unreachable(exc):
+                raise
+            log.info("outbox: row %s: message to edit refused (%s)", prepared.row_id, type(exc).__name__)
+            return None
+        return prepared.edit_message_id
 
     async def _prepare(self, job: _Job) -> _Prepared | None:
         """Check the row is still ours and worth sending, render it and commit 'sending'.
@@ -475,7 +575,11 @@ class OutboxSender:
                 log.info("outbox: row %s (user %s) dropped: %s", row.id, row.user_id, reason)
                 return None
             try:
+                locale = user.locale if user is not None else None
+                custom = await render_text(session, row, self.translator.bind(locale))
                 text, markup, parse_mode = self._render(row, user)
+                if custom is not None:
+                    text = custom
             except Exception as exc:  # noqa: BLE001 - a malformed payload must not loop forever
                 await session.execute(
                     update(O).where(*owned)
@@ -489,7 +593,9 @@ class OutboxSender:
             )
             if marked.rowcount != 1:
                 return None
-        return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode)
+        edit = (row.payload or {}).get("edit_message_id")
+        return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode,
+                         int(edit) if edit is not None else None)
 
     def _render(
         self, row: OutboxMessage, user: User | None
@@ -559,34 +665,28 @@ class OutboxSender:
 
     async def _on_unreachable(self, p: _Prepared, exc: BaseException) -> None:
         """403 / chat not found: the user is unreachable; fail this row, drop their others."""
-        now = self.now()
         async with self.sessionmaker() as session, session.begin():
-            if p.user_id is not None:
-                await session.execute(
-                    update(User)
-                    .where(User.id == p.user_id, User.unreachable_at.is_(None))
-                    .values(unreachable_at=now)
-                    .execution_options(**_NO_SYNC)
-                )
             await session.execute(
                 update(O)
                 .where(O.id == p.row_id, O.status.in_((SENDING, UNKNOWN)))
-                .values(status=FAILED, last_error="blocked")
+                .values(status=FAILED, last_error=BLOCKED)
                 .execution_options(**_NO_SYNC)
             )
-            same_recipient = O.chat_id == p.chat_id
-            if p.user_id is not None:
-                same_recipient = or_(same_recipient, O.user_id == p.user_id)
-            dropped = await session.execute(
-                update(O)
-                .where(same_recipient, O.status.in_((PENDING, CLAIMED)), O.id != p.row_id)
-                .values(status=DROPPED, last_error="blocked", claimed_by=None)
-                .execution_options(**_NO_SYNC)
-            )
+            dropped = await mark_unreachable(session, user_id=p.user_id, chat_id=p.chat_id, now=self.now(),
+                                             except_row=p.row_id)
         log.info(
             "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
-            p.row_id, p.user_id, type(exc).__name__, dropped.rowcount or 0,
+            p.row_id, p.user_id, type(exc).__name__, dropped,
         )
+
+    async def _on_refused(self, p: _Prepared, reason: str) -> None:
+        """A request Telegram will never accept (retrying cannot help): failed at once."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O).where(O.id == p.row_id, O.status == SENDING)
+                .values(status=FAILED, last_error=reason, claimed_by=None, claimed_at=None)
+                .execution_options(**_NO_SYNC)
+            )
 
     async def _on_error(self, p: _Prepared, exc: BaseException) -> None:
         """Any other failure: retry with backoff, then give up after outbox_max_attempts."""

@@ -112,6 +112,20 @@ class Consent(Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # parental consents recorded together by one press of a curator (domain.consents)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("consent_batches.id", ondelete="SET NULL"), index=True)
+
+
+class ConsentBatch(Base):
+    """Parental consents a curator confirmed with one press; undoable for a few minutes
+    (``domain.consents.CONSENT_UNDO_MINUTES``). Its consents point at it (``Consent.batch_id``)."""
+
+    __tablename__ = "consent_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CuratorRole(Base):
@@ -253,12 +267,17 @@ class Pair(Base):
 
 
 class PairMentee(Base):
-    """A mentee of a pair or group, with their own answer to the proposal and the match's reasons."""
+    """A mentee of a pair or group, with their own answer to the proposal and the match's reasons.
+
+    ``left_at``: the mentee left a group that went on without them (they erased their data);
+    from then on they are not in it (views, check-ins, capacity, KPIs "now"), but the group's
+    history and the year's counts keep them."""
 
     __tablename__ = "pair_mentees"
     __table_args__ = (
         UniqueConstraint("pair_id", "mentee_member_id"),
-        Index("ix_pair_mentees_member_pair", "mentee_member_id", "pair_id"),  # KPIs (migration 0005)
+        # KPIs (migrations 0005, 0007): "is this member a mentee of a qualifying pair?" from the index
+        Index("ix_pair_mentees_member_pair", "mentee_member_id", "pair_id", "left_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -269,6 +288,7 @@ class PairMentee(Base):
     answer: Mapped[str | None] = mapped_column(String(12))  # accepted | declined
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(String(500))
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class FsmRecord(Base):

@@ -61,6 +61,8 @@ from db.models import (
     User,
 )
 from domain import attention, surveys
+from domain.outbox import CLAIMED as OUTBOX_CLAIMED
+from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
 from domain.pairing import chunked
 from domain.rules import Invalid, clean_text
@@ -356,6 +358,7 @@ async def _staying(session: AsyncSession, pair_ids: Iterable[int]) -> dict[int, 
         found.extend((await session.execute(
             select(PairMentee.id, PairMentee.pair_id, PairMentee.mentee_member_id)
             .where(PairMentee.pair_id.in_(chunk),
+                   PairMentee.left_at.is_(None),
                    or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER))
         )).all())
     out: dict[int, list[int]] = defaultdict(list)
@@ -625,6 +628,7 @@ async def _pairs_of_window(session: AsyncSession, lo: int, hi: int) -> list[tupl
     as_mentee = (select(PairMentee.pair_id).join(ProgrammeMember, ProgrammeMember.id == PairMentee.mentee_member_id)
                  .join(Pair, Pair.id == PairMentee.pair_id)
                  .where(*window, Pair.status == ACTIVE,
+                        PairMentee.left_at.is_(None),
                         or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER)))
     ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
     rows: list[tuple[Pair, Programme, Unit]] = []
@@ -1093,12 +1097,16 @@ async def set_goal_progress(session: AsyncSession, goal_id: int, member: Program
 
 
 async def goals_of(session: AsyncSession, pair: Pair, viewer: ProgrammeMember) -> list[Goal]:
-    """Goals the viewer may see in this pair: the mentor sees every mentee's, a mentee their own."""
+    """Goals the viewer may see in this pair: the mentor sees those of every mentee still in it
+    (not of one who left the group), a mentee their own."""
     if await surveys.present_member(session, viewer.id) is None or not await surveys.in_pair(session, pair, viewer.id):
         raise Invalid("not-in-pair")
     stmt = select(Goal).where(Goal.pair_id == pair.id)
     if viewer.id != pair.mentor_member_id:
         stmt = stmt.where(Goal.member_id == viewer.id)
+    else:
+        _, mentees = await surveys.pair_member_ids(session, pair)
+        stmt = stmt.where(Goal.member_id.in_(mentees))
     return list((await session.scalars(stmt.order_by(Goal.member_id, Goal.id))).all())
 
 
@@ -1182,7 +1190,8 @@ async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: date
         elif alert.reason == "fit-declined":
             who_id, text = extra.get("fit", (None, None))
             if who_id is None:
-                fit = await session.scalar(select(PairFit).where(PairFit.pair_id == pair.id, PairFit.fits.is_(False))
+                fit = await session.scalar(select(PairFit).where(PairFit.pair_id == pair.id, PairFit.fits.is_(False),
+                                                                 PairFit.member_id.in_([mentor_id, *mentee_ids]))
                                            .order_by(PairFit.answered_at.desc()).limit(1))
                 who_id, text = (fit.member_id, fit.reason) if fit else (None, None)
             who = people.get(who_id) if who_id is not None else None
@@ -1232,9 +1241,12 @@ async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = 
         responses.extend((await session.scalars(
             select(SurveyResponse).where(SurveyResponse.pair_id.in_(chunk), SurveyResponse.completed_at >= since_moment)
         )).all())
+    # only what people still in the pair said: a mentee who left a group took their answers along
+    current = {(pair.id, m) for pair, _, _ in rows for m in (pair.mentor_member_id, *staying[pair.id])}
     latest: dict[tuple[int, int], SurveyResponse] = {}
     for r in sorted(responses, key=lambda r: (r.completed_at, r.id)):
-        latest[(r.pair_id, r.member_id)] = r
+        if (r.pair_id, r.member_id) in current:
+            latest[(r.pair_id, r.member_id)] = r
     low: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for (pid, _), r in latest.items():
         scores = [v for _, v in surveys.low_scale_items(r)]
@@ -1246,7 +1258,8 @@ async def risk_facts(session: AsyncSession, now: datetime, *, default_tz: str = 
             select(PairFit).where(PairFit.pair_id.in_(chunk), PairFit.fits.is_(False),
                                   PairFit.answered_at >= since_moment).order_by(PairFit.id)
         )).all():
-            fits[fit.pair_id].append(fit.answered_at)
+            if (fit.pair_id, fit.member_id) in current:
+                fits[fit.pair_id].append(fit.answered_at)
 
     out: list[RiskFacts] = []
     todays: dict[int, date] = {}
@@ -1271,6 +1284,7 @@ async def _active_pairs_of_member(session: AsyncSession, member_id: int) -> list
     as_mentor = select(Pair.id).where(Pair.mentor_member_id == member_id, Pair.status == ACTIVE)
     as_mentee = (select(PairMentee.pair_id).join(Pair, Pair.id == PairMentee.pair_id)
                  .where(PairMentee.mentee_member_id == member_id, Pair.status == ACTIVE,
+                        PairMentee.left_at.is_(None),
                         or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER)))
     ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
     if not ids:
@@ -1528,6 +1542,31 @@ async def forget_participant(session: AsyncSession, participant_id: int, now: da
     await session.execute(update(PairFit).where(PairFit.member_id.in_(member_ids)).values(reason=None)
                           .execution_options(synchronize_session=False))
     await surveys.forget_free_text(session, member_ids)
+
+
+async def reword_checkins(session: AsyncSession, participant_ids: Iterable[int]) -> int:
+    """Erasure: the queued check-ins of these people (the others in a pair or group that someone
+    just left) are worded anew from the pairs they still have, so none asks about the person who
+    left, by name or at all; returns how many were reworded. A check-in left with no pair is
+    dropped by its relevance check; its row keeps no name either."""
+    changed = 0
+    for chunk in _chunks(participant_ids):
+        for checkin in (await session.scalars(
+            select(CheckIn).where(CheckIn.participant_id.in_(chunk), CheckIn.status == PENDING)
+        )).all():
+            row = await session.scalar(select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == _checkin_key(checkin.participant_id, checkin.due_on, checkin.snoozes),
+                OutboxMessage.status.in_((OUTBOX_PENDING, OUTBOX_CLAIMED))))
+            if row is None:
+                continue
+            pairs = [p.id for p in await checkin_pairs(session, checkin)]
+            partners = await _partners(session, checkin.participant_id, pairs) if pairs else ""
+            args = dict((row.payload or {}).get("args") or {})
+            if args.get("partners") != partners or args.get("count") != len(pairs):
+                args.update(partners=partners, count=len(pairs))
+                row.payload = {**(row.payload or {}), "args": args}
+                changed += 1
+    return changed
 
 
 __all__ = [

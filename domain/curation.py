@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Invitation, Participant, Unit, User
+from db.models import CuratorRole, Invitation, Participant, Unit, User
 from domain.people import get_or_create_user, participant_in_scope
 from domain.rules import CHILD_KIND
 from domain.units import ROOT, Scope, curator_scopes, get_in_scope, scope_of
@@ -57,11 +57,14 @@ class Access:
         return kind == "organisation" and self.contains(parent)
 
     def can_invite_curator(self, unit: Unit) -> bool:
-        """Administrators invite curators anywhere; a curator only strictly below one of their
-        roles (a municipal curator for its schools, not a second curator of their own unit)."""
-        if self.is_admin:
-            return True
-        return any(unit.path.startswith(r.path) and unit.id != r.id for r in self.roots)
+        """Administrators invite curators anywhere; a curator anywhere in their subtree: for the
+        units below (a municipal curator for its schools) and, as a co-curator with the same
+        reach, for their own unit."""
+        return self.is_admin or self.contains(unit)
+
+    def is_own_unit(self, unit: Unit) -> bool:
+        """The actor is a curator of exactly this unit: whoever they invite for it is a co-curator."""
+        return any(r.id == unit.id for r in self.roots)
 
     @property
     def menu_roots(self) -> tuple[Unit, ...]:
@@ -141,6 +144,16 @@ async def subtree_counts(session: AsyncSession, units: list[Unit] | tuple[Unit, 
     return result
 
 
+async def unit_curators(session: AsyncSession, unit: Unit) -> list[tuple[CuratorRole, User]]:
+    """The unit's own serving curators (not those of the units above), longest-serving first."""
+    rows = await session.execute(
+        select(CuratorRole, User).join(User, User.id == CuratorRole.user_id)
+        .where(CuratorRole.unit_id == unit.id, CuratorRole.revoked_at.is_(None), User.erased_at.is_(None))
+        .order_by(CuratorRole.created_at, CuratorRole.id)
+    )
+    return [(role, user) for role, user in rows.all()]
+
+
 async def actor_user(session: AsyncSession, user: User | None, tg_id: int, locale: str) -> User:
     """The acting person's row; an administrator without one gets it now (audit needs an id)."""
     if user is not None:
@@ -163,6 +176,7 @@ __all__ = [
     "participant_in_access",
     "invitation_in_access",
     "subtree_counts",
+    "unit_curators",
     "actor_user",
     "pages",
     "clamp_page",

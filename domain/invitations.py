@@ -15,7 +15,8 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Invitation, Programme, Unit
+from db.models import CuratorRole, Invitation, Programme, Unit
+from domain.rules import Invalid
 
 TOKEN_BYTES = 24  # 192 bits
 PAYLOAD_RE = re.compile(r"^(?P<kind>[cpg])_(?P<token>[A-Za-z0-9_-]{32})$")
@@ -23,6 +24,7 @@ KIND_PREFIX = {"curator": "c", "participant": "p", "programme": "g"}
 PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
 EXPIRY_CHOICES_DAYS = (1, 7, 30, 90)
 USES_CHOICES = (1, 10, 50, 200)
+MAX_PENDING_CURATOR_INVITATIONS = 5  # per unit: links for curators not yet accepted, revoked or expired
 
 
 class Problem(str, Enum):
@@ -142,3 +144,25 @@ async def active_for_unit(session: AsyncSession, unit: Unit, kind: str, now: dat
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
     )
     return [inv for inv in rows.all() if problem(inv, now) is None]
+
+
+async def create_curator_invitation(session: AsyncSession, *, unit: Unit, now: datetime, created_by: int | None,
+                                    days: int | None) -> Invitation:
+    """A one-use link for a curator (or a co-curator) of ``unit``; refused with
+    ``Invalid("curator-invites-limit", max=...)`` while the unit already has
+    ``MAX_PENDING_CURATOR_INVITATIONS`` usable ones (revoke one, or let it expire, first)."""
+    if len(await active_for_unit(session, unit, "curator", now)) >= MAX_PENDING_CURATOR_INVITATIONS:
+        raise Invalid("curator-invites-limit", max=MAX_PENDING_CURATOR_INVITATIONS)
+    return await create(session, kind="curator", unit=unit, now=now, created_by=created_by, days=days, max_uses=1)
+
+
+async def invites_co_curator(session: AsyncSession, inv: Invitation) -> bool:
+    """Whether a curator invitation comes from a (still serving) curator of the very same unit:
+    the invited person joins them as a co-curator."""
+    if inv.kind != "curator" or inv.created_by_user_id is None:
+        return False
+    found = await session.scalar(
+        select(CuratorRole.id).where(CuratorRole.user_id == inv.created_by_user_id,
+                                     CuratorRole.unit_id == inv.unit_id, CuratorRole.revoked_at.is_(None)).limit(1)
+    )
+    return found is not None

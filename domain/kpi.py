@@ -22,7 +22,10 @@ Indicators (codes, and the denominator field of ``OrgDenominator`` each is measu
 31 December of year Y* = member of a pair or group whose active period (activated_at …
 ended_at, or still going) intersects year Y (annual counting, as the statistical forms do;
 moments are compared in UTC). A participant in several pairs counts once. Erased participants
-keep their anonymous row (role, category, birth year, organisation) and still count.
+keep their anonymous row (role, category, birth year, organisation) and still count for the
+years they took part in; erasure ends their pairs (``domain.erasure``), and a mentee who left a
+group that went on (``PairMentee.left_at``) is not involved now, and in a year only if they left
+during it.
 
 Denominators are entered per organisation and year and summed upward. For a year (the current
 one for "now") each organisation's figure is the latest one entered for that year or earlier,
@@ -258,6 +261,15 @@ def _pair_condition(as_of: date | None) -> Any:
                 or_(Pair.ended_at.is_(None), Pair.ended_at >= start))
 
 
+def _mentee_condition(as_of: date | None) -> Any:
+    """A mentee still in the pair: one who left a group that went on (erasure) is involved no
+    longer now, and in a year only if they left during it."""
+    if as_of is None:
+        return PairMentee.left_at.is_(None)
+    start, _ = _year_bounds(as_of.year)
+    return or_(PairMentee.left_at.is_(None), PairMentee.left_at >= start)
+
+
 def _programme_condition(as_of: date | None, today: date) -> Any:
     if as_of is None:
         return and_(Programme.status == "active", Programme.starts_on <= today)
@@ -312,7 +324,7 @@ def _involved_filter(dialect: str, root: Unit, as_of: date | None) -> Any:
     if dialect == "postgresql" and root.kind == "region":
         as_mentor = select(Pair.id).where(Pair.mentor_member_id == ProgrammeMember.id, cond)
         as_mentee = (select(PairMentee.id).join(Pair, Pair.id == PairMentee.pair_id)
-                     .where(PairMentee.mentee_member_id == ProgrammeMember.id, cond))
+                     .where(PairMentee.mentee_member_id == ProgrammeMember.id, cond, _mentee_condition(as_of)))
         return (select(ProgrammeMember.id)
                 .where(ProgrammeMember.participant_id == Participant.id,
                        or_(as_mentor.exists(), as_mentee.exists()))
@@ -320,7 +332,8 @@ def _involved_filter(dialect: str, root: Unit, as_of: date | None) -> Any:
     touching = Pair.programme_id.in_(_programmes_touching(root))
     member_ids = union_all(
         select(Pair.mentor_member_id).where(cond, touching),
-        select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id).where(cond, touching))
+        select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id)
+        .where(cond, touching, _mentee_condition(as_of)))
     return Participant.id.in_(select(ProgrammeMember.participant_id).where(ProgrammeMember.id.in_(member_ids)))
 
 

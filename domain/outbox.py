@@ -16,8 +16,22 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
             [{"text_key": "<fluent-key>", "url": "https://example.org/help"}],
         ],
         "urgent": true,                           # optional: ignores quiet hours
-        "parse_mode": "HTML"                      # optional: string args are HTML-escaped
+        "parse_mode": "HTML",                     # optional: string args are HTML-escaped
+        "edit_message_id": 123,                   # optional: edit this earlier message of the chat
+                                                  # (text and buttons replaced) instead of sending one
+        "data": {"rows": [17, 18]}                # optional: ids for a kind's renderer (no text)
     }
+
+An edit is a row like any other (paced, held in quiet hours, sent once); it is how the bot
+updates something it said before, e.g. a card whose proposal was cancelled. Its producer takes
+the message id from the earlier row's ``tg_message_id``.
+
+Most kinds are rendered from ``key`` and ``args``; a kind can register a renderer
+(:func:`register_renderer`) that builds its text at send time from the database (e.g. the names
+in the administrators' report of rows lost by a crash, read when it is sent, never stored here).
+
+Every kind is classified in :data:`KINDS`: whether a row caught in flight by a crash may be sent
+again (``REPEAT``) or the administrators are told instead (``REPORT``); see bot/outbox.py.
 """
 from __future__ import annotations
 
@@ -29,10 +43,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as dtime
+from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,10 +64,68 @@ SENDING: Final = "sending"
 SENT: Final = "sent"
 FAILED: Final = "failed"
 DROPPED: Final = "dropped"
-UNKNOWN: Final = "unknown"  # was 'sending' when its worker died: most probably delivered
+UNKNOWN: Final = "unknown"  # was 'sending' when its worker died, of a kind not sent again (reported)
 
 #: Statuses after which a row is never touched again by the sender.
 FINAL_STATUSES: Final = frozenset({SENT, FAILED, DROPPED, UNKNOWN})
+
+# --- Kinds: may a row caught in flight by a crash be sent again? ------------------------------
+
+REPEAT: Final = "repeat"  # a second copy is harmless: sent again after a crash
+REPORT: Final = "report"  # a second copy would mislead: the administrators are told instead
+
+#: Every kind of row the code produces (tests/test_outbox_kinds.py finds them in the source and
+#: fails on one missing here). A row that was 'sending' when its worker died may or may not have
+#: reached Telegram. Sent again when a copy is harmless: a question answered once whichever copy
+#: is used, a reminder, a summary or an alert of a state that still holds (their relevance checks
+#: drop them if it no longer does). Reported when a copy would read as a second event. A kind
+#: missing here counts as REPORT (never a duplicate, never silent).
+KINDS: Final[Mapping[str, str]] = MappingProxyType({
+    # questions and reminders
+    "checkin": REPEAT,  # domain/checkins.py: "did you meet since …?", one answer per check-in
+    "survey-invite": REPEAT,  # domain/surveys.py: a survey answered once per occasion
+    "pair-reminder": REPEAT,  # domain/pairing.py: a proposal still unanswered
+    "roadmap": REPEAT,  # domain/roadmap.py: a deadline approaching (to the responsible curator)
+    # summaries and alerts of a current state
+    "digest": REPEAT,  # domain/digest.py: new registrations since the last digest
+    "risk-alert": REPEAT,  # domain/checkins.py: a pair at risk
+    "roadmap_up": REPEAT,  # domain/roadmap.py: a deadline missed below
+    "outbox-unconfirmed": REPEAT,  # domain/unconfirmed.py: this very report, to the administrators
+    "attention": REPEAT,  # domain/attention.py: a curator's "needs your attention", rewritten from the same items
+    # news of a one-off event
+    "pair-card": REPORT,  # domain/pairing.py: a proposed pair (a copy: "a second proposal?")
+    "pair-active": REPORT,  # "the pair started", to the curators
+    "pair-goals-prompt": REPORT,  # "your pair started: record your goals"
+    "pair-declined": REPORT,  # a decline, to the curators
+    "pair-unanswered": REPORT,  # a proposal nobody answered, to the curators
+    "pair-withdrawn": REPORT,  # a participant left, to the curators
+    "pair-cancelled": REPORT,  # "the pair will not happen"
+    "pair-dissolved": REPORT,  # "the pair was ended early"
+    "practice_submitted": REPORT,  # domain/practices.py: a practice to approve
+    "practice_approved": REPORT,
+    "practice_rejected": REPORT,
+    "pair-card-closed": REPEAT,  # domain/pairing.py: an edit of a card whose proposal ended (same result twice)
+    "pair-erased": REPORT,  # domain/erasure.py: "your partner deleted their data, the pair ended"
+    "pair-erased-curator": REPORT,  # ... and the same to the programme's curators
+    "consent-confirmed": REPORT,  # domain/consents.py: parental consent recorded
+    "consent-undone": REPORT,  # ... and a correction after the curator's undo
+    "export-interrupted": REPORT,  # bot/exports.py: a report was interrupted by a restart
+})
+
+
+def may_repeat(kind: str) -> bool:
+    """Whether a row of ``kind`` caught in flight by a crash is sent again (else reported)."""
+    return KINDS.get(kind) == REPEAT
+
+
+def repeatable_kinds() -> list[str]:
+    return sorted(kind for kind, policy in KINDS.items() if policy == REPEAT)
+
+
+def kind_words_key(kind: str) -> str:
+    """The Fluent key naming a kind in words (for the administrators' report)."""
+    return f"outbox-kind-{kind}" if kind in KINDS else "outbox-kind-other"
+
 
 ButtonSpec = dict[str, Any]
 ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
@@ -68,6 +141,8 @@ def build_payload(
     *,
     urgent: bool = False,
     parse_mode: str | None = None,
+    edit_message_id: int | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Validate and normalise a payload (see the module docstring for the format)."""
     if not key:
@@ -100,6 +175,10 @@ def build_payload(
         payload["urgent"] = True
     if parse_mode:
         payload["parse_mode"] = parse_mode
+    if edit_message_id is not None:
+        payload["edit_message_id"] = int(edit_message_id)
+    if data:
+        payload["data"] = dict(data)
     return payload
 
 
@@ -117,11 +196,14 @@ async def enqueue(
     tz: str | None = None,
     urgent: bool = False,
     parse_mode: str | None = None,
+    edit_message_id: int | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> OutboxMessage | None:
     """Write a pending outbox row in the caller's transaction (the caller commits).
 
     ``due_at`` (aware) defaults to now. ``tz`` is the recipient's IANA zone for quiet hours
-    (the bot's zone when None). With a ``dedupe_key`` that already exists nothing is written
+    (the bot's zone when None). ``edit_message_id``: edit that message of the chat instead of
+    sending a new one. With a ``dedupe_key`` that already exists nothing is written
     and None is returned; the check is race-free on SQLite and PostgreSQL.
     """
     if due_at is not None and due_at.tzinfo is None:
@@ -132,7 +214,8 @@ async def enqueue(
         user_id=user_id,
         chat_id=chat_id,
         kind=kind,
-        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode),
+        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode,
+                              edit_message_id=edit_message_id, data=data),
         dedupe_key=dedupe_key,
         tz=tz,
         due_at=due_at or utcnow(),
@@ -196,6 +279,24 @@ async def is_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     return bool(await check(session, row))
 
 
+Translate = Callable[..., str]
+Renderer = Callable[[AsyncSession, OutboxMessage, Translate], Awaitable[str]]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, render: Renderer) -> None:
+    """Register ``async render(session, row, t) -> text`` for rows of ``kind``: the sender calls it
+    (in the transaction that marks the row 'sending') instead of rendering ``key`` with ``args``;
+    ``t`` translates into the recipient's current language. Buttons still come from the payload."""
+    _RENDERERS[kind] = render
+
+
+async def render_text(session: AsyncSession, row: OutboxMessage, t: Translate) -> str | None:
+    """The text of ``row`` from its kind's renderer; None when the kind has none."""
+    render = _RENDERERS.get(row.kind)
+    return None if render is None else await render(session, row, t)
+
+
 def recipient_reachable(user: User | None) -> bool:
     """False for users who blocked the bot or were erased: they never get a message.
 
@@ -204,6 +305,43 @@ def recipient_reachable(user: User | None) -> bool:
     if user is None:
         return True
     return user.unreachable_at is None and user.erased_at is None and user.tg_id is not None
+
+
+BLOCKED: Final = "blocked"  # last_error of the rows failed or dropped because the person blocked the bot
+
+
+async def mark_unreachable(session: AsyncSession, *, user_id: int | None, chat_id: int, now: datetime,
+                           except_row: int | None = None) -> int:
+    """The person behind ``chat_id`` cannot be messaged (they blocked the bot: a 403 or a
+    ``my_chat_member`` "kicked"; or the chat is gone): the user is marked unreachable (once; the
+    first moment is kept) and their queued rows, pending or claimed, are dropped. Rows in flight
+    ('sending') are left to their sender, and so is ``except_row``. In the caller's transaction;
+    returns the number of rows dropped.
+    """
+    if user_id is not None:
+        await session.execute(
+            update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
+        )
+    same_recipient = OutboxMessage.chat_id == chat_id
+    if user_id is not None:
+        same_recipient = or_(same_recipient, OutboxMessage.user_id == user_id)
+    stmt = update(OutboxMessage).where(same_recipient, OutboxMessage.status.in_((PENDING, CLAIMED)))
+    if except_row is not None:
+        stmt = stmt.where(OutboxMessage.id != except_row)
+    dropped = await session.execute(
+        stmt.values(status=DROPPED, last_error=BLOCKED, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return dropped.rowcount or 0
+
+
+async def mark_reachable(session: AsyncSession, user_id: int) -> bool:
+    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
+    to them. Rows dropped while they were unreachable stay dropped. True when it changed anything."""
+    changed = await session.execute(
+        update(User).where(User.id == user_id, User.unreachable_at.is_not(None)).values(unreachable_at=None)
+    )
+    return bool(changed.rowcount)
 
 
 # --- Pure rules ----------------------------------------------------------------------------
@@ -414,12 +552,23 @@ __all__ = [
     "DROPPED",
     "UNKNOWN",
     "FINAL_STATUSES",
+    "REPEAT",
+    "REPORT",
+    "KINDS",
+    "may_repeat",
+    "repeatable_kinds",
+    "kind_words_key",
+    "register_renderer",
+    "render_text",
     "build_payload",
     "enqueue",
     "register_relevance",
     "unregister_relevance",
     "is_relevant",
     "recipient_reachable",
+    "BLOCKED",
+    "mark_unreachable",
+    "mark_reachable",
     "quiet_until",
     "backoff",
     "RateLimiter",

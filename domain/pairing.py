@@ -6,7 +6,9 @@ assignments are stored as ``Pair`` rows with status ``proposed``. The curator ap
 (:func:`approve`, :func:`approve_all`), rejects (:func:`reject`) or pairs two people by hand
 (:func:`manual_pair`). An approved pair sends a card to each side through the outbox; when
 everyone in it accepts (:func:`answer`) it becomes ``active`` and the curators are told; a
-decline goes back to the curators with a suggested replacement. :func:`remind_and_report`
+decline goes back to the curators with replacements both ways (:func:`suggestions`) and
+"pair by hand" buttons, and the others invited hear which pair will not happen (their
+delivered cards are edited to say so). :func:`remind_and_report`
 reminds the silent once and later reports them; :func:`sweep_departed` withdraws pending pairs
 of people who left the programme or were erased.
 
@@ -105,11 +107,13 @@ KIND_GOALS_PROMPT: Final = "pair-goals-prompt"
 KIND_DECLINED: Final = "pair-declined"
 KIND_UNANSWERED: Final = "pair-unanswered"
 KIND_WITHDRAWN: Final = "pair-withdrawn"
+KIND_CARD_CLOSED: Final = "pair-card-closed"  # an edit of a delivered card: the proposal was cancelled
 
 # callback data of buttons in outbox messages; handlers/pairing.py parses the same prefixes
 CB_ANSWER: Final = "qn"  # qn:<pair id>:<y|n>
 CB_OPEN: Final = "qo"  # qo:<programme id>: the pairs screen as a new message
 CB_MAKE: Final = "qk"  # qk:<programme id>:<mentor member id>:<mentee member id>:<1 = answer with a new message>
+CB_PICK: Final = "qm"  # qm:<programme id>:<mentor member id>:<page>:<mentee member id>:<1 = as a new message>
 
 
 class PairingError(Exception):
@@ -277,8 +281,8 @@ async def pair_mentees(session: AsyncSession, pair_ids: Iterable[int]) -> dict[i
 
 
 def staying(mentees: Sequence[PairMentee]) -> list[PairMentee]:
-    """The mentees of a pair who have not declined it."""
-    return [pm for pm in mentees if pm.answer != DECLINED_ANSWER]
+    """The mentees of a pair who have not declined it nor left it (``domain.erasure``)."""
+    return [pm for pm in mentees if pm.answer != DECLINED_ANSWER and pm.left_at is None]
 
 
 async def get_pair(session: AsyncSession, programme_id: int, pair_id: int) -> Pair | None:
@@ -335,11 +339,11 @@ async def excluded_combos(session: AsyncSession, programme_id: int) -> set[tuple
 
 
 async def fixed_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
-    """Approved and active combinations (without mentees who declined their group)."""
+    """Approved and active combinations (without mentees who declined or left their group)."""
     rows = await session.execute(
         select(Pair.mentor_member_id, PairMentee.mentee_member_id)
         .join(PairMentee, PairMentee.pair_id == Pair.id)
-        .where(Pair.programme_id == programme_id, Pair.status.in_(FIXED),
+        .where(Pair.programme_id == programme_id, Pair.status.in_(FIXED), PairMentee.left_at.is_(None),
                or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER))
     )
     return {tuple(r) for r in rows.all()}
@@ -358,20 +362,54 @@ def reasons_json(reasons: Iterable[engine.Reason]) -> list[dict[str, Any]]:
     return [{"code": r.code, "items": [str(i) for i in r.items]} for r in reasons]
 
 
-def role_model_of(programme: Programme, reasons: Sequence[list[dict[str, Any]]]) -> str | None:
-    """The role model a pair is fixed under (for the order's annex): the one the engine found the
-    pair fits (its ``role_model`` reason, the most common in a group), else the programme's only one."""
-    fits: dict[str, int] = defaultdict(int)
-    for items in reasons:
-        for r in items:
-            if r.get("code") == "role_model":
-                for code in r.get("items") or ():
-                    fits[str(code)] += 1
-    allowed = list(programme.role_models or ())
-    found = [code for code in allowed if code in fits]
-    if found:
-        return max(found, key=lambda code: (fits[code], -allowed.index(code)))
-    return allowed[0] if len(allowed) == 1 else None
+def choose_role_model(programme: Programme, mentor: Member | None, mentees: Sequence[Member]) -> str | None:
+    """The one role model a pair or group is fixed under (the order's annex names it), whoever
+    formed it (the engine, the curator by hand, a suggestion): of the programme's role models
+    (else its form's), the one most of its mentees fit (a goal of theirs the role model addresses
+    and the mentor is strong in), then the one that is the best fit (``engine.best_role_model``)
+    of most of them, then the one covering most of those goals, then most of the mentees' goals,
+    then most of the mentor's strengths, then the programme's order. None only for a form
+    without role models."""
+    candidates = list(programme.role_models or ())
+    if not candidates:
+        form = engine.forms().get(programme.form)
+        candidates = list(form.role_models) if form is not None else []
+    if not candidates:
+        return None
+    rm_goals = engine.role_model_goals()
+    strengths = frozenset((mentor.participant.strengths or ()) if mentor is not None else ())
+    goals = [frozenset(m.participant.goals or ()) for m in mentees]
+    best = [engine.best_role_model(candidates, g & strengths) for g in goals]
+
+    def rank(item: tuple[int, str]) -> tuple[int, ...]:
+        i, rm = item
+        g = rm_goals.get(rm, frozenset())
+        return (sum(1 for x in goals if g & x & strengths), sum(1 for b in best if b == (rm,)),
+                sum(len(g & x & strengths) for x in goals), sum(len(g & x) for x in goals),
+                len(g & strengths), -i)
+
+    return max(enumerate(candidates), key=rank)[1]
+
+
+def fits_role_model(role_model: str | None, mentor: Member | None, mentee: Member) -> bool:
+    """Whether this mentee and mentor fit ``role_model`` (as the engine's role_model reason)."""
+    if role_model is None or mentor is None:
+        return False
+    g = engine.role_model_goals().get(role_model, frozenset())
+    return bool(g & frozenset(mentee.participant.goals or ()) & frozenset(mentor.participant.strengths or ()))
+
+
+def reasons_for(role_model: str | None, reasons: list[dict[str, Any]], fits: bool) -> list[dict[str, Any]]:
+    """A mentee's stored reasons made consistent with their pair's one role model: a role-model
+    reason (where the engine gave one) names that role model when the mentee fits it, and is left
+    out when they do not (a group's role model another member fits better)."""
+    out: list[dict[str, Any]] = []
+    for r in reasons or ():
+        if r.get("code") != "role_model":
+            out.append(r)
+        elif fits and role_model is not None:
+            out.append({**r, "items": [role_model]})
+    return out
 
 
 async def _withdraw(session: AsyncSession, pairs: Iterable[Pair], now: datetime,
@@ -563,13 +601,17 @@ async def _store(session: AsyncSession, programme: Programme, run: MatchRun, res
         mean = sum(float(a.score) for a in items) / len(items)
         new_pairs.append(Pair(programme_id=pid, mentor_member_id=items[0].mentor_id, run_id=run.id, status=PROPOSED,
                               manual=False,
-                              role_model=role_model_of(programme, [reasons_json(a.reasons) for a in items]),
+                              role_model=choose_role_model(programme, present[items[0].mentor_id],
+                                                           [present[a.mentee_id] for a in items]),
                               score=round(mean, 4), created_at=now, version=0))
     session.add_all(new_pairs)
     await session.flush()  # one bulk INSERT for the pairs (their ids), one for their mentees
     for pair, items in zip(new_pairs, groups):
+        mentor = present[pair.mentor_member_id]
         session.add_all([PairMentee(pair_id=pair.id, mentee_member_id=a.mentee_id, score=round(float(a.score), 4),
-                                    reasons=reasons_json(a.reasons)) for a in items])
+                                    reasons=reasons_for(pair.role_model, reasons_json(a.reasons),
+                                                        fits_role_model(pair.role_model, mentor, present[a.mentee_id])))
+                         for a in items])
         scores.extend(float(a.score) for a in items)
         if len(items) > 1:
             n_groups += 1
@@ -803,12 +845,14 @@ async def manual_pair(session: AsyncSession, programme: Programme, mentor_id: in
     open_ids = {pid for pid, _, e in await _combos(session, programme.id, (PROPOSED,)) if e == mentee_id}
     if open_ids:
         await _withdraw(session, (await session.scalars(select(Pair).where(Pair.id.in_(open_ids)))).all(), now)
+    role_model = choose_role_model(programme, mentor, [mentee])
     pair = Pair(programme_id=programme.id, mentor_member_id=mentor_id, status=APPROVED, manual=True,
-                role_model=role_model_of(programme, [reasons]), score=round(value, 4), created_at=now,
+                role_model=role_model, score=round(value, 4), created_at=now,
                 approved_by_user_id=curator_id, approved_at=now, version=1)
     session.add(pair)
     await session.flush()
-    session.add(PairMentee(pair_id=pair.id, mentee_member_id=mentee_id, score=round(value, 4), reasons=reasons))
+    session.add(PairMentee(pair_id=pair.id, mentee_member_id=mentee_id, score=round(value, 4),
+                           reasons=reasons_for(role_model, reasons, fits_role_model(role_model, mentor, mentee))))
     await session.flush()
     await send_cards(session, programme, pair, now, translator, default_locale)
     return pair
@@ -863,9 +907,9 @@ async def reset_weights(session: AsyncSession, programme: Programme) -> dict[str
 # ---------------------------------------------------------------------------------------------
 # describing a match in words
 # ---------------------------------------------------------------------------------------------
-def item_label(t: Callable[..., str], code: str, item: str, *, participant: bool = False) -> str:
-    """One item of an engine's reason in words (see ``domain.matching.model.Reason``);
-    ``participant``: as a participant reads it (who chose whom, never the rank)."""
+def item_label(t: Callable[..., str], code: str, item: str) -> str:
+    """One item of an engine's reason in words (see ``domain.matching.model.Reason``), as the
+    curator reads it."""
     if code == "shared_interests":
         return item if item.startswith("#") else t(catalog.interest_label_key(item))
     if code == "goals_covered":
@@ -877,8 +921,6 @@ def item_label(t: Callable[..., str], code: str, item: str, *, participant: bool
         return t(f"cat-format-{item}")
     if code in ("preference", "mutual_preference"):
         side, _, rank = item.partition(":")
-        if participant:
-            return t("pair-card-named-by", side=side)
         return t("pair-named-by", side=side, rank=int(rank) if rank.isdigit() else 0)
     if code == "role_model":
         return label_or_code(t, f"role-model-{item}", item)
@@ -896,14 +938,28 @@ REASON_KEYS: Final = {
 }
 
 
+def _reader_line(t: Callable[..., str], code: str, raw: list[str], reader: str) -> str | None:
+    """A reason said to the participant who reads the card (in the second person), or None when
+    it reads the same for everyone: whose choice it was (never its rank), what the mentor is
+    strong in."""
+    if code == "preference":
+        sides = {i.partition(":")[0] for i in raw}
+        return t("pair-card-chosen", who="you" if reader in sides else "partner", reader=reader)
+    if code == "mutual_preference":
+        return t("pair-card-chosen-both")
+    return None
+
+
 def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]], *, participant: bool = False,
-                     max_reasons: int | None = None, max_items: int | None = None) -> list[str]:
+                     reader: str = "mentee", max_reasons: int | None = None,
+                     max_items: int | None = None) -> list[str]:
     """One line per reason in plain words, e.g. "shared interests: music, IT"; unknown codes are
     skipped (an engine newer than the locales).
 
-    ``participant``: for a participant's card: no role-model reason (it labels people, e.g. "an
-    achiever and an underachiever") and no ranks of anybody's choice; ``max_reasons`` and
-    ``max_items`` keep a card short (the rest of a reason's items become "…")."""
+    ``participant``: for a participant's card, spoken to its ``reader`` (mentor | mentee) in the
+    second person: no role-model reason (it labels people, e.g. "an achiever and an
+    underachiever") and no ranks of anybody's choice; ``max_reasons`` and ``max_items`` keep a
+    card short (the rest of a reason's items become "…")."""
     lines = []
     for r in reasons or ():
         code = str(r.get("code", ""))
@@ -911,11 +967,15 @@ def describe_reasons(t: Callable[..., str], reasons: Iterable[dict[str, Any]], *
         if key is None or (participant and code in PARTICIPANT_HIDDEN):
             continue
         raw = [str(i) for i in (r.get("items") or ())]
-        items = [item_label(t, code, i, participant=participant) for i in raw[:max_items]]
-        if participant:
-            items = list(dict.fromkeys(items))  # "named by the mentee" once, whatever the ranks
-        text = ", ".join(items) + ("…" if max_items is not None and len(raw) > max_items else "")
-        lines.append(t(key, items=text, n=len(items)))
+        line = _reader_line(t, code, raw, reader) if participant else None
+        if line is None:
+            items = [item_label(t, code, i) for i in raw[:max_items]]
+            text = ", ".join(items) + ("…" if max_items is not None and len(raw) > max_items else "")
+            if participant and code == "goals_covered":
+                line = t("pair-card-reason-goals", items=text, reader=reader)
+            else:
+                line = t(key, items=text, n=len(items))
+        lines.append(line)
         if max_reasons is not None and len(lines) >= max_reasons:
             break
     return lines
@@ -926,9 +986,11 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:max(0, limit - 1)].rstrip() + "…"
 
 
-def card_shared(t: Callable[..., str], reasons: Iterable[dict[str, Any]]) -> str:
-    """The "what you share" part of a participant's card: a few short reasons, nothing stigmatising."""
-    lines = describe_reasons(t, reasons, participant=True, max_reasons=CARD_REASONS, max_items=CARD_ITEMS)
+def card_shared(t: Callable[..., str], reasons: Iterable[dict[str, Any]], reader: str = "mentee") -> str:
+    """The "what you share" part of a participant's card, spoken to its ``reader`` (mentor |
+    mentee): a few short reasons, nothing stigmatising."""
+    lines = describe_reasons(t, reasons, participant=True, reader=reader, max_reasons=CARD_REASONS,
+                             max_items=CARD_ITEMS)
     return _cut("; ".join(lines), CARD_LINE_MAX) if lines else t("pair-shared-none")
 
 
@@ -961,14 +1023,14 @@ def _card_args(t: Callable[..., str], programme: Programme, who: Member, mentor:
     if who.side == "mentor":
         # a line per mentee, each cut short; a group of 10 stays far below Fluent's 2,500 characters
         lines = [_cut(t("pair-card-mentee-line", name=_cut(m.name, 60), details=_cut(details(t, m.participant), 60),
-                        shared=card_shared(t, pm.reasons)), CARD_LINE_MAX) for pm, m in mentees]
+                        shared=card_shared(t, pm.reasons, "mentor")), CARD_LINE_MAX) for pm, m in mentees]
         return "pair-card-for-mentor", {"programme": programme.title, "n": len(mentees),
                                         "mentees": _cut("\n".join(lines), PLACEABLE_MAX)}
     pm = next(pm for pm, m in mentees if m.id == who.id)
     others = [m.name for _, m in mentees if m.id != who.id]
     return "pair-card-for-mentee", {
         "programme": programme.title, "name": mentor.name, "details": _cut(details(t, mentor.participant), 200),
-        "shared": card_shared(t, pm.reasons), "group": len(others),
+        "shared": card_shared(t, pm.reasons, "mentee"), "group": len(others),
         "others": _cut(", ".join(others), 800) or "—",
     }
 
@@ -1078,16 +1140,19 @@ async def curators_to_tell(session: AsyncSession, programme: Programme, pair: Pa
 
 async def tell_curators(session: AsyncSession, programme: Programme, pair: Pair | None, *, kind: str, key: str,
                         args: dict[str, Any], now: datetime, tag: str,
-                        buttons: list[list[dict[str, Any]]] | None = None) -> int:
+                        buttons: list[list[dict[str, Any]]] | None = None, attention_kind: str | None = None,
+                        ref: str | None = None) -> int:
     """Tell the programme's curators (:func:`curators_to_tell`): an item of their "needs your
-    attention" list (domain.attention), gathered into their next summary. ``kind`` is one of
-    ``ATTENTION_KIND``'s keys; ``tag`` is "<pair id>" or "<pair id>:<member id>" (the item's ref
-    is "p<tag>"). Returns how many curators got a new item."""
+    attention" list (domain.attention), gathered into their next summary. ``kind`` names the
+    notice (the dedupe key's prefix: "<kind>:<programme>:<tag>:<curator>") and, through
+    ``ATTENTION_KIND``, the item's kind unless ``attention_kind`` is given; ``tag`` is
+    "<pair id>" or "<pair id>:<member id>", and the item's ref "p<tag>" unless ``ref`` is given.
+    Returns how many curators got a new item."""
     unit = await _unit_of(session, programme)
     open_button = [{"text_key": "pair-btn-open", "callback_data": f"{CB_OPEN}:{programme.id}"}]
     sent = 0
     for user in await curators_to_tell(session, programme, pair):
-        item = await attention.add_item(session, user.id, ATTENTION_KIND.get(kind, kind), f"p{tag}",
+        item = await attention.add_item(session, user.id, attention_kind or ATTENTION_KIND[kind], ref or f"p{tag}",
                                         {"programme": programme.title, **args},
                                         f"{kind}:{programme.id}:{tag}:{user.id}", key=key,
                                         buttons=[*(buttons or []), open_button], unit_id=programme.unit_id,
@@ -1210,7 +1275,10 @@ async def check_can_answer(session: AsyncSession, pair: Pair, me: Member
         if mine is None:
             raise PairingError("not-yours")
     own = pair.mentor_answer if mine is None else mine.answer
-    if own is not None:
+    # an answer given to a pair that then happened (or that this person declined) is "already
+    # answered"; any other pair no longer approved (cancelled, declined by someone else, withdrawn)
+    # is "no longer valid", whatever this person had answered
+    if own is not None and (pair.status in (APPROVED, ACTIVE, ENDED, DISSOLVED) or own == DECLINED_ANSWER):
         raise PairingError("already-answered", answer=own)
     if pair.status != APPROVED:
         raise PairingError("no-longer-valid")
@@ -1265,71 +1333,88 @@ async def answer(session: AsyncSession, pair_id: int, user: User | None, *, acce
 
 async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair, me: Member, mentor: Member | None,
                         people: list[tuple[PairMentee, Member]], reason: str | None, now: datetime) -> None:
-    """The curators hear who declined, why, and whom to pair instead (a button does it)."""
-    if me.id == pair.mentor_member_id and len(people) > 1:  # a group's mentor: a mentor for each mentee
-        await _tell_group_decline(session, programme, pair, me, people, reason, now)
-        return
+    """The curators hear who declined, why, and whom to pair instead, both ways: a mentor for
+    each mentee the decline leaves without one (the mentee who declined, or the mentees of a
+    mentor who did) and a mentee for the place it frees at the mentor. A button pairs each
+    suggestion, and "pair by hand" buttons open the manual lists for those left without a pair
+    (always, so the curator is never stuck when nothing is suggested)."""
     if me.id == pair.mentor_member_id:
-        others = ", ".join(m.name for _, m in people) or "—"
-        suggestion = await suggest(session, programme, now, mentee=people[0][1]) if people else None
+        stranded = [m for _, m in people]
+        others = ", ".join(m.name for m in stranded) or "—"
     else:
+        stranded = [me]
         others = mentor.name if mentor else "—"
-        suggestion = await suggest(session, programme, now, mentor=mentor) if mentor else None
+    found = await suggestions(session, programme, now, stranded, mentor)
+    lines = [f"• {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)" for s_mentor, s_mentee, value in found]
     args: dict[str, Any] = {
         "who": me.name, "role": me.side, "others": others,
         "reason": reason or "", "has_reason": "yes" if reason else "no",
-        "mode": "none", "suggested": "", "partner": "", "score": 0,
-    }
-    buttons = None
-    if suggestion is not None:
-        s_mentor, s_mentee, value = suggestion
-        replacing_mentor = me.id == pair.mentor_member_id
-        args.update(mode="mentor" if replacing_mentor else "mentee",
-                    suggested=(s_mentor if replacing_mentor else s_mentee).name,
-                    partner=(s_mentee if replacing_mentor else s_mentor).name, score=percent(value))
-        buttons = [[{"text_key": "pair-btn-make-suggested",
-                     "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
-                     "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]]
-    await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
-                        now=now, tag=f"{pair.id}:{me.id}", buttons=buttons)
-
-
-GROUP_SUGGESTIONS: Final = 5  # replacements suggested after a group's mentor declines
-
-
-async def _tell_group_decline(session: AsyncSession, programme: Programme, pair: Pair, me: Member,
-                              people: list[tuple[PairMentee, Member]], reason: str | None, now: datetime) -> None:
-    """A group's mentor declined: suggest a mentor for each mentee (up to GROUP_SUGGESTIONS),
-    never promising one mentor's free place twice; a button per suggestion."""
-    reserved: dict[int, int] = defaultdict(int)
-    found: list[tuple[Member, Member, float]] = []
-    for _, mentee in people:
-        if len(found) >= GROUP_SUGGESTIONS:
-            break
-        suggestion = await suggest(session, programme, now, mentee=mentee, reserved=reserved)
-        if suggestion is not None:
-            reserved[suggestion[0].id] += 1
-            found.append(suggestion)
-    lines = [f"• {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)" for s_mentor, s_mentee, value in found]
-    args: dict[str, Any] = {
-        "who": me.name, "role": me.side, "others": ", ".join(m.name for _, m in people) or "—",
-        "reason": reason or "", "has_reason": "yes" if reason else "no",
-        "mode": "mentors" if found else "none", "suggested": "\n".join(lines), "partner": "", "score": 0,
+        "mode": "pairs" if found else "none", "suggested": "\n".join(lines),
     }
     buttons = [[{"text_key": "pair-btn-make-suggested",
                  "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
                  "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]
                for s_mentor, s_mentee, _ in found]
+    buttons.extend(_manual_buttons(programme, stranded, mentor))
     await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
                         now=now, tag=f"{pair.id}:{me.id}", buttons=buttons or None)
 
 
+GROUP_SUGGESTIONS: Final = 5  # mentors suggested for the mentees a declined pair or group leaves without one
+MANUAL_BUTTONS: Final = 3  # a decline leaving this many mentees or more gets the general "pair by hand" list
+
+
+def _manual_buttons(programme: Programme, stranded: Sequence[Member], mentor: Member | None
+                    ) -> list[list[dict[str, Any]]]:
+    """Buttons opening the manual lists as a new message: a mentor for each mentee left without
+    one (mentee first), a mentee for the freed mentor; the general list when a group leaves more."""
+    rows = []
+    left = [who for who in stranded if who.present]
+    if len(left) < MANUAL_BUTTONS:
+        rows.extend([{"text_key": "pair-btn-manual-mentor-for", "args": {"name": who.name},
+                      "callback_data": f"{CB_PICK}:{programme.id}:0:0:{who.id}:1"}] for who in left)
+    else:
+        rows.append([{"text_key": "pair-btn-manual", "callback_data": f"{CB_PICK}:{programme.id}:0:0:0:1"}])
+    if mentor is not None and mentor.present:
+        rows.append([{"text_key": "pair-btn-manual-mentee-for", "args": {"name": mentor.name},
+                      "callback_data": f"{CB_PICK}:{programme.id}:{mentor.id}:0:0:1"}])
+    return rows
+
+
+async def suggestions(session: AsyncSession, programme: Programme, now: datetime, stranded: Sequence[Member],
+                      mentor: Member | None) -> list[tuple[Member, Member, float]]:
+    """Replacements after a decline, as (mentor, mentee, score): the best mentor with a free place
+    for each mentee left without a pair (up to GROUP_SUGGESTIONS), then the best mentee nobody
+    has for the mentor's freed place; never one mentor's free place promised twice, never a
+    mentee suggested twice, never an excluded combination (the engine's hard rules and the
+    never-again list are :func:`suggest`'s)."""
+    reserved: dict[int, int] = defaultdict(int)
+    found: list[tuple[Member, Member, float]] = []
+    for mentee in stranded:
+        if len(found) >= GROUP_SUGGESTIONS:
+            break
+        if not mentee.present:
+            continue
+        suggestion = await suggest(session, programme, now, mentee=mentee, reserved=reserved)
+        if suggestion is not None:
+            reserved[suggestion[0].id] += 1
+            found.append(suggestion)
+    if mentor is not None:
+        suggestion = await suggest(session, programme, now, mentor=mentor, reserved=reserved,
+                                   skip={m.id for _, m, _ in found})
+        if suggestion is not None:
+            found.append(suggestion)
+    return found
+
+
 async def suggest(session: AsyncSession, programme: Programme, now: datetime, *, mentor: Member | None = None,
-                  mentee: Member | None = None, reserved: dict[int, int] | None = None
-                  ) -> tuple[Member, Member, float] | None:
+                  mentee: Member | None = None, reserved: dict[int, int] | None = None,
+                  skip: Iterable[int] = ()) -> tuple[Member, Member, float] | None:
     """The best replacement, by the engine's ``eligible`` and ``score``: for a mentee, a mentor
     with free capacity; for a mentor, a mentee nobody has. Excluded combinations are skipped.
-    ``reserved``: places per mentor already promised to other suggestions."""
+    ``reserved``: places per mentor already promised to other suggestions; ``skip``: mentees
+    already suggested elsewhere."""
+    skipped = set(skip)
     pid = programme.id
     per_mentor, taken = load_of(await fixed_combos(session, pid))
     for mentor_id, n in (reserved or {}).items():
@@ -1354,7 +1439,7 @@ async def suggest(session: AsyncSession, programme: Programme, now: datetime, *,
             a, b, who = to_person(cand, prefs), fixed_side, (cand, mentee)
         else:
             pair_ids = (mentor.id, cand.id)
-            if cand.id in taken:
+            if cand.id in taken or cand.id in skipped:
                 continue
             a, b, who = fixed_side, to_person(cand, prefs), (mentor, cand)
         if pair_ids in excluded or engine.eligible(a, b, spec) is not None:
@@ -1378,17 +1463,63 @@ async def _prompt_goals(session: AsyncSession, programme: Programme, pair: Pair,
                       tz=_tz(unit), dedupe_key=f"{KIND_GOALS_PROMPT}:{pair.id}:{who.id}")
 
 
+def _partners(who: Member, mentor: Member | None, mentees: Sequence[Member]) -> tuple[str, str]:
+    """(partner_role, partner names) of a pair as ``who`` knew it from their card: the mentor's
+    mentees, or a mentee's mentor; names of people who left or were erased are not shown
+    (role "none" when nobody is left to name)."""
+    if mentor is not None and who.id == mentor.id:
+        names = [m.name for m in mentees if m.present and m.participant.full_name]
+        role = "mentee" if len(names) == 1 else "mentees"
+    else:
+        names = [mentor.name] if mentor is not None and mentor.present and mentor.participant.full_name else []
+        role = "mentor"
+    return (role, ", ".join(names)) if names else ("none", "")
+
+
 async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
-                          skip: set[int] = frozenset(), key: str = "pair-cancelled-notice") -> None:
-    """Tell the others in a pair that was approved (cards sent) that it will not happen."""
-    mentor, mentees = await people_of(session, pair)
+                          skip: set[int] = frozenset(), key: str = "pair-cancelled-notice",
+                          why: str | None = None) -> None:
+    """Tell the others in a pair that was approved (cards sent) that it will not happen, naming
+    the pair (the programme and their partners), and close the cards they got: each card or
+    reminder already delivered is edited, through the outbox, to say the proposal is cancelled,
+    without its buttons (a press on a copy still open is answered by :func:`check_can_answer`).
+    ``why``: declined | left | finished (default: declined for a declined pair, else left)."""
+    pms = (await pair_mentees(session, [pair.id]))[pair.id]
+    people = await members_by_id(session, [pair.mentor_member_id, *(pm.mentee_member_id for pm in pms)])
+    mentor = people.get(pair.mentor_member_id)
+    everyone = [people[pm.mentee_member_id] for pm in pms if pm.mentee_member_id in people]
+    answered = {pm.mentee_member_id for pm in pms if pm.answer == DECLINED_ANSWER}
+    why = why or ("declined" if pair.status == DECLINED else "left")
     unit = await _unit_of(session, programme)
-    for who in [mentor, *(m for _, m in mentees)]:
+    for who in [mentor, *(m for m in everyone if m.id not in answered)]:
         if who is None or who.id in skip or not who.reachable or not who.present:
             continue
+        role, partner = _partners(who, mentor, everyone)
+        args = {"programme": programme.title, "partner_role": role, "partner": partner}
         await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_CANCELLED,
-                      key=key, args={"programme": programme.title}, due_at=now, tz=_tz(unit),
+                      key=key, args={**args, "why": why}, due_at=now, tz=_tz(unit),
                       dedupe_key=f"{KIND_CANCELLED}:{pair.id}:{who.id}")
+        await _close_cards(session, pair, who, args, now, _tz(unit))
+
+
+async def _close_cards(session: AsyncSession, pair: Pair, who: Member, args: dict[str, Any], now: datetime,
+                       tz: str | None) -> int:
+    """Queue an edit of each card and reminder of ``pair`` delivered to ``who`` (the outbox row
+    holds the message id once sent): "cancelled", no buttons. Cards not sent yet are dropped by
+    their relevance check instead."""
+    keys = [f"{kind}:{pair.id}:{who.id}" for kind in (KIND_CARD, KIND_REMINDER)]
+    rows = (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.tg_message_id)
+        .where(OutboxMessage.dedupe_key.in_(keys), OutboxMessage.user_id == who.user.id,
+               OutboxMessage.tg_message_id.is_not(None))
+        .order_by(OutboxMessage.id)
+    )).all()
+    queued = 0
+    for row_id, chat_id, message_id in rows:
+        queued += await enqueue(session, user_id=who.user.id, chat_id=chat_id, kind=KIND_CARD_CLOSED,
+                                key="pair-card-cancelled", args=args, due_at=now, tz=tz,
+                                dedupe_key=f"{KIND_CARD_CLOSED}:{row_id}", edit_message_id=message_id) is not None
+    return queued
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1501,10 +1632,13 @@ async def annex_rows(session: AsyncSession, programme: Programme, default_tz: st
         mentor = people.get(pair.mentor_member_id)
         moment = pair.activated_at or pair.approved_at or pair.created_at
         day = moment.astimezone(tz).date()
+        mentees = [people[pm.mentee_member_id] for pm in staying(pms[pair.id]) if pm.mentee_member_id in people]
+        # a pair stored without one (formed before every pair got its role model) gets it as it would now
+        role_model = pair.role_model or choose_role_model(programme, mentor, mentees)
         for pm in staying(pms[pair.id]):
             mentee = people.get(pm.mentee_member_id)
             rows.append(AnnexRow(mentor.name if mentor else "—", mentee.name if mentee else "—",
-                                 programme.form, pair.role_model, day))
+                                 programme.form, role_model, day))
     rows.sort(key=lambda r: (r.mentor.casefold(), r.mentee.casefold()))
     return rows
 
@@ -1623,6 +1757,7 @@ async def _busy_members(session: AsyncSession, programme_id: int, member_ids: It
                                                     Pair.mentor_member_id.in_(ids))
     as_mentee = (select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id)
                  .where(Pair.programme_id == programme_id, Pair.status == ACTIVE, PairMentee.mentee_member_id.in_(ids),
+                        PairMentee.left_at.is_(None),
                         or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER)))
     return set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
 
@@ -1712,7 +1847,7 @@ async def end_programme(session: AsyncSession, programme: Programme, now: dateti
     withdrawn = await _withdraw(session, pending, now)
     for pair in withdrawn:
         if was[pair.id] == APPROVED:
-            await _tell_cancelled(session, programme, pair, now)
+            await _tell_cancelled(session, programme, pair, now, why="finished")
     member_ids: set[int] = {p.mentor_member_id for p in ended}
     for items in (await pair_mentees(session, [p.id for p in ended])).values():
         member_ids.update(pm.mentee_member_id for pm in staying(items))

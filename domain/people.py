@@ -19,7 +19,6 @@ from db.models import (
     Unit,
     User,
 )
-from domain.outbox import enqueue
 from domain.rules import Invalid, Profile, is_minor
 
 CONSENT_VERSION = "pd-2026-11"  # locales: reg-consent-text (participants)
@@ -165,29 +164,6 @@ async def update_profile(session: AsyncSession, participant: Participant, profil
     return changed
 
 
-async def confirm_parental_consent(session: AsyncSession, participant: Participant, curator: User, now: datetime) -> bool:
-    """Record a parent's consent confirmed by the curator; False when nothing was awaiting it."""
-    result = await session.execute(
-        update(Participant)
-        .where(Participant.id == participant.id, Participant.status == "awaiting_consent")
-        .values(status="active", parental_consent_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    await session.refresh(participant)
-    session.add(Consent(user_id=participant.user_id, participant_id=participant.id, kind="parental",
-                        version=CONSENT_VERSION, given_at=now, recorded_by_user_id=curator.id))
-    await audit(session, "participant.parental_consent", curator.id, "participant", participant.id)
-    user = await session.get(User, participant.user_id) if participant.user_id else None
-    if user is not None and user.tg_id is not None:
-        org = await session.get(Unit, participant.org_id)
-        await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind="consent-confirmed",
-                      key="consent-confirmed-notice", due_at=now, tz=org.timezone if org else None,
-                      dedupe_key=f"consent-confirmed:{participant.id}")
-    return True
-
-
 async def forget_dialogs(session: AsyncSession, tg_id: int) -> None:
     """Delete every stored dialog state of a Telegram user (keys end in ``:<user id>``)."""
     await session.execute(
@@ -198,12 +174,18 @@ async def forget_dialogs(session: AsyncSession, tg_id: int) -> None:
 async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     """Withdraw consent and erase personal data; keep anonymous counts (org, role, category, year).
 
-    The Telegram id goes too, so nothing links the remaining row to the person.
+    The Telegram id goes too, so nothing links the remaining row to the person. Their pairs and
+    groups are ended or go on without them, and pending ones are withdrawn
+    (``domain.erasure.leave_pairs``).
     """
     participant = await participant_of(session, user)
     if participant is not None:
         from domain.checkins import forget_participant  # built on people: import at use
+        from domain.erasure import leave_pairs
 
+        # first, while their pairs can still be read whole: they leave every pair and group, the
+        # others in it and the curators are told (without their name)
+        await leave_pairs(session, participant, now)
         await forget_participant(session, participant.id, now)  # goals, topics, free-text answers, curators' items
         participant.full_name = None
         participant.company = None

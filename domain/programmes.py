@@ -38,7 +38,7 @@ SIDES = ("mentor", "mentee")
 INTERVALS = (7, 14, 30)  # how often pairs should meet, days
 TITLE_MIN = 3
 TITLE_MAX = 200
-START_PAST_MARGIN_DAYS = 30  # a programme may be entered a little after it started
+SCHOOL_YEAR_START = (9, 1)  # the school year runs 1 September – 31 August
 MAX_YEARS = 3  # a programme longer than this is a typing mistake
 MAX_PREFERENCES = 3
 # the engine's bounds (domain.matching.rules.student_mentor_age_ok): today.year - birth_year in 15..18
@@ -47,7 +47,7 @@ PROGRAMME_UNIT_KINDS = ("organisation", "municipality", "region")
 
 INVALID_CODES = (
     "form", "form-needs-org", "role-models-empty", "role-model", "title-short", "title-long",
-    "date-format", "start-past", "end-before-start", "period-long", "interval", "finished",
+    "date-format", "start-past", "end-before-start", "end-past", "period-long", "interval", "finished",
     "erased", "outside", "category", "mentor-age", "other-side", "side", "not-member",
     "too-many", "duplicate", "target", "invite",
 )
@@ -158,16 +158,31 @@ def parse_date(text: str | date | None) -> date:
         raise Invalid("date-format") from None
 
 
+def school_year_start(today: date) -> date:
+    """1 September of the school year ``today`` falls in (``today`` in the organisation's zone)."""
+    month, day = SCHOOL_YEAR_START
+    year = today.year if (today.month, today.day) >= SCHOOL_YEAR_START else today.year - 1
+    return date(year, month, day)
+
+
 def check_start(starts_on: date, today: date) -> None:
-    if starts_on < today - timedelta(days=START_PAST_MARGIN_DAYS):
-        raise Invalid("start-past", days=START_PAST_MARGIN_DAYS)
+    """A programme of the current school year may be entered at any time during it (a programme
+    that began in September is entered in December); an earlier start is refused, naming the
+    earliest date accepted (``Invalid.params["earliest"]``, a date)."""
+    earliest = school_year_start(today)
+    if starts_on < earliest:
+        raise Invalid("start-past", earliest=earliest)
     if starts_on > today + timedelta(days=366 * MAX_YEARS):
         raise Invalid("period-long", years=MAX_YEARS)
 
 
-def check_end(starts_on: date, ends_on: date) -> None:
+def check_end(starts_on: date, ends_on: date, today: date | None = None) -> None:
+    """After the start, within ``MAX_YEARS`` of it, and (given ``today``) not already past: a
+    programme entered late still has to be running."""
     if ends_on <= starts_on:
         raise Invalid("end-before-start")
+    if today is not None and ends_on < today:
+        raise Invalid("end-past")
     if ends_on > starts_on + timedelta(days=366 * MAX_YEARS):
         raise Invalid("period-long", years=MAX_YEARS)
 
@@ -208,7 +223,7 @@ async def create_programme(
     clean_title = parse_title(title)
     start, end = parse_date(starts_on), parse_date(ends_on)
     check_start(start, today)
-    check_end(start, end)
+    check_end(start, end, today)
     check_interval(interval_days)
     programme = Programme(
         unit_id=unit.id, form=f.code, role_models=chosen, title=clean_title, starts_on=start, ends_on=end,
@@ -630,6 +645,7 @@ async def members_with_preferences(session: AsyncSession, programme: Programme, 
 
 __all__ = [
     "Form", "forms", "form", "forms_for_unit", "all_role_models", "parse_title", "parse_date",
+    "school_year_start", "check_start", "check_end",
     "create_programme", "programmes_in_scope", "programme_in_access", "side_fits", "eligible_base",
     "add_member", "remove_member", "members", "member_counts", "member_of", "active_member",
     "memberships", "member_in_programme", "create_invitation", "active_invitations",

@@ -19,7 +19,8 @@ How it runs, and why:
   the compressed zip entry on disk.
 
 Personal data: erased people are never named (they are left out of the participants sheet and
-show as an anonymous label in pairs and meetings); free-text survey answers are never exported.
+show as the ``person-erased`` placeholder in pairs and meetings); free-text survey answers are
+never exported.
 Logs carry ids only. No aiogram here.
 """
 from __future__ import annotations
@@ -352,9 +353,9 @@ class Scope:
         return unit.name if unit is not None and unit.kind == "municipality" else ""
 
     def person(self, name: str | None, status: str | None) -> str:
-        """A name, or the anonymous label for an erased person (never the old name)."""
+        """A name, or the placeholder for an erased person (never the old name)."""
         if status == "erased" or not name:
-            return self.label("rep-anonymous")
+            return self.label("person-erased")
         return name
 
 
@@ -381,7 +382,8 @@ async def _load_units(session: AsyncSession, root: Unit) -> dict[int, Unit]:
 # =============================================================================================
 async def _pair_people(session: AsyncSession, s: Scope, pair_ids: list[int],
                        mentor_member_ids: Iterable[int]) -> tuple[dict[int, str], dict[int, list[str]]]:
-    """Mentor names by member id, mentee names by pair id (erased ones anonymous)."""
+    """Mentor names by member id, mentee names by pair id (erased ones by a placeholder); a
+    pair's mentees are those in it: not those who declined it or left the group."""
     mentors: dict[int, str] = {}
     mids = sorted(set(mentor_member_ids))
     if mids:
@@ -396,7 +398,8 @@ async def _pair_people(session: AsyncSession, s: Scope, pair_ids: list[int],
             select(PairMentee.pair_id, Participant.full_name, Participant.status)
             .join(ProgrammeMember, ProgrammeMember.id == PairMentee.mentee_member_id)
             .join(Participant, Participant.id == ProgrammeMember.participant_id)
-            .where(PairMentee.pair_id.in_(pair_ids))
+            .where(PairMentee.pair_id.in_(pair_ids), PairMentee.left_at.is_(None),
+                   or_(PairMentee.answer.is_(None), PairMentee.answer != "declined"))
             .order_by(PairMentee.pair_id, PairMentee.id))
         for pair_id, name, status in rows.all():
             mentees[pair_id].append(s.person(name, status))

@@ -13,7 +13,8 @@ gets near-term tasks to catch up on, instead of a screen of items that are overd
 first second (and an instant burst of "missed" reminders to its curators and the level above).
 
 **Monitoring windows.** Every programme brings two items (``survey_start`` due ``starts_on``
-+ 30 days, ``survey_end`` due ``ends_on``; kind ``monitoring``). They count as done as soon as
++ 30 days, or today + ``LATE_START_DAYS`` for a programme entered after that date; ``survey_end``
+due ``ends_on``; kind ``monitoring``). They count as done as soon as
 the survey occasion exists ("start:<programme id>" / "end:<programme id>"), and the open items
 of a finished programme are cancelled: :func:`sync_windows` does both, run by the reminder job
 and whenever a roadmap is shown (so nobody is reminded of a survey that was launched).
@@ -463,7 +464,11 @@ async def add_programme_windows(session: AsyncSession, programme: Programme, act
     t = _translator(Translator).bind(user.locale if user is not None else None)
     responsible = user.id if user is not None and user.erased_at is None else None
     now = programme.created_at or datetime.now(timezone.utc)
-    dues = {"survey_start": programme.starts_on + timedelta(days=START_WINDOW_DAYS), "survey_end": programme.ends_on}
+    start_due = programme.starts_on + timedelta(days=START_WINDOW_DAYS)
+    today = now.date()
+    if start_due < today:  # a programme entered late in its school year: a near-term task, not a missed one
+        start_due = min(today + timedelta(days=LATE_START_DAYS), programme.ends_on)
+    dues = {"survey_start": start_due, "survey_end": programme.ends_on}
     items = [
         RoadmapItem(unit_id=programme.unit_id, code=code, kind="monitoring", programme_id=programme.id,
                     title=t(f"rm-window-{code}", programme=programme.title)[:TITLE_MAX],

@@ -517,10 +517,11 @@ def parse_answer_callback(data: str) -> tuple[int, str, str | None]:
 # database helpers shared with domain.checkins
 # =============================================================================================
 async def pair_member_ids(session: AsyncSession, pair: Pair) -> tuple[int, list[int]]:
-    """(mentor member id, staying mentee member ids) of a pair: mentees who declined it are out."""
+    """(mentor member id, staying mentee member ids) of a pair: mentees who declined or left it are out."""
     rows = await session.scalars(
         select(PairMentee.mentee_member_id).where(
             PairMentee.pair_id == pair.id,
+            PairMentee.left_at.is_(None),
             or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER),
         ).order_by(PairMentee.id)
     )
@@ -637,6 +638,7 @@ async def _active_pairs_of(session: AsyncSession, member: ProgrammeMember) -> li
     as_mentor = select(Pair.id).where(Pair.mentor_member_id == member.id, Pair.status == ACTIVE_PAIR)
     as_mentee = (select(Pair.id).join(PairMentee, PairMentee.pair_id == Pair.id)
                  .where(PairMentee.mentee_member_id == member.id, Pair.status == ACTIVE_PAIR,
+                        PairMentee.left_at.is_(None),
                         or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER)))
     ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
     return sorted(ids)
@@ -833,6 +835,7 @@ async def launch(session: AsyncSession, programme: Programme, kind: str, now: da
         mentees = set((await session.scalars(
             select(PairMentee.mentee_member_id).where(
                 PairMentee.pair_id.in_(worked),
+                PairMentee.left_at.is_(None),
                 or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER))
         )).all())
         ids &= mentors | mentees

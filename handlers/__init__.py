@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         fallback,
         kpi,
         meetings,
+        membership,
         monitoring,
         pairing,
         practices,
@@ -27,6 +28,7 @@ def get_routers() -> list[Router]:
     return [
         errors.build_router(),
         common.build_router(),
+        membership.build_router(),
         start.build_router(),
         registration.build_router(),
         profile.build_router(),

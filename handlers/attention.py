@@ -26,6 +26,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,12 +172,14 @@ def _ref_id(ref: str, letter: str) -> int | None:
     return int(head[1:]) if head[:1] == letter and head[1:].isdigit() else None
 
 
-async def target_view(session: AsyncSession, ctx: Ctx, item: AttentionItem) -> View:
+async def target_view(session: AsyncSession, ctx: Ctx, item: AttentionItem, state: FSMContext,
+                      data: dict[str, Any]) -> View:
     """The screen where the curator acts on the item; its notice when there is none (or it is
     out of reach)."""
     from handlers import curator_views as v
     from handlers import monitoring, roadmap
     from handlers import pairing as pairing_views
+    from handlers.curator import awaiting_list
 
     kind, ref = item.kind, item.ref
     pair_id = _ref_id(ref, "p")
@@ -193,7 +196,7 @@ async def target_view(session: AsyncSession, ctx: Ctx, item: AttentionItem) -> V
     elif kind in ("consent", "joined") and item.unit_id is not None:
         unit = await unit_in_access(session, ctx.access, item.unit_id)
         if unit is not None and kind == "consent" and unit.kind == "organisation":
-            return await v.awaiting_view(session, ctx, unit, 0)
+            return await awaiting_list(session, ctx, state, data, unit, "a", 0, int(ctx.now.timestamp()))
         if unit is not None and kind == "joined":
             if unit.kind == "organisation":
                 return await v.participants_view(session, ctx, unit, "a", "a", 0)
@@ -241,7 +244,8 @@ def build_router() -> Router:
     router = Router(name="attention")
 
     @router.callback_query(AtOpen.filter(F.s.in_(set(SOURCES))))
-    async def open_item(query: CallbackQuery, callback_data: AtOpen, session: AsyncSession, **data: Any) -> None:
+    async def open_item(query: CallbackQuery, callback_data: AtOpen, session: AsyncSession, state: FSMContext,
+                        **data: Any) -> None:
         ctx = await make_ctx(session, data)
         user: User | None = data.get("user")
         item = await attention.item_of(session, user.id, callback_data.id) \
@@ -252,7 +256,7 @@ def build_router() -> Router:
         if item is None:
             return await refuse(query, ctx)
         still = await attention.is_open(session, item, ctx.now)
-        view = await target_view(session, ctx, item)
+        view = await target_view(session, ctx, item, state, data)
         if still:
             await attention.mark_seen(session, item, ctx.now)
         notice = None if still else ctx.t("att-resolved")

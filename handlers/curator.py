@@ -20,16 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translate
 from db.models import Unit
-from domain import invitations
+from domain import consents, invitations
 from domain.curation import access_for, actor_user, invitation_in_access, participant_in_access, unit_in_access
-from domain.people import audit, confirm_parental_consent
+from domain.people import audit
 from domain.rules import CHILD_KIND, Invalid
 from domain.units import create_unit, parse_unit_name
 from handlers import curator_views as v
 from handlers.curator_views import (
+    CuAb,
+    CuAl,
+    CuAs,
+    CuAu,
     CuAw,
     CuCf,
     CuCi,
+    CuCu,
+    CuCw,
     CuLk,
     CuMk,
     CuNav,
@@ -48,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORM_PREFIX = "cur_"  # the unit dialog's data keys: cur_parent, cur_kind, cur_name
+MARKS_KEY = "cw_marks"  # who the curator marked on an awaiting-consent list: {"o": org, "t": anchor, "ids": [...]}
 
 
 class CuratorForm(StatesGroup):
@@ -114,6 +121,56 @@ async def end_form(state: FSMContext) -> None:
 async def org_in_access(session: AsyncSession, ctx: Ctx, org_id: int) -> Unit | None:
     unit = await unit_in_access(session, ctx.access, org_id)
     return unit if unit is not None and unit.kind == "organisation" else None
+
+
+async def load_marks(state: FSMContext, org_id: int, anchor: int) -> set[int]:
+    """The people marked on the list of ``org_id`` opened at ``anchor`` (marks of another list: none)."""
+    stored = (await state.get_data()).get(MARKS_KEY) or {}
+    if stored.get("o") != org_id or stored.get("t") != anchor:
+        return set()
+    return {int(i) for i in stored.get("ids") or []}
+
+
+async def save_marks(state: FSMContext, org_id: int, anchor: int, ids: set[int]) -> None:
+    await state.update_data({MARKS_KEY: {"o": org_id, "t": anchor, "ids": sorted(ids)}})
+
+
+async def awaiting_list(session: AsyncSession, ctx: Ctx, state: FSMContext, data: dict[str, Any], org: Unit,
+                        f: str, page: int, anchor: int, notice: str | None = None,
+                        actor_id: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    user = data.get("user")
+    marks = await load_marks(state, org.id, anchor)
+    return await v.awaiting_list_view(session, ctx, org, f, page, anchor, marks,
+                                      actor_id if actor_id is not None else (user.id if user else None), notice)
+
+
+def names_of(people: list) -> str:
+    return ", ".join(p.full_name or "—" for p in people)
+
+
+def confirmed_notice(ctx: Ctx, outcome: consents.Confirmed) -> str:
+    lines = []
+    if outcome.confirmed:
+        lines.append(ctx.t("cur-consents-done", n=len(outcome.confirmed), minutes=consents.CONSENT_UNDO_MINUTES))
+    if outcome.already:
+        lines.append(ctx.t("cur-consents-already", n=len(outcome.already)))
+    skipped = len(outcome.not_needed) + len(outcome.missing)
+    if skipped:
+        lines.append(ctx.t("cur-consents-skipped", n=skipped))
+    return "\n".join(lines)
+
+
+def undone_notice(ctx: Ctx, outcome: consents.Undone) -> str:
+    lines = []
+    if outcome.restored:
+        lines.append(ctx.t("cur-consents-undone", n=len(outcome.restored)))
+    if outcome.told:
+        lines.append(ctx.t("cur-consents-undone-told", names=names_of(outcome.told)))
+    if outcome.paired:
+        lines.append(ctx.t("cur-consents-undone-paired", names=names_of(outcome.paired)))
+    if not lines:
+        lines.append(ctx.t("cur-consents-undone-nothing"))
+    return "\n".join(lines)
 
 
 class EndFormOnNavigation(BaseMiddleware):
@@ -205,36 +262,140 @@ def build_router() -> Router:
         await query.answer()
 
     @router.callback_query(CuAw.filter())
-    async def awaiting(query: CallbackQuery, callback_data: CuAw, session: AsyncSession, **data: Any) -> None:
+    async def awaiting(query: CallbackQuery, callback_data: CuAw, session: AsyncSession, state: FSMContext,
+                       **data: Any) -> None:
         ctx = await make_ctx(session, data)
         org = await org_in_access(session, ctx, callback_data.o)
         if org is None:
             return await refuse(query, ctx)
-        await show(query, await v.awaiting_view(session, ctx, org, callback_data.p))
+        anchor = int(ctx.now.timestamp())
+        await show(query, await awaiting_list(session, ctx, state, data, org, "a", callback_data.p, anchor))
         await query.answer()
 
-    @router.callback_query(CuCf.filter())
-    async def confirm_consent(query: CallbackQuery, callback_data: CuCf, session: AsyncSession, **data: Any) -> None:
+    @router.callback_query(CuAl.filter())
+    async def awaiting_list_page(query: CallbackQuery, callback_data: CuAl, session: AsyncSession,
+                                 state: FSMContext, **data: Any) -> None:
         ctx = await make_ctx(session, data)
-        user, now = data["user"], data["now"]
+        cb = callback_data
+        org = await org_in_access(session, ctx, cb.o)
+        if org is None or consents.parse_class(cb.f) is None or cb.t < 0:
+            return await refuse(query, ctx)
+        anchor = cb.t or int(ctx.now.timestamp())  # 0: refreshed, as it is now
+        await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, anchor))
+        await query.answer()
+
+    @router.callback_query(CuAs.filter())
+    async def mark(query: CallbackQuery, callback_data: CuAs, session: AsyncSession, state: FSMContext,
+                   **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        cb = callback_data
+        org = await org_in_access(session, ctx, cb.o)
+        person = await participant_in_access(session, ctx.access, cb.id)
+        if org is None or person is None or person.org_id != org.id or consents.parse_class(cb.f) is None:
+            return await refuse(query, ctx)
+        if cb.t <= 0:
+            return await refuse(query, ctx)
+        if person.status != "awaiting_consent":
+            key = "cur-consent-already" if person.parental_consent_at is not None else "cur-consent-not-needed"
+            return await query.answer(ctx.t(key, name=person.full_name or "—"), show_alert=True)
+        marks = await load_marks(state, org.id, cb.t)
+        marks ^= {person.id}
+        await save_marks(state, org.id, cb.t, marks)
+        await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, cb.t))
+        await query.answer()
+
+    @router.callback_query(CuAb.filter())
+    async def act_on_list(query: CallbackQuery, callback_data: CuAb, session: AsyncSession, state: FSMContext,
+                          **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        cb = callback_data
+        org = await org_in_access(session, ctx, cb.o)
+        if org is None or cb.a not in ("s", "c", "l", "L") or consents.parse_class(cb.f) is None or cb.t <= 0:
+            return await refuse(query, ctx)
+
+        async def relist(notice: str | None = None) -> None:
+            await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, cb.t, notice))
+
+        if cb.a == "c":
+            await save_marks(state, org.id, cb.t, set())
+            await relist()
+            return await query.answer()
+        if cb.a == "s":
+            marked = await consents.awaiting_among(session, org, await load_marks(state, org.id, cb.t))
+            if not marked:
+                await relist()
+                return await query.answer(ctx.t("cur-consents-none-marked"), show_alert=True)
+            if len(marked) != cb.n:  # not what the button said: let the curator look again
+                await relist()
+                return await query.answer(ctx.t("cur-consents-marks-changed"), show_alert=True)
+            chosen = marked
+        else:
+            waiting = await consents.awaiting_on_list(session, org, consents.since_of(cb.t), cb.f)
+            if not waiting:
+                await relist()
+                return await query.answer(ctx.t("cur-consents-none-waiting"), show_alert=True)
+            if len(waiting) != cb.n:
+                await relist()
+                return await query.answer(ctx.t("cur-consents-list-changed"), show_alert=True)
+            if cb.a == "l":
+                await show(query, v.confirm_all_view(ctx, org, cb.f, cb.p, cb.t, waiting))
+                return await query.answer()
+            chosen = [pid for pid, _ in waiting]
+        actor = await actor_user(session, data["user"], query.from_user.id, ctx.locale)
+        outcome = await consents.confirm_consents(session, actor, chosen, ctx.now, scopes=ctx.access.scopes)
+        await save_marks(state, org.id, cb.t, set())
+        notice = confirmed_notice(ctx, outcome)
+        await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, cb.t, notice, actor.id))
+        await query.answer(notice.split("\n", 1)[0], show_alert=not outcome.confirmed)
+
+    @router.callback_query(CuAu.filter())
+    async def undo(query: CallbackQuery, callback_data: CuAu, session: AsyncSession, state: FSMContext,
+                   **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        cb = callback_data
+        org = await org_in_access(session, ctx, cb.o)
+        if org is None or consents.parse_class(cb.f) is None or cb.t < 0:
+            return await refuse(query, ctx)
+        actor = await actor_user(session, data["user"], query.from_user.id, ctx.locale)
+        outcome = await consents.undo_consents(session, actor, cb.id, ctx.now, scopes=ctx.access.scopes)
+        if outcome.problem == "unknown":
+            return await refuse(query, ctx)
+        anchor = cb.t or int(ctx.now.timestamp())
+        if outcome.problem is not None:
+            notice = ctx.t("cur-consent-undo-expired", minutes=consents.CONSENT_UNDO_MINUTES) \
+                if outcome.problem == "expired" else ctx.t("cur-consent-undo-already")
+            await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, anchor, notice))
+            return await query.answer(notice, show_alert=True)
+        notice = undone_notice(ctx, outcome)
+        await show(query, await awaiting_list(session, ctx, state, data, org, cb.f, cb.p, anchor, notice, actor.id))
+        await query.answer(notice.split("\n", 1)[0], show_alert=not outcome.restored)
+
+    @router.callback_query(CuCf.filter())
+    async def confirm_consent(query: CallbackQuery, callback_data: CuCf, session: AsyncSession, state: FSMContext,
+                              **data: Any) -> None:
+        """One person's consent, from their card (or a button of an older list)."""
+        ctx = await make_ctx(session, data)
         cb = callback_data
         person = await participant_in_access(session, ctx.access, cb.id)
         if person is None or cb.b not in ("a", "c") or cb.r not in v.ROLE_CODES or cb.s not in v.STATUS_CODES:
             return await refuse(query, ctx)
-        actor = await actor_user(session, user, query.from_user.id, ctx.locale)
-        done = await confirm_parental_consent(session, person, actor, now)
+        actor = await actor_user(session, data["user"], query.from_user.id, ctx.locale)
+        outcome = await consents.confirm_consents(session, actor, [person.id], ctx.now, scopes=ctx.access.scopes)
+        done = bool(outcome.confirmed)
         if done:
             key = "cur-consent-confirmed"
-        elif person.parental_consent_at is not None:
+        elif outcome.already:
             key = "cur-consent-already"
         else:  # an adult, or anyone never awaiting it: nothing to confirm
             key = "cur-consent-not-needed"
         notice = ctx.t(key, name=person.full_name or "—")
         org = await session.get(Unit, person.org_id)
         if cb.b == "c":
-            view = await v.card_view(session, ctx, person, org, cb.r, cb.s, cb.p, notice=notice)
+            view = await v.card_view(session, ctx, person, org, cb.r, cb.s, cb.p, notice=notice,
+                                     undo_batch=outcome.batch_id)
         else:
-            view = await v.awaiting_view(session, ctx, org, cb.p, notice=notice)
+            view = await awaiting_list(session, ctx, state, data, org, "a", 0, int(ctx.now.timestamp()), notice,
+                                       actor.id)
         await show(query, view)
         await query.answer(notice, show_alert=not done)
 
@@ -313,18 +474,58 @@ def build_router() -> Router:
         unit = await unit_in_access(session, ctx.access, callback_data.id)
         if unit is None or callback_data.ok not in (0, 1) or not ctx.access.can_invite_curator(unit):
             return await refuse(query, ctx)
+        pending = await invitations.active_for_unit(session, unit, "curator", now)
+        if len(pending) >= invitations.MAX_PENDING_CURATOR_INVITATIONS:  # asked before, and checked again below
+            notice = ctx.t("cur-curator-invites-limit", max=invitations.MAX_PENDING_CURATOR_INVITATIONS)
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
         if callback_data.ok == 0:
             await show(query, v.curator_invite_ask_view(ctx, unit))
             return await query.answer()
         actor = await actor_user(session, user, query.from_user.id, ctx.locale)
-        inv = await invitations.create(session, kind="curator", unit=unit, now=now, created_by=actor.id,
-                                       days=settings.invitation_default_days, max_uses=1)
+        try:
+            inv = await invitations.create_curator_invitation(session, unit=unit, now=now, created_by=actor.id,
+                                                              days=settings.invitation_default_days)
+        except Invalid as exc:
+            notice = ctx.t(f"cur-{exc.code}", **exc.params)
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
         await audit(session, "invitation.created", actor.id, "invitation", inv.id, unit_id=unit.id,
-                    kind="curator", days=settings.invitation_default_days, max_uses=1)
+                    kind="curator", days=settings.invitation_default_days, max_uses=1,
+                    co_curator=ctx.access.is_own_unit(unit))
         await show(query, v.curator_invite_created_view(ctx, unit, inv))
         # A message of its own, with no buttons, for the curator to forward as it is.
         await query.bot.send_message(query.from_user.id, v.curator_invite_forward_text(ctx, unit, inv))
         await query.answer()
+
+    @router.callback_query(CuCu.filter())
+    async def curators(query: CallbackQuery, callback_data: CuCu, session: AsyncSession, **data: Any) -> None:
+        ctx = await make_ctx(session, data)
+        unit = await unit_in_access(session, ctx.access, callback_data.id)
+        if unit is None:
+            return await refuse(query, ctx)
+        await show(query, await v.curators_view(session, ctx, unit))
+        await query.answer()
+
+    @router.callback_query(CuCw.filter())
+    async def revoke_curator_invitation(query: CallbackQuery, callback_data: CuCw, session: AsyncSession,
+                                        **data: Any) -> None:
+        """Whoever may invite a unit's curators may revoke its pending curator invitations."""
+        ctx = await make_ctx(session, data)
+        found = await invitation_in_access(session, ctx.access, callback_data.id, kind="curator")
+        if found is None or not ctx.access.can_invite_curator(found[1]):
+            return await refuse(query, ctx)
+        inv, unit = found
+        if invitations.problem(inv, data["now"]) is not None:  # revoked, accepted or expired meanwhile
+            notice = ctx.t("cur-revoke-already" if inv.revoked_at is not None else "cur-curator-invite-gone")
+            await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+            return await query.answer(notice, show_alert=True)
+        actor = await actor_user(session, data["user"], query.from_user.id, ctx.locale)
+        await invitations.revoke(session, inv, data["now"])
+        await audit(session, "invitation.revoked", actor.id, "invitation", inv.id, unit_id=unit.id, kind=inv.kind)
+        notice = ctx.t("cur-curator-invite-revoked")
+        await show(query, await v.curators_view(session, ctx, unit, notice=notice))
+        await query.answer(notice)
 
     # -----------------------------------------------------------------------------------------
     # creating regions, municipalities, organisations

@@ -19,16 +19,20 @@ from bot.config import Settings
 from bot.i18n import Translate
 from db.models import Invitation, Participant, Unit
 from domain import invitations
-from domain.curation import Access, clamp_page, pages, subtree_counts
+from domain import consents
+from domain.curation import Access, clamp_page, pages, subtree_counts, unit_curators
 from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.units import ancestors, children
 from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb, UnitRiskCb
 
 CHILDREN_PAGE = 8
+CURATORS_SHOWN = 20  # a unit's curators listed in its curators' screen (there are rarely more than a few)
 PARTICIPANTS_PAGE = 10
 AWAITING_PAGE = 10
 LINKS_PAGE = 5
+ASK_NAMES_SHOWN = 40  # names listed when asking to confirm a whole class or list
+CLASS_BUTTONS_PER_ROW = 4
 
 # Short codes used in callback data.
 ROLE_CODES: dict[str, str | None] = {"a": None, "m": "mentor", "e": "mentee"}
@@ -82,6 +86,47 @@ class CuCf(CallbackData, prefix="cf"):
     p: int = 0
 
 
+class CuAl(CallbackData, prefix="cal"):
+    """The awaiting-consent list as opened at t (seconds since the epoch; 0 = now): class f, page p."""
+
+    o: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAs(CallbackData, prefix="cas"):
+    """Mark (or unmark) a person of that list, by id: the press acts on the person shown."""
+
+    o: int
+    id: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAb(CallbackData, prefix="cab"):
+    """Act on that list: a = s confirm the marked, c clear the marks, l ask to confirm everyone
+    awaiting on the list (of class f), L confirm them; n is the number the button showed."""
+
+    o: int
+    a: str
+    n: int = 0
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
+class CuAu(CallbackData, prefix="cau"):
+    """Undo a batch of confirmed consents (id), back to the list of organisation o."""
+
+    id: int
+    o: int
+    f: str = "a"
+    p: int = 0
+    t: int = 0
+
+
 class CuLk(CallbackData, prefix="cl"):
     """An organisation's active participant links."""
 
@@ -111,6 +156,18 @@ class CuCi(CallbackData, prefix="ck"):
 
     id: int
     ok: int = 0
+
+
+class CuCu(CallbackData, prefix="cuv"):
+    """A unit's curators and its pending curator invitations."""
+
+    id: int
+
+
+class CuCw(CallbackData, prefix="cuw"):
+    """Revoke a pending curator invitation (back to its unit's curators)."""
+
+    id: int
 
 
 class CuMk(CallbackData, prefix="cm"):
@@ -258,18 +315,17 @@ async def unit_view(session: AsyncSession, ctx: Ctx, unit: Unit, page: int = 0, 
     if trail:
         lines.append(ctx.t("cur-trail", trail=" › ".join(trail)))
     lines.append(counts_line(ctx, counts[unit.id]))
+    curators_line, curators_row = await curators_summary(session, ctx, unit)
+    lines.append(curators_line)
     lines.append("")
     child_kind = CHILD_KIND[unit.kind]
     lines.append(ctx.t(f"cur-children-{child_kind}", n=len(kids)) if kids else ctx.t(f"cur-no-children-{child_kind}"))
     rows = [[btn(ctx.t("cur-child-button", name=u.name, mentors=counts[u.id]["mentor"],
                        mentees=counts[u.id]["mentee"]), CuNav(id=u.id))] for u in shown]
     rows.append(pager(ctx, page, total_pages, lambda p: CuNav(id=unit.id, p=p)))
-    actions = []
     if ctx.access.can_create_under(unit):
-        actions.append(btn(ctx.t(f"cur-btn-new-{child_kind}"), CuMk(id=unit.id)))
-    if ctx.access.can_invite_curator(unit):
-        actions.append(btn(ctx.t("cur-btn-invite-curator"), CuCi(id=unit.id)))
-    rows.append(actions)
+        rows.append([btn(ctx.t(f"cur-btn-new-{child_kind}"), CuMk(id=unit.id))])
+    rows.append(curators_row)
     rows.append([btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=unit.id))])
     rows.extend(monitoring_rows(ctx, unit))
     up = await up_button(session, ctx, unit)
@@ -284,13 +340,15 @@ async def org_view(session: AsyncSession, ctx: Ctx, org: Unit, notice: str | Non
     if trail:
         lines.append(ctx.t("cur-trail", trail=" › ".join(trail)))
     lines.append(counts_line(ctx, counts))
+    curators_line, curators_row = await curators_summary(session, ctx, org)
+    lines.append(curators_line)
     rows = [
         [btn(ctx.t("cur-btn-participants", n=counts["total"]), CuPl(o=org.id))],
         [btn(ctx.t("cur-btn-awaiting", n=counts["awaiting"]), CuAw(o=org.id))],
         [btn(ctx.t("cur-btn-links"), CuLk(o=org.id))],
         [btn(ctx.t("prog-btn-programmes"), ProgrammesCb(uid=org.id))],
         *monitoring_rows(ctx, org),
-        [btn(ctx.t("cur-btn-invite-curator"), CuCi(id=org.id))] if ctx.access.can_invite_curator(org) else [],
+        curators_row,
     ]
     up = await up_button(session, ctx, org)
     rows.append([up] if up else [])
@@ -352,7 +410,7 @@ async def participants_view(session: AsyncSession, ctx: Ctx, org: Unit, r: str, 
 
 
 async def card_view(session: AsyncSession, ctx: Ctx, p: Participant, org: Unit, r: str, s: str, page: int,
-                    notice: str | None = None) -> View:
+                    notice: str | None = None, undo_batch: int | None = None) -> View:
     lines = [
         ctx.t("cur-card", name=p.full_name or "—", role=ctx.t(f"cur-role-{p.role}"), details=details(ctx, p),
               year=str(p.birth_year or "—"), status=ctx.t(f"cur-status-{p.status}"), org=org.name,
@@ -365,37 +423,111 @@ async def card_view(session: AsyncSession, ctx: Ctx, p: Participant, org: Unit, 
     rows = []
     if p.status == "awaiting_consent":
         rows.append([btn(ctx.t("cur-btn-confirm-consent"), CuCf(id=p.id, b="c", r=r, s=s, p=page))])
+    if undo_batch is not None:
+        until = local_time(ctx.now + consents.UNDO_WINDOW, ctx, org)
+        rows.append([btn(ctx.t("cur-btn-undo-consents", n=1, time=until), CuAu(id=undo_batch, o=org.id))])
     rows.append([btn(ctx.t("cur-btn-back-list"), CuPl(o=org.id, r=r, s=s, p=page))])
     return with_notice("\n".join(lines), notice), kb(rows)
 
 
-async def awaiting_view(session: AsyncSession, ctx: Ctx, org: Unit, page: int, notice: str | None = None) -> View:
-    flt = ParticipantFilter(status="awaiting_consent")
-    people, total = await list_participants(session, org, flt, max(page, 0), AWAITING_PAGE)
+def class_label(ctx: Ctx, code: str) -> str:
+    """A class of the awaiting list in words: "7th grade", "2nd year", "the whole list"."""
+    kind, n = consents.parse_class(code) or ("a", None)
+    if kind == "g":
+        return ctx.t("cur-await-of-grade", grade=n)
+    if kind == "c":
+        return ctx.t("cur-await-of-course", course=n)
+    return ctx.t("cur-await-of-other" if kind == "x" else "cur-await-of-all")
+
+
+def class_button_text(ctx: Ctx, code: str, n: int) -> str:
+    kind, number = consents.parse_class(code) or ("a", None)
+    if kind == "g":
+        return ctx.t("cur-await-class-grade", grade=number, n=n)
+    if kind == "c":
+        return ctx.t("cur-await-class-course", course=number, n=n)
+    return ctx.t("cur-await-class-other" if kind == "x" else "cur-await-class-all", n=n)
+
+
+def local_time(moment: datetime, ctx: Ctx, unit: Unit | None) -> str:
+    return moment.astimezone(tz_of(unit, ctx.settings)).strftime("%H:%M")
+
+
+async def awaiting_list_view(session: AsyncSession, ctx: Ctx, org: Unit, f: str, page: int, anchor: int,
+                             marks: set[int], actor_id: int | None, notice: str | None = None) -> View:
+    """People awaiting their parents' consent, as the list was at ``anchor``: each with a button
+    to mark them (keyed by id), confirmed ones kept in place with a tick; class filters; confirm
+    the marked, or a whole class or list; undo the curator's latest confirmation while it can be."""
+    since = consents.since_of(anchor)
+    people, total, waiting = await consents.consent_list(session, org, since, f, max(page, 0), AWAITING_PAGE)
     total_pages = pages(total, AWAITING_PAGE)
     if page >= total_pages or page < 0:
         page = clamp_page(page, total, AWAITING_PAGE)
-        people, total = await list_participants(session, org, flt, page, AWAITING_PAGE)
+        people, total, waiting = await consents.consent_list(session, org, since, f, page, AWAITING_PAGE)
+    classes = await consents.consent_list_classes(session, org, since)
     lines = [ctx.t("cur-await-title", name=org.name)]
-    if not people:
+    if f != "a":
+        lines.append(ctx.t("cur-await-filter", cls=class_label(ctx, f)))
+    if not total:
         lines.append(ctx.t("cur-await-empty"))
     else:
-        lines.append(ctx.t("cur-await-found", n=total))
+        lines.append(ctx.t("cur-await-found", n=waiting) if waiting else ctx.t("cur-await-none-left"))
         lines.append("")
-        first = page * AWAITING_PAGE
-        lines.extend(
-            ctx.t("cur-await-line", n=first + i + 1, name=p.full_name or "—", details=details(ctx, p),
-                  year=str(p.birth_year or "—"))
-            for i, p in enumerate(people)
-        )
+    first = page * AWAITING_PAGE
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, p in enumerate(people):
+        n, name = first + i + 1, short(p.full_name or "—", 60)
+        if p.status == "awaiting_consent":
+            lines.append(ctx.t("cur-await-line", n=n, name=name, details=details(ctx, p), year=str(p.birth_year or "—")))
+            key = "cur-await-btn-on" if p.id in marks else "cur-await-btn-off"
+        else:
+            lines.append(ctx.t("cur-await-line-done", n=n, name=name))
+            key = "cur-await-btn-done"
+        rows.append([btn(ctx.t(key, n=n, name=name), CuAs(o=org.id, id=p.id, f=f, p=page, t=anchor))])
+    if waiting:
         lines.append("")
         lines.append(ctx.t("cur-await-hint"))
-    first = page * AWAITING_PAGE
-    rows = [[btn(ctx.t("cur-btn-confirm-one", n=first + i + 1, name=p.full_name or "—"), CuCf(id=p.id, b="a", p=page))]
-            for i, p in enumerate(people)]
-    rows.append(pager(ctx, page, total_pages, lambda pg: CuAw(o=org.id, p=pg)))
+    rows.append(pager(ctx, page, total_pages, lambda pg: CuAl(o=org.id, f=f, p=pg, t=anchor)))
+    live_marks = await consents.awaiting_among(session, org, marks) if marks else []
+    if live_marks:
+        rows.append([btn(ctx.t("cur-btn-confirm-marked", n=len(live_marks)),
+                         CuAb(o=org.id, a="s", n=len(live_marks), f=f, p=page, t=anchor)),
+                     btn(ctx.t("cur-btn-clear-marks"), CuAb(o=org.id, a="c", f=f, p=page, t=anchor))])
+    if waiting:
+        text = ctx.t("cur-btn-confirm-all", n=waiting) if f == "a" else \
+            ctx.t("cur-btn-confirm-class", cls=class_label(ctx, f), n=waiting)
+        rows.append([btn(text, CuAb(o=org.id, a="l", n=waiting, f=f, p=page, t=anchor))])
+    if len(classes) > 1 or f != "a":
+        all_waiting = sum(n for _, n in classes)
+        mark = ctx.t("cur-mark")
+        filters = [btn((mark if f == "a" else "") + class_button_text(ctx, "a", all_waiting), CuAl(o=org.id, t=anchor))]
+        filters += [btn((mark if f == code else "") + class_button_text(ctx, code, n), CuAl(o=org.id, f=code, t=anchor))
+                    for code, n in classes]
+        rows.extend(filters[i:i + CLASS_BUTTONS_PER_ROW] for i in range(0, len(filters), CLASS_BUTTONS_PER_ROW))
+    if actor_id is not None:
+        undoable = await consents.latest_undoable(session, actor_id, org, ctx.now)
+        if undoable is not None:
+            batch, n = undoable
+            until = local_time(batch.created_at + consents.UNDO_WINDOW, ctx, org)
+            rows.append([btn(ctx.t("cur-btn-undo-consents", n=n, time=until),
+                             CuAu(id=batch.id, o=org.id, f=f, p=page, t=anchor))])
+    rows.append([btn(ctx.t("cur-btn-refresh"), CuAl(o=org.id, f=f))])
     rows.append([btn(ctx.t("cur-btn-back-org", name=org.name), CuNav(id=org.id))])
-    return with_notice("\n".join(lines), notice), kb(rows)
+    return with_notice("\n".join(lines).rstrip("\n"), notice), kb(rows)
+
+
+def confirm_all_view(ctx: Ctx, org: Unit, f: str, page: int, anchor: int, waiting: list[tuple[int, str | None]]
+                     ) -> View:
+    """Ask before confirming a whole class or list at once, naming whom it takes."""
+    names = [short(name or "—", 60) for _, name in waiting[:ASK_NAMES_SHOWN]]
+    if len(waiting) > ASK_NAMES_SHOWN:
+        names.append("…")
+    text = ctx.t("cur-confirm-all-ask", n=len(waiting), cls=class_label(ctx, f), names=", ".join(names),
+                 minutes=consents.CONSENT_UNDO_MINUTES)
+    rows = [[btn(ctx.t("cur-btn-confirm-all-yes", n=len(waiting)),
+                 CuAb(o=org.id, a="L", n=len(waiting), f=f, p=page, t=anchor)),
+             btn(ctx.t("cur-btn-no"), CuAl(o=org.id, f=f, p=page, t=anchor))]]
+    return text, kb(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,8 +610,61 @@ def revoke_confirm_view(ctx: Ctx, unit: Unit, inv: Invitation, page: int) -> Vie
     return text, kb(rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# a unit's curators and inviting one
+# ---------------------------------------------------------------------------------------------
+def invite_kind(ctx: Ctx, unit: Unit) -> str:
+    """'cocurator' when the actor is a curator of this very unit (the invited person joins them),
+    'curator' for a unit below (or for an administrator)."""
+    return "cocurator" if ctx.access.is_own_unit(unit) else "curator"
+
+
+def invite_button(ctx: Ctx, unit: Unit) -> InlineKeyboardButton | None:
+    if not ctx.access.can_invite_curator(unit):
+        return None
+    return btn(ctx.t(f"cur-btn-invite-{invite_kind(ctx, unit)}"), CuCi(id=unit.id))
+
+
+async def curators_summary(session: AsyncSession, ctx: Ctx, unit: Unit) -> tuple[str, list[InlineKeyboardButton]]:
+    """The unit view's line naming the unit's curators, and its row: their screen, invite one."""
+    found = await unit_curators(session, unit)
+    names = [short(user.full_name or "—", 60) for _, user in found[:CURATORS_SHOWN]]
+    if len(found) > CURATORS_SHOWN:
+        names.append("…")
+    line = ctx.t("cur-curators-line", names=", ".join(names)) if found else ctx.t("cur-curators-none")
+    row = [btn(ctx.t("cur-btn-curators", n=len(found)), CuCu(id=unit.id))]
+    invite = invite_button(ctx, unit)
+    if invite is not None:
+        row.append(invite)
+    return line, row
+
+
+async def curators_view(session: AsyncSession, ctx: Ctx, unit: Unit, notice: str | None = None) -> View:
+    """Who curates the unit (since when), and the curator invitations not yet accepted (newest
+    first, revocable by whoever may invite here)."""
+    found = await unit_curators(session, unit)
+    lines = [ctx.t("cur-curators-title", unit=unit_title(ctx, unit))]
+    if not found:
+        lines.append(ctx.t("cur-curators-none"))
+    for i, (role, user) in enumerate(found[:CURATORS_SHOWN]):
+        lines.append(ctx.t("cur-curator-line", n=i + 1, name=short(user.full_name or "—", 60),
+                           since=fmt_date(role.created_at, ctx, unit)))
+    rows: list[list[InlineKeyboardButton]] = []
+    if ctx.access.can_invite_curator(unit):
+        pending = await invitations.active_for_unit(session, unit, "curator", ctx.now)
+        lines.append("")
+        lines.append(ctx.t("cur-curator-invites", n=len(pending)) if pending else ctx.t("cur-curator-invites-none"))
+        for i, inv in enumerate(pending):
+            lines.append(ctx.t("cur-curator-invite-line", n=i + 1, until=expiry_label(ctx, inv, unit)))
+        revoke = [btn(ctx.t("cur-btn-revoke-invite", n=i + 1), CuCw(id=inv.id)) for i, inv in enumerate(pending)]
+        rows.extend(revoke[i:i + 3] for i in range(0, len(revoke), 3))
+        rows.append([invite_button(ctx, unit)])
+    rows.append([btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))])
+    return with_notice("\n".join(lines), notice), kb(rows)
+
+
 def curator_invite_ask_view(ctx: Ctx, unit: Unit) -> View:
-    text = ctx.t("cur-curator-invite-ask", unit=unit_title(ctx, unit),
+    text = ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-ask", unit=unit_title(ctx, unit),
                  days=ctx.t("cur-days", n=ctx.settings.invitation_default_days))
     rows = [[btn(ctx.t("cur-btn-create-link"), CuCi(id=unit.id, ok=1)),
              btn(ctx.t("cur-btn-cancel"), CuNav(id=unit.id))]]
@@ -487,15 +672,16 @@ def curator_invite_ask_view(ctx: Ctx, unit: Unit) -> View:
 
 
 def curator_invite_created_view(ctx: Ctx, unit: Unit, inv: Invitation) -> View:
-    text = ctx.t("cur-curator-invite-created", unit=unit_title(ctx, unit), until=expiry_label(ctx, inv, unit),
-                 link=invitations.link(ctx.bot_username, inv))
-    rows = [[btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))]]
+    text = ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-created", unit=unit_title(ctx, unit),
+                 until=expiry_label(ctx, inv, unit), link=invitations.link(ctx.bot_username, inv))
+    rows = [[btn(ctx.t("cur-btn-curators-of", name=unit.name), CuCu(id=unit.id))],
+            [btn(ctx.t("cur-btn-back-unit", name=unit.name), CuNav(id=unit.id))]]
     return text, kb(rows)
 
 
 def curator_invite_forward_text(ctx: Ctx, unit: Unit, inv: Invitation) -> str:
-    return ctx.t("cur-curator-invite-forward", unit=unit_title(ctx, unit), until=expiry_label(ctx, inv, unit),
-                 link=invitations.link(ctx.bot_username, inv))
+    return ctx.t(f"cur-{invite_kind(ctx, unit)}-invite-forward", unit=unit_title(ctx, unit),
+                 until=expiry_label(ctx, inv, unit), link=invitations.link(ctx.bot_username, inv))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -228,6 +228,7 @@ async def my_pairs(session: AsyncSession, user: User | None) -> list[tuple[Pair,
         as_mentor = select(Pair.id).where(Pair.mentor_member_id == member.id, Pair.status == checkins.ACTIVE)
         as_mentee = (select(Pair.id).join(PairMentee, PairMentee.pair_id == Pair.id)
                      .where(PairMentee.mentee_member_id == member.id, Pair.status == checkins.ACTIVE,
+                            PairMentee.left_at.is_(None),
                             or_(PairMentee.answer.is_(None), PairMentee.answer != surveys.DECLINED_ANSWER)))
         ids = set((await session.scalars(as_mentor)).all()) | set((await session.scalars(as_mentee)).all())
         for pair in (await session.scalars(select(Pair).where(Pair.id.in_(ids)).order_by(Pair.id))).all():

@@ -192,8 +192,18 @@ async def pair_names(session: AsyncSession, pair: Pair) -> tuple[pairing.Member 
     return mentor, [m for _, m in mentees]
 
 
-def names_of(people: list[pairing.Member]) -> str:
-    return ", ".join(short(m.name, NAME_MAX) for m in people) or "—"
+def erased(who: pairing.Member | None) -> bool:
+    """Whether this person deleted their data (``domain.erasure``): no name any more."""
+    return who is None or who.participant.status == "erased" or not who.participant.full_name
+
+
+def name_of(ctx: Ctx, who: pairing.Member | None) -> str:
+    """A person's name; one who deleted their data by the neutral placeholder, never "—"."""
+    return ctx.t("person-erased") if erased(who) else who.name
+
+
+def names_of(ctx: Ctx, people: list[pairing.Member]) -> str:
+    return ", ".join(short(name_of(ctx, m), NAME_MAX) for m in people) or "—"
 
 
 async def risks(session: AsyncSession, ctx: Ctx, pair_ids: list[int]) -> dict[int, list[checkins.Alert]]:
@@ -264,8 +274,8 @@ async def monitoring_view(session: AsyncSession, ctx: Ctx, programme: Programme,
     shown = [p for p in active if p.id in at_risk][:RISK_BUTTONS]
     for pair in shown:
         mentor, mentees = await pair_names(session, pair)
-        rows.append([btn(ctx.t("mon-btn-risk-pair", mentor=short(mentor.name, NAME_MAX) if mentor else "—",
-                               mentees=names_of(mentees)), MonPair(id=pair.id))])
+        rows.append([btn(ctx.t("mon-btn-risk-pair", mentor=short(name_of(ctx, mentor), NAME_MAX),
+                               mentees=names_of(ctx, mentees)), MonPair(id=pair.id))])
     if programme.status == "active":
         rows.append([btn(ctx.t("mon-btn-launch-start"), MonLaunch(pid=pid, k="s")),
                      btn(ctx.t("mon-btn-launch-end"), MonLaunch(pid=pid, k="e"))])
@@ -312,7 +322,7 @@ async def survey_lines(session: AsyncSession, ctx: Ctx, pair: Pair, unit: Unit,
         who = people.get(member_id)
         mean = round(sum(scores) / len(scores), 1)
         low = min(scores)
-        lines.append(ctx.t("mon-survey-score", who=short(who.name, NAME_MAX) if who else "—",
+        lines.append(ctx.t("mon-survey-score", who=short(name_of(ctx, who), NAME_MAX),
                            role=ctx.t(f"mon-role-{r.role}"), date=fmt_date(r.completed_at, ctx, unit),
                            mean=mean, low=low, warn="yes" if low <= surveys.LOW_SCALE else "no"))
     return lines
@@ -325,8 +335,8 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
     mentor, mentees = await pair_names(session, pair)
     people = {m.id: m for m in (mentor, *mentees) if m is not None}
     lines = [ctx.t("mon-pair-title", programme=programme.title),
-             ctx.t("mon-pair-mentor", name=mentor.name if mentor else "—"),
-             ctx.t("mon-pair-mentees", n=len(mentees), names=", ".join(m.name for m in mentees) or "—")]
+             ctx.t("mon-pair-mentor", name=name_of(ctx, mentor)),
+             ctx.t("mon-pair-mentees", n=len(mentees), names=", ".join(name_of(ctx, m) for m in mentees) or "—")]
     start = pair.activated_at or pair.approved_at or pair.created_at
     if pair.status in (pairing.ENDED, pairing.DISSOLVED, pairing.WITHDRAWN, pairing.REJECTED, pairing.DECLINED) \
             and pair.ended_at is not None:
@@ -351,13 +361,15 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
         else:
             lines.append(ctx.t("mon-meeting-line-short", date=day(m.held_on, ctx), format=fmt))
 
-    goals = (await session.scalars(select(Goal).where(Goal.pair_id == pair.id)
-                                   .order_by(Goal.member_id, Goal.id))).all()
+    # goals of the people in the pair; one who deleted their data took their goals along
+    goals = [g for g in (await session.scalars(select(Goal).where(Goal.pair_id == pair.id)
+                                               .order_by(Goal.member_id, Goal.id))).all()
+             if not erased(people.get(g.member_id))]
     lines.append("")
     lines.append(ctx.t("mon-pair-goals", n=len(goals)))
     for g in goals:
         who = people.get(g.member_id)
-        lines.append(ctx.t("mon-goal-line", who=short(who.name, NAME_MAX) if who else "—",
+        lines.append(ctx.t("mon-goal-line", who=short(name_of(ctx, who), NAME_MAX),
                            text=short(g.text or "—", GOAL_MAX_SHOWN), progress=g.progress,
                            done="yes" if g.done_at is not None else "no"))
 
@@ -374,7 +386,7 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
         extra = await pairing.members_by_id(session, [f.member_id for f in fits if f.member_id not in people])
         for f in fits:
             who = people.get(f.member_id) or extra.get(f.member_id)
-            name = short(who.name, NAME_MAX) if who else "—"
+            name = short(name_of(ctx, who), NAME_MAX)
             if f.fits:
                 lines.append(ctx.t("mon-fit-yes", who=name))
             else:
@@ -397,7 +409,7 @@ async def pair_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme: Prog
 async def end_ask_view(session: AsyncSession, ctx: Ctx, pair: Pair, a: str, b: str) -> View:
     mentor, mentees = await pair_names(session, pair)
     key = "mon-end-ask" if a == "e" else "mon-dissolve-ask"
-    text = ctx.t(key, mentor=mentor.name if mentor else "—", mentees=names_of(mentees))
+    text = ctx.t(key, mentor=name_of(ctx, mentor), mentees=names_of(ctx, mentees))
     yes = "mon-btn-end-yes" if a == "e" else "mon-btn-dissolve-yes"
     return text, kb([[btn(ctx.t(yes), MonEnd(id=pair.id, a=a, ok=1, b=b)),
                       btn(ctx.t("mon-btn-cancel"), MonPair(id=pair.id, b=b))]])
@@ -408,13 +420,13 @@ async def end_ask_view(session: AsyncSession, ctx: Ctx, pair: Pair, a: str, b: s
 # ---------------------------------------------------------------------------------------------
 async def rematch_ask_view(session: AsyncSession, ctx: Ctx, pair: Pair) -> View:
     mentor, mentees = await pair_names(session, pair)
-    lines = [ctx.t("mon-rematch-ask", mentor=mentor.name if mentor else "—", mentees=names_of(mentees))]
+    lines = [ctx.t("mon-rematch-ask", mentor=name_of(ctx, mentor), mentees=names_of(ctx, mentees))]
     declined = (await session.scalars(select(PairFit).where(PairFit.pair_id == pair.id, PairFit.fits.is_(False))
                                       .order_by(PairFit.answered_at, PairFit.id))).all()
     people = await pairing.members_by_id(session, [f.member_id for f in declined])
     for f in declined:
         who = people.get(f.member_id)
-        lines.append(ctx.t("mon-fit-no", who=short(who.name, NAME_MAX) if who else "—",
+        lines.append(ctx.t("mon-fit-no", who=short(name_of(ctx, who), NAME_MAX),
                            reason=short(f.reason or "—", REASON_MAX_SHOWN)))
     return "\n".join(lines), kb([[btn(ctx.t("mon-btn-rematch-yes"), MonRematch(id=pair.id, ok=1))],
                                  [btn(ctx.t("mon-btn-open-pair"), MonPair(id=pair.id))]])
@@ -429,11 +441,11 @@ async def candidates_view(session: AsyncSession, ctx: Ctx, pair: Pair, programme
 
     mentor, mentees = await pair_names(session, pair)
     _, taken = pairing.load_of(await pairing.fixed_combos(session, programme.id))
-    lines = [ctx.t("mon-rematch-title", mentor=mentor.name if mentor else "—", mentees=names_of(mentees))]
+    lines = [ctx.t("mon-rematch-title", mentor=name_of(ctx, mentor), mentees=names_of(ctx, mentees))]
     rows: list[list[InlineKeyboardButton]] = []
     for mentee in mentees:
         lines.append("")
-        name = short(mentee.name, NAME_MAX)
+        name = short(name_of(ctx, mentee), NAME_MAX)
         if not mentee.present:
             lines.append(ctx.t("mon-rematch-left", mentee=name))
             continue

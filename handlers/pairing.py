@@ -92,12 +92,16 @@ class PrAll(CallbackData, prefix="qa"):
     ok: int = 0
 
 
-class PrPick(CallbackData, prefix="qm"):
-    """Pair by hand: m=0 choose a mentor (page p); m=<member id> choose their mentee (page p)."""
+class PrPick(CallbackData, prefix=pairing.CB_PICK):
+    """Pair by hand: m=0 choose a mentor (page p), for mentee e when e is set; m=<member id>
+    choose their mentee (page p). n=1 when pressed under a notice: the list comes as a new
+    message and the notice stays (domain.pairing builds such buttons: keep the field order)."""
 
     pid: int
     m: int = 0
     p: int = 0
+    e: int = 0
+    n: int = 0
 
 
 class PrMake(CallbackData, prefix=pairing.CB_MAKE):
@@ -310,32 +314,57 @@ async def proposal_view(session: AsyncSession, ctx: Ctx, programme: Programme, i
 
 
 async def pick_view(session: AsyncSession, ctx: Ctx, programme: Programme, mentor_id: int, page: int,
-                    notice: str | None = None) -> View | None:
-    """Choose a mentor (free places shown), then a mentee nobody has yet."""
+                    notice: str | None = None, mentee_id: int = 0) -> View | None:
+    """Choose a mentor (only those with a free place: in brackets, places taken of all), for one
+    mentee when ``mentee_id`` is set (not those she may never be paired with again); then a
+    mentee nobody has yet."""
     pid = programme.id
     per_mentor, taken = pairing.load_of(await pairing.fixed_combos(session, pid))
+    lines: list[str] = []
     if mentor_id == 0:
-        people = await pairing.members(session, programme, "mentor")
-        title = ctx.t("pair-pick-mentor", programme=programme.title)
+        mentors = await pairing.members(session, programme, "mentor")
+        people = [m for m in mentors if per_mentor[m.id] < m.capacity]
+        full = len(mentors) - len(people)
+        if mentee_id:
+            mentee = await pairing.member(session, programme, mentee_id)
+            if mentee is None or mentee.side != "mentee" or not mentee.present:
+                return None
+            if mentee.id in taken:
+                notice = notice or error_text(ctx.t, PairingError("mentee-taken"))
+                people = []
+            excluded = await pairing.excluded_combos(session, pid)
+            people = [m for m in people if (m.id, mentee.id) not in excluded]
+            lines.append(ctx.t("pair-pick-mentor-for", programme=programme.title, mentee=mentee.name))
+            make = lambda m: PrMake(pid=pid, m=m.id, e=mentee_id)
+        else:
+            lines.append(ctx.t("pair-pick-mentor", programme=programme.title))
+            make = lambda m: PrPick(pid=pid, m=m.id)
+        if full:
+            lines.append(ctx.t("pair-pick-full", n=full))
         label = lambda m: ctx.t("pair-pick-mentor-button", name=m.name, used=per_mentor[m.id], capacity=m.capacity)
-        make = lambda m: PrPick(pid=pid, m=m.id)
         back = PairsCb(pid=pid)
     else:
         mentor = await pairing.member(session, programme, mentor_id)
         if mentor is None or mentor.side != "mentor" or not mentor.present:
             return None
         people = [m for m in await pairing.members(session, programme, "mentee") if m.id not in taken]
-        title = ctx.t("pair-pick-mentee", mentor=mentor.name, used=per_mentor[mentor.id], capacity=mentor.capacity)
+        lines.append(ctx.t("pair-pick-mentee", mentor=mentor.name, used=per_mentor[mentor.id],
+                           capacity=mentor.capacity))
+        if per_mentor[mentor.id] >= mentor.capacity:  # full meanwhile: nobody can be chosen for her
+            notice = notice or error_text(ctx.t, PairingError("over-capacity", capacity=mentor.capacity))
+            people = []
         label = lambda m: m.name if m.consent_ok else ctx.t("pair-pick-no-consent", name=m.name)
         make = lambda m: PrMake(pid=pid, m=mentor_id, e=m.id)
         back = PrPick(pid=pid)
     page = clamp_page(page, len(people), PICK_PAGE)
     shown = people[page * PICK_PAGE:(page + 1) * PICK_PAGE]
-    text = title if people else f"{title}\n{ctx.t('pair-pick-empty')}"
+    if not people:
+        lines.append(ctx.t("pair-pick-empty"))
     rows = [[btn(label(m), make(m))] for m in shown]
-    rows.append(pager(ctx, page, pages(len(people), PICK_PAGE), lambda p: PrPick(pid=pid, m=mentor_id, p=p)))
+    rows.append(pager(ctx, page, pages(len(people), PICK_PAGE),
+                      lambda p: PrPick(pid=pid, m=mentor_id, p=p, e=mentee_id)))
     rows.append([btn(ctx.t("pair-btn-back"), back)])
-    return with_notice(text, notice), kb(rows)
+    return with_notice("\n".join(lines), notice), kb(rows)
 
 
 async def active_view(session: AsyncSession, ctx: Ctx, programme: Programme, unit: Unit, page: int
@@ -519,11 +548,12 @@ def build_router() -> Router:
     # -- pairing by hand -------------------------------------------------------------------------
     @router.callback_query(PrPick.filter())
     async def pick(query: CallbackQuery, callback_data: PrPick, session: AsyncSession, **data: Any) -> None:
-        ctx, programme, _ = await reach(session, data, callback_data.pid)
-        view = await pick_view(session, ctx, programme, callback_data.m, callback_data.p) if programme else None
+        cb = callback_data
+        ctx, programme, _ = await reach(session, data, cb.pid)
+        view = await pick_view(session, ctx, programme, cb.m, cb.p, mentee_id=cb.e) if programme else None
         if view is None:
             return await refuse(query, ctx)
-        await show(query, view)
+        await (send_new(query, view) if cb.n else show(query, view))
         await query.answer()
 
     @router.callback_query(PrMake.filter())

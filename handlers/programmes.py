@@ -172,6 +172,12 @@ def invalid_text(t: Translate, exc: Invalid) -> str:
     return t(f"prog-invalid-{exc.code}", **exc.params)
 
 
+def dated_invalid_text(ctx: Ctx, unit: Unit | None, exc: Invalid) -> str:
+    """``invalid_text`` with date parameters (e.g. the earliest start accepted) in the menu's style."""
+    params = {k: day(v, ctx, unit) if isinstance(v, date) else v for k, v in exc.params.items()}
+    return ctx.t(f"prog-invalid-{exc.code}", **params)
+
+
 def form_name(t: Translate, code: str) -> str:
     return t(f"form-{code}")
 
@@ -895,8 +901,8 @@ def build_router() -> Router:
                 interval_days=int(fsm.get("pg_int") or 0), group_mode=bool(fsm.get("pg_group")),
                 today=today_at(ctx, unit), now=ctx.now, created_by=actor.id,
             )
-        except Invalid as exc:  # e.g. the start date has slipped into the past meanwhile
-            problem = invalid_text(ctx.t, exc)
+        except Invalid as exc:  # e.g. the school year has turned meanwhile
+            problem = dated_invalid_text(ctx, unit, exc)
             back_to = ProgForm.title.state if exc.code.startswith("title") else ProgForm.start.state
             await state.set_state(back_to)
             text, markup = step_view(ctx, unit, back_to, fsm)
@@ -932,11 +938,11 @@ def build_router() -> Router:
                 next_state = ProgForm.end.state
             else:
                 end = P.parse_date(message.text)
-                P.check_end(date.fromisoformat(fsm["pg_start"]), end)
+                P.check_end(date.fromisoformat(fsm["pg_start"]), end, today_at(ctx, unit))
                 fsm["pg_end"] = end.isoformat()
                 next_state = ProgForm.interval.state
         except Invalid as exc:
-            await message.answer(invalid_text(ctx.t, exc))
+            await message.answer(dated_invalid_text(ctx, unit, exc))
             return
         await state.set_state(next_state)
         text, markup = step_view(ctx, unit, next_state, fsm)

@@ -109,9 +109,11 @@ async def begin_curator_acceptance(message: Message, state: FSMContext, t: Trans
                                    invitation: Invitation) -> None:
     locale = getattr(t, "locale", None) or "ru"
     unit = await _unit_name(invitation.unit_id)
+    session = CURRENT_SESSION.get()
+    co = session is not None and await invitations.invites_co_curator(session, invitation)
+    welcome = t("reg-cocurator-welcome" if co else "reg-curator-welcome", unit=unit or "—")
     await state.set_state(CuratorAcceptance.consent)
-    sent = await message.answer(f"{t('reg-curator-welcome', unit=unit or '—')}\n\n{consent_text(t, curator=True)}",
-                                reply_markup=consent_keyboard(t))
+    sent = await message.answer(f"{welcome}\n\n{consent_text(t, curator=True)}", reply_markup=consent_keyboard(t))
     await state.set_data({"flow": "cur", "inv": invitation.id, "locale": locale, "mid": sent.message_id})
 
 
@@ -206,13 +208,14 @@ async def accept_as_curator(ctx: Ctx, full_name: str) -> None:
     if inv is None or not await invitations.consume(ctx.session, inv, ctx.now):
         await _invitation_gone(ctx)
         return
+    co = await invitations.invites_co_curator(ctx.session, inv)
     await accept_curator(ctx.session, tg_id=ctx.tg_id, locale=ctx.locale, full_name=full_name,
                          invitation=inv, now=ctx.now)
     await ctx.state.clear()
     user = await user_by_tg(ctx.session, ctx.tg_id)
     await publish_for_user(ctx.bot, ctx.session, ctx.translator, ctx.settings, user, ctx.tg_id, ctx.locale)
     unit = await ctx.session.get(Unit, inv.unit_id)
-    await ctx.send(ctx.t("reg-curator-done", unit=unit.name if unit else "—"))
+    await ctx.send(ctx.t("reg-cocurator-done" if co else "reg-curator-done", unit=unit.name if unit else "—"))
 
 
 # --------------------------------------------------------------------------------------------

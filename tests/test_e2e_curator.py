@@ -55,17 +55,19 @@ async def seed_curator(sessionmaker, clock, tg_id: int, unit: Unit, locale: str 
                        name: str = "Куратор Тестовый") -> int:
     async with sessionmaker() as s:
         inv = await invitations.create(s, kind="curator", unit=unit, now=clock())
+        await invitations.consume(s, inv, clock())  # accepted, as in the bot: no longer pending
         role = await accept_curator(s, tg_id=tg_id, locale=locale, full_name=name, invitation=inv, now=clock())
         await s.commit()
         return role.user_id
 
 
-async def seed_people(sessionmaker, clock, org: Unit, specs: list[tuple[str, str, str]],
+async def seed_people(sessionmaker, clock, org: Unit, specs: list[tuple],
                       with_users_from: int | None = None) -> list[int]:
-    """specs: (name, role, status); mentees are 7th-graders born 2013, mentors teachers born 1980."""
+    """specs: (name, role, status[, grade]); mentees are 7th-graders (or of the grade given) born 2013,
+    mentors teachers born 1980."""
     ids = []
     async with sessionmaker() as s:
-        for i, (name, role, status) in enumerate(specs):
+        for i, (name, role, status, *grade) in enumerate(specs):
             user_id = None
             if with_users_from is not None:
                 user = User(tg_id=with_users_from + i, locale="ru", full_name=name, created_at=clock())
@@ -74,7 +76,8 @@ async def seed_people(sessionmaker, clock, org: Unit, specs: list[tuple[str, str
                 user_id = user.id
             p = Participant(org_id=org.id, user_id=user_id, role=role,
                             category="school_student" if role == "mentee" else "teacher",
-                            grade=7 if role == "mentee" else None, birth_year=2013 if role == "mentee" else 1980,
+                            grade=(grade[0] if grade else 7) if role == "mentee" else None,
+                            birth_year=2013 if role == "mentee" else 1980,
                             capacity=2 if role == "mentor" else None, full_name=name, status=status,
                             registered_at=clock(), updated_at=clock())
             s.add(p)
@@ -391,23 +394,29 @@ async def test_confirming_a_minors_parental_consent_once(app, tg, sessionmaker, 
     minor_chat = tg.user(8100, language_code="ru")
     await curator.send("/curator")
     view = await curator.wait_message()
-    await curator.press(view, t("cur-btn-awaiting", n=1))
-    waiting = await curator.wait_message()
-    assert t("cur-await-found", n=1) in waiting.text and "Сидорова" not in waiting.text
-    confirm = button_data(waiting, t("cur-btn-confirm-one", n=1, name="Петров Пётр"))
-    await curator.press(waiting, t("cur-btn-confirm-one", n=1, name="Петров Пётр"))
+    await curator.press(view, t("cur-btn-participants", n=2))
+    listing = await curator.wait_message()
+    await curator.press(listing, "Петров Пётр")
+    card = await curator.wait_message()
+    confirm = button_data(card, t("cur-btn-confirm-consent"))
+    await curator.press(card, t("cur-btn-confirm-consent"))
     done = await curator.wait_message()
     answer = await curator.wait_callback_answer()
     assert answer["text"] == t("cur-consent-confirmed", name="Петров Пётр")
     assert done.text.startswith(t("cur-consent-confirmed", name="Петров Пётр"))
-    assert t("cur-await-empty") in done.text
-    # the young participant learns it from the bot (through the outbox), once
+    assert t("cur-card-consent", date="23.11.2026") in done.text
+    assert t("cur-btn-confirm-consent") not in [b.text for b in done.buttons]
+    assert t("cur-btn-undo-consents", n=1, time="15:10") in [b.text for b in done.buttons]
+    # the young participant learns it from the bot (through the outbox), once the undo window is over
+    await minor_chat.expect_no_message(0.5)
+    confirmed_at = clock()
+    clock.advance(minutes=10)
     assert (await minor_chat.wait_message(timeout=10)).text == t("consent-confirmed-notice")
 
     await settle(curator)
     async with sessionmaker() as s:
         minor = await s.get(Participant, minor_id)
-        assert minor.status == "active" and minor.parental_consent_at == clock()
+        assert minor.status == "active" and minor.parental_consent_at == confirmed_at
         consent = (await s.scalars(select(Consent).where(Consent.kind == "parental"))).one()
         assert (consent.participant_id, consent.recorded_by_user_id) == (minor_id, school_curator)
         event = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "participant.parental_consent"))).one()
@@ -710,7 +719,7 @@ async def test_children_are_paged_and_leaving_a_dialog_abandons_it(app, tg, sess
     assert await count(sessionmaker, Unit) == 11
 
 
-async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, sessionmaker, clock):
+async def test_curators_invite_curators_only_inside_their_subtree(app, tg, sessionmaker, clock):
     t = ru
     tree = await seed_tree(sessionmaker)
     await seed_curator(sessionmaker, clock, 5601, tree.s1)
@@ -718,9 +727,11 @@ async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, 
     school = tg.user(5601, language_code="ru")
     await school.send("/curator")
     view = await school.wait_message()
+    # their own school: a co-curator (tests/test_e2e_cocurator.py); nothing above or beside it
+    assert t("cur-btn-invite-cocurator") in [b.text for b in view.buttons]
     assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]
     before = await snapshot(sessionmaker)
-    for forged in (CuCi(id=tree.s1.id), CuCi(id=tree.s1.id, ok=1)):
+    for forged in (CuCi(id=tree.m1.id), CuCi(id=tree.m1.id, ok=1), CuCi(id=tree.s2.id, ok=1), CuCi(id=tree.r.id)):
         await school.press_data(view, forged.pack())
         assert (await school.wait_callback_answer())["text"] == t("cur-not-found")
     await settle(school)
@@ -729,7 +740,7 @@ async def test_only_curators_above_an_organisation_invite_its_curators(app, tg, 
     municipal = tg.user(5602, language_code="ru")
     await municipal.send("/curator")
     view = await municipal.wait_message()
-    assert t("cur-btn-invite-curator") not in [b.text for b in view.buttons]  # not for their own unit
+    assert t("cur-btn-invite-cocurator") in [b.text for b in view.buttons]  # a co-curator of their own unit
     await municipal.press(view, "Школа № 1")
     school_view = await municipal.wait_message()
     assert t("cur-btn-invite-curator") in [b.text for b in school_view.buttons]

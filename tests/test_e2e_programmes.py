@@ -160,8 +160,8 @@ async def test_school_programme_from_creation_to_wishes(app, tg, sessionmaker, c
     for bad, key in (("завтра", "prog-invalid-date-format"), ("31.02.2027", "prog-invalid-date-format")):
         await curator.send(bad)
         assert (await curator.wait_message()).text == t(key)
-    await curator.send("01.09.2026")
-    assert (await curator.wait_message()).text == t("prog-invalid-start-past", days=30)
+    await curator.send("31.08.2026")  # before the current school year
+    assert (await curator.wait_message()).text == t("prog-invalid-start-past", earliest="01.09.2026")
     await curator.send("01.12.2026")
     assert (await curator.wait_message()).text == t("prog-new-ask-end", example="01.12.2027")
     await curator.send("30.11.2026")
@@ -631,14 +631,15 @@ async def test_participants_and_strangers_pressing_curator_buttons(app, tg, sess
     await curator.press(await curator.wait_message(), ru("prog-interval-7"))
     await curator.press(await curator.wait_message(), ru("prog-btn-mode-one"))
     summary = await curator.wait_message()
-    clock.advance(days=45)
+    clock.advance(days=300)  # 19.09.2027: a new school year has begun
     await curator.press(summary, ru("prog-btn-create"))
-    assert await alert(curator) == ru("prog-invalid-start-past", days=30)
+    assert await alert(curator) == ru("prog-invalid-start-past", earliest="01.09.2027")
     again = await curator.wait_message()
-    assert again.text == ru("prog-invalid-start-past", days=30) + "\n\n" + ru("prog-new-ask-start", example="14.01.2027")
-    await curator.send("10.01.2027")
+    assert again.text == ru("prog-invalid-start-past", earliest="01.09.2027") + "\n\n" + \
+        ru("prog-new-ask-start", example="26.09.2027")
+    await curator.send("10.09.2027")
     await curator.wait_message()
-    await curator.send("01.06.2027")
+    await curator.send("01.06.2028")
     await curator.press(await curator.wait_message(), ru("prog-interval-7"))
     await curator.press(await curator.wait_message(), ru("prog-btn-mode-one"))
     await curator.press(await curator.wait_message(), ru("prog-btn-create"))
@@ -647,4 +648,4 @@ async def test_participants_and_strangers_pressing_curator_buttons(app, tg, sess
     async with sessionmaker() as s:
         created = await s.scalar(select(Programme).where(Programme.title == "Молодой педагог"))
         assert (created.form, created.starts_on, created.meeting_interval_days) == \
-            ("teacher_teacher", date(2027, 1, 10), 7)
+            ("teacher_teacher", date(2027, 9, 10), 7)

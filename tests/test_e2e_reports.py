@@ -98,7 +98,7 @@ async def test_curator_gets_every_report_as_an_xlsx(app, tg, sessionmaker, clock
     wb, _ = await receive(curator, "pairs")
     ws = wb.active
     assert ws.max_row == 2 and ws.cell(2, 4).value == "Мария Иванова"
-    assert ws.cell(2, 5).value == f"Аня Смирнова; Борис Котов; {ru('rep-anonymous')}"
+    assert ws.cell(2, 5).value == f"Аня Смирнова; Борис Котов; {ru('person-erased')}"
     await app.exports.wait_idle()
 
     await ask(curator, menu, ru("rep-btn-meetings"))

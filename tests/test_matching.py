@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from domain.matching import (
+    best_role_model,
     SCALE,
     Person,
     Reason,
@@ -622,3 +623,18 @@ def test_pruned_top_up_is_one_solve_on_the_graph_greedy_sees(monkeypatch: pytest
     assert "top_up_flow_0" in opt.stats and opt.stats["solver_batches"] == 1
     assert len(opt.assignments) == len(full.assignments) >= len(g.assignments)
     assert (len(opt.assignments), opt.total_score) >= (len(g.assignments), g.total_score)
+
+
+def test_a_pair_s_role_model_reason_names_the_one_it_fits_best() -> None:
+    # the mentor covers two of the mentee's goals; "teacher_underachiever" (grades, exams, motivation)
+    # addresses both, "teacher_gifted" (olympiads, projects, exams) one: one role model, the better one,
+    # whatever the programme's order
+    mentor = person(1, "teacher", goals=frozenset({"exams", "motivation", "projects"}))
+    mentee = person(2, "school_student", grade=7, goals=frozenset({"exams", "motivation"}))
+    _, reasons = score(mentor, mentee, spec("teacher_student", role_models=("teacher_gifted", "teacher_underachiever")))
+    assert [r.items for r in reasons if r.code == "role_model"] == [("teacher_underachiever",)]
+    # a tie goes to the programme's first
+    one = person(3, "school_student", grade=7, goals=frozenset({"exams"}))
+    _, reasons = score(mentor, one, spec("teacher_student", role_models=("teacher_gifted", "teacher_underachiever")))
+    assert [r.items for r in reasons if r.code == "role_model"] == [("teacher_gifted",)]
+    assert best_role_model(("teacher_gifted", "teacher_underachiever"), frozenset()) == ()

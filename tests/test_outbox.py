@@ -701,6 +701,115 @@ async def test_stale_leases_recovered_and_sending_rows_marked_unknown(
     assert (await row(sm, sending.id)).status == "unknown"
 
 
+async def test_rows_lost_in_flight_are_sent_again_or_reported_to_the_administrators(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Expired 'sending' rows: a harmless kind goes back to the queue once more; the others become
+    'unknown' and each administrator gets one report of them all, in their language, with names
+    read when it is sent; rows this worker has in flight itself are left alone."""
+    from db.models import CuratorRole, Participant
+    from domain.units import create_unit
+
+    real = Translator()
+    async with sm() as s, s.begin():
+        region = await create_unit(s, "region", "Рязанская область")
+        town = await create_unit(s, "municipality", "г. Рязань", region)
+        school = await create_unit(s, "organisation", "Школа № 1", town, org_type="school")
+        curator = User(tg_id=5001, locale="ru", full_name="Петров Пётр Ильич")
+        pupil = User(tg_id=5002, locale="ru")  # the name lives on the participant
+        gone = User(tg_id=None, locale="ru", erased_at=clock.now)
+        english_admin = User(tg_id=5102, locale="en")
+        s.add_all([curator, pupil, gone, english_admin])
+        await s.flush()
+        s.add(CuratorRole(user_id=curator.id, unit_id=town.id))
+        s.add(Participant(user_id=pupil.id, org_id=school.id, role="mentee", category="school_student", grade=8,
+                          birth_year=2011, full_name="Иванова Мария", status="active"))
+        s.add(Participant(user_id=curator.id, org_id=school.id, role="mentor", category="teacher",
+                          birth_year=1980, full_name="Петров Пётр Ильич", status="active"))
+        ids = (curator.id, pupil.id, gone.id)
+    digest_args = {"unit": "г. Рязань", "total": 1, "mentors": 0, "mentees": 1, "awaiting": 0}
+    again = await put(sm, user_id=ids[0], chat_id=5001, kind="digest", key="digest-new-registrations",
+                      args=digest_args, due_at=clock.now)
+    notice = await put(sm, user_id=ids[1], chat_id=5002, kind="consent-confirmed", key="consent-confirmed-notice",
+                       args={}, due_at=clock.now)
+    started = await put(sm, user_id=ids[0], chat_id=5001, kind="pair-active", key="k", args={}, due_at=clock.now)
+    worn = await put(sm, user_id=ids[0], chat_id=5001, kind="digest", key="k", args={}, due_at=clock.now)
+    erased = await put(sm, user_id=ids[2], chat_id=5003, kind="pair-card", key="k", args={}, due_at=clock.now)
+    mine = await put(sm, user_id=ids[1], chat_id=5002, kind="pair-card", key="k", args={}, due_at=clock.now)
+    rows_ = [again, notice, started, worn, erased, mine]
+    assert all(rows_)
+    old = clock.now - timedelta(seconds=61)
+    async with sm() as s, s.begin():
+        for r in rows_:
+            await s.execute(update(OutboxMessage).where(OutboxMessage.id == r.id)
+                            .values(status="sending", claimed_by="dead", claimed_at=old))
+        await s.execute(update(OutboxMessage).where(OutboxMessage.id == worn.id).values(attempts=2))
+    sender = OutboxSender(bot, sm, sender_settings(outbox_lease_seconds=60, admin_ids=[5101, 5102]), real,
+                          worker_id="w1", clock=clock)
+    sender._in_flight.add(mine.id)  # noqa: SLF001 - as if this worker were sending it right now
+    with caplog.at_level("INFO"):
+        assert await sender.tick() == 3  # the digest again, and one report to each administrator
+
+    status = {r.id: (r.status, r.attempts) for r in await rows(sm)}
+    assert status[again.id] == ("sent", 1)
+    assert {status[r.id][0] for r in (notice, started, worn, erased)} == {"unknown"}
+    assert status[mine.id] == ("sending", 0)
+    assert (5001, real.get("ru", "digest-new-registrations", **digest_args)) in tg.delivered
+    assert [chat for chat, _ in tg.delivered].count(5002) == 0  # the notice is never sent twice
+
+    def report(lang: str) -> str:
+        t = real.bind(lang)
+        line = lambda kind, who: t("outbox-unconfirmed-line", what=t(f"outbox-kind-{kind}"), who=who)  # noqa: E731
+        petrov = t("outbox-who", name="Петров Пётр Ильич",
+                   roles="; ".join([t("outbox-role-mentor", org="Школа № 1"), t("outbox-role-curator", unit="г. Рязань")]))
+        return "\n".join([t("outbox-unconfirmed", count=4), "",
+                           line("consent-confirmed", t("outbox-who", name="Иванова Мария",
+                                                       roles=t("outbox-role-mentee", org="Школа № 1"))),
+                           line("pair-active", petrov), line("digest", petrov),
+                           line("pair-card", t("outbox-who-erased"))])
+
+    assert (5101, report("ru")) in tg.delivered and (5102, report("en")) in tg.delivered
+    assert [chat for chat, _ in tg.delivered].count(5101) == 1
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert str(again.id) in messages and str(notice.id) in messages
+    assert "Иванова" not in messages and "Петров" not in messages  # ids only in the logs
+
+    # A later pass settles nothing more and reports nothing again.
+    clock.advance(seconds=1)
+    assert await sender.tick() == 0
+    assert len(tg.delivered) == 3
+
+
+async def test_a_long_report_is_cut_to_one_message(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, clock: FakeClock
+) -> None:
+    from domain.unconfirmed import LINE_MAX, MAX_LINES
+
+    real = Translator()
+    long_name = ("Константинопольская-Ивановская Анастасия-Мария " * 3)[:150]
+    async with sm() as s, s.begin():
+        users = [User(tg_id=6000 + n, locale="ru", full_name=long_name) for n in range(MAX_LINES + 5)]
+        s.add_all(users)
+        await s.flush()
+        user_ids = [u.id for u in users]
+    old = clock.now - timedelta(seconds=61)
+    for n, uid in enumerate(user_ids):
+        r = await put(sm, user_id=uid, chat_id=6000 + n, kind="pair-card", key="k", args={}, due_at=clock.now)
+        async with sm() as s, s.begin():
+            await s.execute(update(OutboxMessage).where(OutboxMessage.id == r.id)
+                            .values(status="sending", claimed_by="dead", claimed_at=old))
+    sender = OutboxSender(bot, sm, sender_settings(outbox_lease_seconds=60, admin_ids=[5101]), real,
+                          worker_id="w1", clock=clock)
+    assert await sender.tick() == 1
+    [(chat, text)] = tg.delivered
+    lines = text.split("\n")
+    assert lines[0] == real.get("ru", "outbox-unconfirmed", count=MAX_LINES + 5)
+    assert len(lines) == 2 + MAX_LINES + 1 and all(len(line) <= LINE_MAX for line in lines[2:])
+    assert lines[-1] == real.get("ru", "outbox-unconfirmed-more", count=5)
+    assert len(text) <= 4096
+
+
 async def test_lost_lease_is_not_sent(
     sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
 ) -> None:
@@ -802,3 +911,28 @@ async def test_sliding_window_caps_any_period_and_spaces_events() -> None:
         assert len(in_period) <= 29
     with pytest.raises(ValueError):
         SlidingWindow(0)
+
+
+async def test_an_edit_row_replaces_an_earlier_message_and_a_gone_one_fails_at_once(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
+) -> None:
+    (uid,) = await add_users(sm, [1001], "en")
+    first = await put(sm, user_id=uid, chat_id=1001, n=1, due_at=clock.now,
+                      buttons=[[{"text_key": "outbox-test-open", "callback_data": "open:1"}]])
+    sender = make_sender(bot, sm, translator, clock)
+    assert await sender.tick() == 1
+    message_id = (await row(sm, first.id)).tg_message_id
+    clock.advance(seconds=5)
+    edit = await put(sm, user_id=uid, chat_id=1001, n=2, due_at=clock.now, edit_message_id=message_id)
+    gone = await put(sm, user_id=uid, chat_id=1001, n=3, due_at=clock.now + timedelta(seconds=5),
+                     edit_message_id=999_999)
+    assert edit.payload["edit_message_id"] == message_id
+    assert await sender.tick() == 1
+    (message,) = tg.messages(1001)  # the same message, its text replaced and its buttons gone
+    assert (message.message_id, message.text, message.buttons) == (message_id, "Message 2", [])
+    assert (await row(sm, edit.id)).status == "sent" and (await row(sm, edit.id)).tg_message_id == message_id
+    clock.advance(seconds=10)
+    assert await sender.tick() == 0  # Telegram refuses an edit of a message that is not there: no retries
+    failed = await row(sm, gone.id)
+    assert (failed.status, failed.last_error, failed.attempts) == ("failed", "edit refused", 0)
+    assert len(tg.messages(1001)) == 1

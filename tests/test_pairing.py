@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from db.models import AttentionItem, MatchRun, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, User
-from domain import attention, invitations, pairing
+from domain import attention, erasure, invitations, pairing
 from domain.exports import FIRST_TABLE_ROW, pairs_xlsx
 from domain.pairing import PairingError
 from domain.people import accept_curator, erase_user
@@ -158,9 +158,10 @@ async def outbox(sessionmaker, kind: str | None = None) -> list[OutboxMessage]:
 
 async def told(sessionmaker, kind: str) -> list[AttentionItem]:
     """What curators were told (outbox ``kind`` of old): items of their "needs your attention" lists."""
+    kinds = {**pairing.ATTENTION_KIND, erasure.KIND_CURATOR: erasure.ATT_CURATOR}
     async with sessionmaker() as s:
         return list((await s.scalars(select(AttentionItem).where(
-            AttentionItem.kind == pairing.ATTENTION_KIND[kind]).order_by(AttentionItem.id))).all())
+            AttentionItem.kind == kinds[kind]).order_by(AttentionItem.id))).all())
 
 
 async def answer(sessionmaker, world: World, pair_id: int, name: str, accepted: bool, now, reason=None):
@@ -480,12 +481,22 @@ async def test_decline_goes_to_the_curator_with_a_replacement(sessionmaker, cloc
     assert notice.user_id == world.curator_id and notice.key == "pair-declined-notice"
     assert (args["who"], args["role"], args["others"], args["reason"], args["has_reason"]) == \
         ("Сидоров Саша", "mentee", "Иванова Мария", "Неудобное время", "yes")
-    # Ivanova's place is free: the best eligible mentee nobody has is suggested, with a button
-    assert args["mode"] == "mentee" and args["partner"] == "Иванова Мария"
-    assert args["suggested"] in ("Кузнецова Катя", "Волков Ваня")
-    button = notice.buttons[0][0]
-    assert button["callback_data"] == f"qk:{world.programme_id}:{world.member['Иванова Мария']}:" \
-                                      f"{world.member[args['suggested']]}:1"
+    # both ways, a button each: another mentor with a free place for Sasha (Petrov's place is free:
+    # his pair is only proposed), and the best eligible mentee nobody has for Ivanova's freed place
+    m, pid = world.member, world.programme_id
+    assert args["mode"] == "pairs"
+    buttons = [row[0] for row in notice.buttons]
+    made = [b["callback_data"] for b in buttons if b["text_key"] == "pair-btn-make-suggested"]
+    assert made[0] == f"qk:{pid}:{m['Петров Пётр']}:{m['Сидоров Саша']}:1"
+    assert made[1] in {f"qk:{pid}:{m['Иванова Мария']}:{m[name]}:1" for name in ("Кузнецова Катя", "Волков Ваня")}
+    assert len(made) == 2 == len(args["suggested"].splitlines())
+    # and "pair by hand" either way: a mentor for Sasha, a mentee for Ivanova (as new messages)
+    by_hand = [(b["text_key"], b["args"], b["callback_data"]) for b in buttons
+               if b["text_key"] != "pair-btn-make-suggested"]
+    assert by_hand[:2] == [
+        ("pair-btn-manual-mentor-for", {"name": "Сидоров Саша"}, f"qm:{pid}:0:0:{m['Сидоров Саша']}:1"),
+        ("pair-btn-manual-mentee-for", {"name": "Иванова Мария"}, f"qm:{pid}:{m['Иванова Мария']}:0:0:1"),
+    ]
     # the mentor, who got a card, hears that the pair will not happen
     cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
     assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
@@ -513,8 +524,14 @@ async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, c
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
     [notice] = await told(sessionmaker, pairing.KIND_DECLINED)
     args = notice.args
-    assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "mentor")
-    assert (args["suggested"], args["partner"]) == ("Орлова Ольга", "Сидоров Саша")
+    assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "pairs")
+    # a new mentor for the mentee first, then a mentee for the place the mentor's decline freed
+    # (never the one she declined)
+    made = [row[0]["args"] for row in notice.buttons if row[0]["text_key"] == "pair-btn-make-suggested"]
+    assert made[0] == {"mentor": "Орлова Ольга", "mentee": "Сидоров Саша"}
+    assert made[1]["mentor"] == "Иванова Мария" and made[1]["mentee"] in ("Кузнецова Катя", "Волков Ваня")
+    lines = args["suggested"].splitlines()
+    assert lines[0].startswith("• Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
 
 
 async def test_group_answers_a_mentee_declining_leaves_the_rest(sessionmaker, clock):
@@ -573,8 +590,14 @@ async def test_an_erased_participant_s_pairs_are_withdrawn_and_the_curator_told(
     assert exc.value.code == "no-longer-valid"
     async with sessionmaker() as s:
         assert (await s.get(Pair, pair.id)).status == "withdrawn"
-    [notice] = await told(sessionmaker, pairing.KIND_WITHDRAWN)
-    assert notice.user_id == world.curator_id and notice.args["mentor"] == "Иванова Мария"
+    # the curator hears it from domain.erasure, without the erased name (pairing's own notice
+    # would name the pair "Иванова Мария — —"): an item of their "needs your attention" list
+    assert await told(sessionmaker, pairing.KIND_WITHDRAWN) == []
+    [notice] = await told(sessionmaker, erasure.KIND_CURATOR)
+    assert notice.user_id == world.curator_id and notice.key == "pair-erased-curator-ended"
+    assert notice.args == {"programme": "Наставники 2026", "who": "mentee", "pending": "yes",
+                           "group": "no", "has_mentor": "yes", "mentor": "Иванова Мария",
+                           "mentees": "", "n": 0}
     cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
     assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
 
@@ -780,7 +803,10 @@ async def test_participant_cards_leave_out_role_models_and_ranks(sessionmaker, c
     ru = T.bind("ru")
     shared = pairing.card_shared(ru, reasons)
     role_label = pairing.item_label(ru, "role_model", "teacher_underachiever")
-    assert role_label not in shared and "2-й" not in shared and "выбор" in shared
+    assert role_label not in shared and "2-й" not in shared
+    assert T.get("ru", "pair-card-chosen", who="you", reader="mentee") in shared  # the mentee reads it
+    for_mentor = pairing.card_shared(ru, reasons, "mentor")
+    assert T.get("ru", "pair-card-chosen", who="partner", reader="mentor") in for_mentor
     # the curator's proposal view keeps both
     curator = "; ".join(pairing.describe_reasons(ru, reasons))
     assert role_label in curator and "2-й выбор" in curator
@@ -946,11 +972,15 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
     [notice] = await told(sessionmaker, pairing.KIND_DECLINED)
     args = notice.args
-    assert args["mode"] == "mentors"
+    assert args["mode"] == "pairs"
     lines = args["suggested"].splitlines()
     assert 2 <= len(lines) <= pairing.GROUP_SUGGESTIONS
-    buttons = [row[0] for row in notice.buttons[:-1]]
+    rows = [row[0] for row in notice.buttons]
+    buttons = [b for b in rows if b["text_key"] == "pair-btn-make-suggested"]
     assert len(buttons) == len(lines)
+    # three mentees left without a mentor: one "pair by hand" list, and one for the mentor's freed places
+    assert [b["text_key"] for b in rows[len(buttons):]] == ["pair-btn-manual", "pair-btn-manual-mentee-for",
+                                                            "pair-btn-open"]
     used: dict[str, int] = {}
     for b in buttons:
         used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
@@ -969,3 +999,94 @@ def test_a_student_mentor_must_be_15_to_18_like_the_engine():
     for age, ok in ((14, False), (15, True), (18, True), (19, False)):
         p = P_(role="mentor", category="school_student", birth_year=today.year - age, grade=10)
         assert (progs.side_fits(f, p, "mentor", today) is None) is ok, age
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9: one role model per pair, named cancellations, closed cards
+# ---------------------------------------------------------------------------------------------
+async def test_a_group_has_one_role_model_and_its_mentees_reasons_name_only_it(sessionmaker, clock):
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3,
+                                     strengths=["exams", "projects", "adaptation"])}
+    base = dict(category="school_student", grade=7, interests=["music"], days=[0], times=["evening"], format="online")
+    mentees = {"Сидоров Саша": dict(base, goals=["exams"]),  # fits "underachiever" and "gifted"
+               "Кузнецова Катя": dict(base, goals=["projects"]),  # fits "gifted" only
+               "Волков Ваня": dict(base, goals=["adaptation"])}  # fits "adaptation" only
+    world = await seed(sessionmaker, clock(), mentors=mentors, mentees=mentees, group_mode=True)
+    async with sessionmaker() as s:
+        (await programme(s, world)).role_models = ["teacher_underachiever", "teacher_gifted", "teacher_adaptation"]
+        await s.commit()
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        [pair] = {p.id: p for p in (await pairs_by_names(s, world, "proposed")).values()}.values()
+        assert pair.role_model == "teacher_gifted"  # the one most of the group fits
+        names = {v: k for k, v in world.member.items()}
+        named = {names[pm.mentee_member_id]: [r["items"] for r in pm.reasons if r["code"] == "role_model"]
+                 for pm in (await s.scalars(select(PairMentee).where(PairMentee.pair_id == pair.id))).all()}
+    assert named == {"Сидоров Саша": [["teacher_gifted"]], "Кузнецова Катя": [["teacher_gifted"]], "Волков Ваня": []}
+
+
+async def test_a_pair_by_hand_gets_a_role_model_even_when_none_fits(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        prog.role_models = ["teacher_gifted", "teacher_adaptation"]
+        await s.flush()
+        # Petrov is strong in careers, Katya wants one: no role model of the programme addresses it
+        pair = await pairing.manual_pair(s, prog, world.member["Петров Пётр"], world.member["Кузнецова Катя"],
+                                         curator_id=world.curator_id, now=clock(), translator=T)
+        assert pair.role_model == "teacher_gifted"  # the programme's first
+        # a pair stored without one (before this rule) still gets one in the annex
+        pair.role_model = None
+        pair.status = "active"
+        await s.flush()
+        [row] = await pairing.annex_rows(s, prog)
+        assert row.role_model == "teacher_gifted"
+
+
+async def test_a_cancelled_pair_is_named_its_delivered_cards_closed_and_old_buttons_refused(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    pair = await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    async with sessionmaker() as s:  # the mentor's card was delivered (message 77), the mentee's too (78)
+        for card in (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == pairing.KIND_CARD))).all():
+            card.status, card.tg_message_id = "sent", 77 if card.chat_id == world.tg["Иванова Мария"] else 78
+        await s.commit()
+    await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
+    await answer(sessionmaker, world, pair.id, "Сидоров Саша", False, clock())
+    [notice] = await outbox(sessionmaker, pairing.KIND_CANCELLED)
+    assert notice.chat_id == world.tg["Иванова Мария"] and notice.payload["key"] == "pair-cancelled-notice"
+    assert notice.payload["args"] == {"programme": "Наставники 2026", "partner_role": "mentee",
+                                      "partner": "Сидоров Саша", "why": "declined"}
+    # only her card is closed (he closed his own by declining), by an edit of the message she has
+    [edit] = await outbox(sessionmaker, pairing.KIND_CARD_CLOSED)
+    assert (edit.chat_id, edit.payload["edit_message_id"], edit.payload["key"]) == \
+        (world.tg["Иванова Мария"], 77, "pair-card-cancelled")
+    assert "buttons" not in edit.payload
+    # her accepted card's buttons (an old copy) say the proposal is no longer valid; his say what he answered
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
+    assert exc.value.code == "no-longer-valid"
+    with pytest.raises(PairingError) as exc:
+        await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())
+    assert (exc.value.code, exc.value.params) == ("already-answered", {"answer": "declined"})
+    async with sessionmaker() as s:  # telling again queues nothing twice
+        await pairing._tell_cancelled(s, await programme(s, world), await s.get(Pair, pair.id), clock())
+        await s.commit()
+    assert len(await outbox(sessionmaker, pairing.KIND_CARD_CLOSED)) == 1
+
+
+async def test_finishing_a_programme_tells_the_invited_which_pair_and_why(sessionmaker, clock):
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    await approve(sessionmaker, world, "Иванова Мария", "Сидоров Саша", clock())
+    async with sessionmaker() as s:
+        await pairing.end_programme(s, await programme(s, world), clock(), world.curator_id)
+        await s.commit()
+    told = {r.chat_id: r.payload["args"] for r in await outbox(sessionmaker, pairing.KIND_CANCELLED)}
+    assert told == {
+        world.tg["Иванова Мария"]: {"programme": "Наставники 2026", "partner_role": "mentee",
+                                    "partner": "Сидоров Саша", "why": "finished"},
+        world.tg["Сидоров Саша"]: {"programme": "Наставники 2026", "partner_role": "mentor",
+                                   "partner": "Иванова Мария", "why": "finished"},
+    }
+    assert await outbox(sessionmaker, pairing.KIND_CARD_CLOSED) == []  # no card was delivered yet

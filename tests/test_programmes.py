@@ -82,10 +82,21 @@ def test_titles_dates_intervals_role_models():
         assert exc.value.code == code
     assert P.parse_title("x" * 200) == "x" * 200
 
-    P.check_start(TODAY - timedelta(days=30), TODAY)  # a little after it started: fine
+    # any start in the current school year (from 1 September), however long ago
+    assert P.school_year_start(date(2026, 11, 23)) == date(2026, 9, 1)
+    assert P.school_year_start(date(2026, 9, 1)) == date(2026, 9, 1)
+    assert P.school_year_start(date(2026, 8, 31)) == date(2025, 9, 1)
+    assert P.school_year_start(date(2027, 1, 10)) == date(2026, 9, 1)
+    P.check_start(date(2026, 9, 1), date(2026, 12, 20))
+    P.check_start(date(2025, 9, 1), date(2026, 8, 31))
+    for start, today in ((date(2026, 8, 31), date(2026, 12, 20)), (date(2026, 8, 31), date(2026, 9, 1))):
+        with pytest.raises(Invalid) as exc:
+            P.check_start(start, today)
+        assert (exc.value.code, exc.value.params) == ("start-past", {"earliest": date(2026, 9, 1)})
+    P.check_end(date(2026, 9, 1), date(2026, 12, 20), date(2026, 12, 20))  # ends today: still running
     with pytest.raises(Invalid) as exc:
-        P.check_start(TODAY - timedelta(days=31), TODAY)
-    assert (exc.value.code, exc.value.params) == ("start-past", {"days": 30})
+        P.check_end(date(2026, 9, 1), date(2026, 12, 19), date(2026, 12, 20))
+    assert exc.value.code == "end-past"
     with pytest.raises(Invalid) as exc:
         P.check_end(date(2027, 1, 10), date(2027, 1, 10))
     assert exc.value.code == "end-before-start"
@@ -188,7 +199,8 @@ async def test_create_programme_validates_everything(sessionmaker):
             (dict(starts_on="32.12.2026"), "date-format"),
             (dict(ends_on="завтра"), "date-format"),
             (dict(starts_on="01.06.2027", ends_on="31.05.2027"), "end-before-start"),
-            (dict(starts_on="01.09.2026"), "start-past"),
+            (dict(starts_on="31.08.2026"), "start-past"),
+            (dict(starts_on="01.09.2026", ends_on="20.11.2026"), "end-past"),
             (dict(interval_days=10), "interval"),
         ]
         for override, code in bad:

@@ -218,7 +218,7 @@ async def test_pairs_rows_name_nobody_erased_and_stay_in_scope(sessionmaker):
     assert len(rows) == 1
     row = rows[0]
     assert row[:4] == ["Программа Школы 1", ru("form-teacher_student"), "Школа № 1", "Мария Иванова"]
-    assert row[4] == "; ".join(["Аня Смирнова", "Борис Котов", ru("rep-anonymous")])
+    assert row[4] == "; ".join(["Аня Смирнова", "Борис Котов", ru("person-erased")])
     assert "Стёртый" not in " ".join(str(v) for v in row)
     assert row[5] == ru("role-model-teacher_underachiever")
     assert row[6] == ru("rep-pair-active")
@@ -233,7 +233,7 @@ async def test_meetings_rows_one_per_meeting_in_scope_over_chunks(sessionmaker):
     rows = await collect(reports.meeting_rows(await scope(sessionmaker, w.m1, chunk=2)))
     assert [r[0] for r in rows] == [date(2026, 10, 30), date(2026, 11, 6), date(2026, 11, 13)]
     assert rows[0][1:] == ["Программа Школы 1", "Школа № 1", "Мария Иванова",
-                           f"Аня Смирнова; Борис Котов; {ru('rep-anonymous')}", ru("rep-format-offline"), 45,
+                           f"Аня Смирнова; Борис Котов; {ru('person-erased')}", ru("rep-format-offline"), 45,
                            "Знакомство"]
     assert rows[2][7] == ""
     assert all("Чужая тема" not in r for r in rows)

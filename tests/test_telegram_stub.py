@@ -253,6 +253,35 @@ async def test_get_updates_long_polling(tg: FakeTelegram, bot: Bot) -> None:
     assert [u.callback_query is not None for u in updates] == [True]
 
 
+async def test_malformed_updates_are_served_as_given(tg: FakeTelegram, bot: Bot) -> None:
+    """inject_malformed_update queues a message aiogram cannot read; send_nowait batches."""
+    from aiogram.exceptions import ClientDecodeError
+    from aiogram.types import Update
+    from pydantic import ValidationError
+
+    user = tg.user(42)
+    bad_chat = tg.inject_malformed_update(42, text="secret")
+    bad_date = tg.inject_malformed_update(43, shape="no-date")
+    user.send_nowait("/help")
+    user.send_nowait("/start")
+    with pytest.raises(ValueError):
+        tg.inject_malformed_update(42, shape="nonsense")
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{tg.base_url}/bot{tg.token}/getUpdates", json={"timeout": 0}) as resp:
+            raw = (await resp.json())["result"]
+    assert [u["update_id"] for u in raw] == [bad_chat, bad_date, bad_date + 1, bad_date + 2]
+    assert raw[0]["message"]["chat"] == "private chat 42" and raw[0]["message"]["text"] == "secret"
+    assert "date" not in raw[1]["message"] and raw[1]["message"]["chat"]["id"] == 43
+    for item in raw[:2]:
+        with pytest.raises(ValidationError):
+            Update.model_validate(item)
+    assert [Update.model_validate(item).message.text for item in raw[2:]] == ["/help", "/start"]
+    # aiogram's own getUpdates fails on the whole batch: what stalls a polling bot
+    with pytest.raises(ClientDecodeError):
+        await bot.get_updates(timeout=0)
+
+
 async def test_rate_limit_per_chat_raises_retry_after() -> None:
     async with FakeTelegram(rate_limits=True, global_per_second=30, per_chat_per_second=1) as tg:
         bot = tg.create_bot()

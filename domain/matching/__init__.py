@@ -18,7 +18,7 @@ from .model import (
     Weights,
 )
 from .rules import RULE_CODES, eligible
-from .scoring import SCALE, score
+from .scoring import SCALE, best_role_model, score
 
 __all__ = [
     "DEFAULT_MAX_CANDIDATES",
@@ -27,6 +27,7 @@ __all__ = [
     "RULE_CODES",
     "SCALE",
     "UNMATCHED_CODES",
+    "best_role_model",
     "Assignment",
     "Form",
     "MatchResult",

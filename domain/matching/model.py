@@ -95,8 +95,8 @@ class Reason:
         as '#<tag>'; goals_covered: the mentee's goal codes the mentor lists as strengths;
     time_overlap: shared slots '<day>:<time>' (day 0=Mon..6); same_format: the agreed format
         (online | offline | any); preference: 'mentee:<rank>' or 'mentor:<rank>' — who named whom,
-        rank 1..3; mutual_preference: both of those; role_model: the programme's role models the
-        pair fits.
+        rank 1..3; mutual_preference: both of those; role_model: the one programme role model
+        the pair fits best (``scoring.best_role_model``).
     """
 
     code: str

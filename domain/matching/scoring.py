@@ -16,7 +16,8 @@ Components (each 0 when a side stated nothing for it):
   a mutual first choice is worth twice a one-sided one.
 * ``role_model`` — 1 when the pair fits one of the programme's role models: the mentee states a
   goal the role model addresses (domain/matching/role_models.json) and the mentor lists it among
-  their strengths. Programmes without role models leave this weight out of the average.
+  their strengths (the reason names the one it fits best: :func:`best_role_model`). Programmes
+  without role models leave this weight out of the average.
 
 score = Σ weight·component / Σ weight, rounded to 4 decimals (``SCALE`` units: the solver works
 on the integers round(score·10⁴)). Reasons list the components that contributed (component > 0
@@ -97,6 +98,20 @@ def to_units(value: float) -> int:
     return math.floor(value * SCALE + 0.5)
 
 
+def best_role_model(role_models: Sequence[str], covered: frozenset[str]) -> tuple[str, ...]:
+    """The one role model a pair fits best, as a 0- or 1-tuple: of the programme's role models
+    whose goals the pair covers (the mentee's goals the mentor is strong in), the one covering
+    most of them, the programme's first on a tie. A pair has one role model: naming every one it
+    could fit ("an achiever and an underachiever" and "a leader and a passive one") contradicts."""
+    rm_goals = role_model_goals()
+    best, best_n = None, 0
+    for rm in role_models:
+        n = len(rm_goals.get(rm, frozenset()) & covered)
+        if n > best_n:
+            best, best_n = rm, n
+    return (best,) if best is not None else ()
+
+
 def score(mentor: Person, mentee: Person, spec: Spec) -> tuple[float, tuple[Reason, ...]]:
     """The pair's soft score in [0, 1] and the reasons that contributed (see the module doc).
 
@@ -131,8 +146,7 @@ def score(mentor: Person, mentee: Person, spec: Spec) -> tuple[float, tuple[Reas
 
     fits: tuple[str, ...] = ()
     if with_rm and covered:
-        rm_goals = role_model_goals()
-        fits = tuple(rm for rm in spec.role_models if rm_goals.get(rm, frozenset()) & covered)
+        fits = best_role_model(spec.role_models, covered)
     c_rm = 1.0 if fits else 0.0
 
     if total_w <= 0:

@@ -60,6 +60,20 @@ att-consent-notice = ✍️ { $unit }: { $n ->
    *[other] { $n } participants are
 } waiting for their parents' consent to be confirmed.
 
+# A participant's erasure (domain/erasure.py)
+att-group-erased = 🗑 Pairs where someone deleted their data: { $n }
+att-line-pair-erased-curator-ended = “{ $programme }”: { $who ->
+        [mentor] the mentor deleted their data{ $n ->
+            [0] {""}
+           *[other] ; a new mentor is needed for { $mentees }
+        }
+       *[mentee] a mentee deleted their data{ $has_mentor ->
+            [yes] ; a place is free with mentor { $mentor }
+           *[no] {""}
+        }
+    }
+att-line-pair-erased-curator-left = “{ $programme }”: the group of mentor { $mentor } goes on without one mentee
+
 # The list in /curator
 att-title = 🔔 Needs your attention: { $n }
 att-empty = ✅ Nothing needs your attention right now.

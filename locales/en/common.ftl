@@ -76,3 +76,4 @@ digest-new-registrations =
     Details: /curator
 
 consent-confirmed-notice = Your curator has confirmed your parents' consent. You are now a full participant of the mentoring programme! Your profile: /profile
+consent-undone-notice = Your curator has withdrawn the note that your parents' consent was confirmed: it was made by mistake. I will let you know as soon as it is confirmed. Your profile: /profile

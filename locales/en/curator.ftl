@@ -54,6 +54,8 @@ adm-btn-new-region = ➕ Region
 cur-btn-new-municipality = ➕ Municipality
 cur-btn-new-organisation = ➕ Organisation
 cur-btn-invite-curator = 👤 Invite a curator
+cur-btn-invite-cocurator = 👤 Invite a co-curator
+cur-btn-curators = 👥 Curators ({ $n })
 cur-btn-participants = 👥 Participants ({ $n })
 cur-btn-awaiting = ⏳ Awaiting parental consent ({ $n })
 cur-btn-links = 🔗 Invitation links
@@ -109,8 +111,56 @@ cur-await-found = { $n ->
    *[other] { $n } participants are awaiting confirmation.
 }
 cur-await-line = { $n }. { $name } — { $details }, born { $year }
-cur-await-hint = Once you have the written consent of a parent or legal guardian, press the button with the participant's number.
-cur-btn-confirm-one = ✅ { $n }. { $name }
+cur-await-hint = Mark those whose parent's (legal guardian's) written consent you hold, then press “Confirm marked”. You can also confirm a whole class or the whole list at once.
+cur-await-line-done = { $n }. { $name } — ✅ consent confirmed
+cur-await-none-left = Everyone on this list has been confirmed.
+cur-await-filter = Showing: { $cls }.
+cur-await-btn-off = ☐ { $n }. { $name }
+cur-await-btn-on = ☑ { $n }. { $name }
+cur-await-btn-done = ✅ { $n }. { $name }
+cur-await-class-all = All ({ $n })
+cur-await-class-grade = Grade { $grade } ({ $n })
+cur-await-class-course = Year { $course } ({ $n })
+cur-await-class-other = Other ({ $n })
+cur-await-of-all = the whole list
+cur-await-of-grade = grade { $grade }
+cur-await-of-course = year { $course }
+cur-await-of-other = no grade or year
+cur-btn-confirm-marked = ✅ Confirm marked ({ $n })
+cur-btn-clear-marks = Clear marks
+cur-btn-confirm-all = ✅ Confirm everyone on the list ({ $n })
+cur-btn-confirm-class = ✅ Confirm all: { $cls } ({ $n })
+cur-btn-refresh = 🔄 Refresh the list
+cur-btn-undo-consents = ↩ Undo confirmation ({ $n }), until { $time }
+cur-confirm-all-ask =
+    Confirm parental consent for { $n ->
+        [one] { $n } participant
+       *[other] { $n } participants
+    } at once ({ $cls })?
+
+    { $names }
+
+    Confirm only if you hold the written consent of a parent (legal guardian) of each of them. You can undo it within { $minutes } minutes.
+cur-btn-confirm-all-yes = ✅ Yes, confirm ({ $n })
+cur-consents-done = Parental consent confirmed for { $n ->
+    [one] { $n } participant
+   *[other] { $n } participants
+}. You can undo it within { $minutes } minutes with “↩ Undo” below.
+cur-consents-already = Already confirmed before: { $n }.
+cur-consents-skipped = Skipped (no consent needed, or participant not found): { $n }.
+cur-consents-none-marked = Nobody is marked. Mark participants with the buttons bearing their names.
+cur-consents-none-waiting = Nobody on this list is waiting for confirmation any more.
+cur-consents-marks-changed = The marks have changed. Check them and press the button again. Nothing was changed.
+cur-consents-list-changed = The list has changed since you opened it. Check it and confirm again. Nothing was changed.
+cur-consents-undone = Confirmation undone: { $n ->
+    [one] { $n } participant is
+   *[other] { $n } participants are
+} waiting for parental consent again.
+cur-consents-undone-told = Already told that their consent was confirmed: { $names }. The bot will send them a correction.
+cur-consents-undone-paired = Consent kept for { $names }: already in a pair or a proposed pair. If the confirmation was a mistake, withdraw the pair in the programme and press “↩ Undo” again.
+cur-consents-undone-nothing = There is nothing left to undo. Nothing was changed.
+cur-consent-undo-expired = A confirmation can be undone only within { $minutes } minutes. Nothing was changed.
+cur-consent-undo-already = This confirmation has already been undone. Nothing was changed.
 cur-consent-confirmed = Parental consent for { $name } is confirmed.
 cur-consent-already = Parental consent for { $name } has already been confirmed. Nothing was changed.
 cur-consent-not-needed = { $name } does not need a parental consent confirmed. Nothing was changed.
@@ -157,6 +207,36 @@ cur-revoke-ask =
 cur-btn-revoke-yes = ✖ Yes, revoke
 cur-revoked = The link has been revoked.
 cur-revoke-already = This link has already been revoked. Nothing was changed.
+
+## A unit's curators, and inviting a curator
+
+cur-curators-line = Curators: { $names }
+cur-curators-none = No curators yet.
+cur-curators-title = Curators — { $unit }
+cur-curator-line = { $n }. { $name }, curator since { $since }
+cur-curator-invites = { $n ->
+    [one] { $n } invitation not yet accepted (newest first):
+   *[other] { $n } invitations not yet accepted (newest first):
+}
+cur-curator-invites-none = No invitations are waiting to be accepted.
+cur-curator-invite-line = { $n }. One-use link, { $until }
+cur-btn-revoke-invite = ✖ Revoke { $n }
+cur-btn-curators-of = 👥 Curators: { $name }
+cur-curator-invite-revoked = The invitation has been revoked: nobody can become a curator with that link any more.
+cur-curator-invite-gone = This invitation has already been accepted or has expired. Nothing was changed.
+cur-curator-invites-limit = There are already { $max } curator invitations waiting to be accepted, which is the limit. Revoke one you no longer need below, or wait until it is accepted.
+
+cur-cocurator-invite-ask = Create a one-use invitation link for a co-curator ({ $unit })? The co-curator will run this unit together with you, with the same rights, and nothing above it. The link will be valid for { $days }.
+cur-cocurator-invite-created =
+    A link for a co-curator ({ $unit }) has been created, one use, { $until }:
+
+    { $link }
+
+    Below is a message you can forward to the future co-curator. You can revoke the link under “Curators”.
+cur-cocurator-invite-forward =
+    You are invited to become a co-curator of mentoring programmes ({ $unit }), running them together with the current curator.
+    Open the link to accept the invitation (one use, { $until }):
+    { $link }
 
 ## Inviting a curator
 

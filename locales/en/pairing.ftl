@@ -86,7 +86,12 @@ pair-named-by = { $side ->
 
 ## Pair by hand
 
-pair-pick-mentor = ✍ Pair by hand, “{ $programme }”. Choose a mentor (places taken of available in brackets):
+pair-pick-mentor = ✍ Pair by hand, “{ $programme }”. Choose a mentor — those with a free place are listed (places taken of available in brackets):
+pair-pick-mentor-for = ✍ Pair by hand, “{ $programme }”. Choose a mentor for: { $mentee }. Those with a free place (places taken of available in brackets) who were not declined with them before are listed:
+pair-pick-full = Not shown, having no free place: { $n ->
+    [one] { $n } mentor
+   *[other] { $n } mentors
+}.
 pair-pick-mentor-button = { $name } ({ $used }/{ $capacity })
 pair-pick-mentee = Mentor: { $mentor } ({ $used }/{ $capacity }). Choose a mentee — these have no pair yet:
 pair-pick-no-consent = { $name } (awaiting parental consent)
@@ -151,11 +156,31 @@ pair-btn-skip-reason = Decline without a reason
 pair-btn-keep = Don't decline
 pair-decline-cancelled = All right, the invitation stands: answer with its buttons when you decide.
 pair-reason-expected = Write the reason as text, or press “Decline without a reason”.
-pair-cancelled-notice = The pair proposed in “{ $programme }” will not happen: someone declined or left. The curator will find another option.
+pair-cancelled-notice = The pair proposed to you in “{ $programme }”{ $partner_role ->
+        [mentor] { " " }(your mentor: { $partner })
+        [mentee] { " " }(your mentee: { $partner })
+        [mentees] { " " }(your mentees: { $partner })
+       *[none] {""}
+    } will not happen: { $why ->
+        [left] someone left the programme. The curator will find you another option.
+        [finished] the programme has finished.
+       *[declined] someone declined. The curator will find you another option.
+    }
+pair-card-cancelled =
+    🚫 This invitation is no longer valid — no need to answer it.
+
+    The pair proposed to you in “{ $programme }”{ $partner_role ->
+        [mentor] { " " }(your mentor: { $partner })
+        [mentee] { " " }(your mentee: { $partner })
+        [mentees] { " " }(your mentees: { $partner })
+       *[none] {""}
+    } will not happen.
 
 ## Notices to curators
 
 pair-btn-make-suggested = ✍ Pair { $mentor } and { $mentee }
+pair-btn-manual-mentor-for = ✍ A mentor for { $name }: choose by hand
+pair-btn-manual-mentee-for = ✍ A mentee for { $name }: choose by hand
 pair-active-notice = 🎉 “{ $programme }”: everyone accepted — { $n ->
     [1] the pair has started
    *[other] the group has started
@@ -173,11 +198,9 @@ pair-declined-notice =
        *[no] No reason given.
     }
     { $mode ->
-        [mentor] Suggested replacement: mentor { $suggested } for { $partner } (compatibility { $score } %).
-        [mentee] Suggested replacement: mentee { $suggested } for mentor { $partner } (compatibility { $score } %).
-        [mentors] Suggested replacements (mentee ← mentor, compatibility):
+        [pairs] Pairs you could make instead (mentee ← mentor, compatibility):
     { $suggested }
-       *[none] No suitable replacement with a free place right now.
+       *[none] No suitable replacement with a free place right now — pair them by hand.
     }
 pair-unanswered-notice = ⏰ “{ $programme }”: the pair { $mentor } — { $mentees } was approved { $days ->
     [one] { $days } day
@@ -215,11 +238,22 @@ pair-err-already-answered = You have answered already: { $answer ->
 }.
 pair-err-stale = This button is out of date.
 
-## Participants' cards: no ranks of choices
+## Participants' cards: they speak to the reader ("you"), no ranks of choices
 
-pair-card-named-by = { $side ->
-    [mentor] the mentor chose the mentee
-   *[mentee] the mentee chose the mentor
+pair-card-chosen = { $who ->
+    [you] { $reader ->
+        [mentor] you named this mentee yourself
+       *[mentee] you named this mentor yourself
+    }
+   *[partner] { $reader ->
+        [mentor] this mentee named you
+       *[mentee] this mentor named you
+    }
+}
+pair-card-chosen-both = you named each other
+pair-card-reason-goals = { $reader ->
+    [mentor] your strengths cover what is needed: { $items }
+   *[mentee] the mentor is strong in what you need: { $items }
 }
 
 ## Withdrawing an approved pair nobody answers
@@ -236,7 +270,12 @@ pair-withdraw-ask = Withdraw the pair { $mentor } — { $mentees }? The particip
 pair-btn-withdraw-yes = ↩ Yes, withdraw
 pair-btn-waiting-back = ⬅ Awaiting answers
 pair-withdrawn-done = The pair is withdrawn; the participants have been told.
-pair-withdrawn-by-curator-notice = The pair proposed to you in “{ $programme }” was withdrawn by the curator — no need to answer the invitation any more. The curator will find another option.
+pair-withdrawn-by-curator-notice = The pair proposed to you in “{ $programme }”{ $partner_role ->
+        [mentor] { " " }(your mentor: { $partner })
+        [mentee] { " " }(your mentee: { $partner })
+        [mentees] { " " }(your mentees: { $partner })
+       *[none] {""}
+    } was withdrawn by the curator — no need to answer the invitation any more. The curator will find you another option.
 
 ## Matching weights
 

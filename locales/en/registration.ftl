@@ -127,6 +127,8 @@ reg-done-hints = Your profile: /profile. What I can do: /help.
 
 reg-curator-welcome = Hello! You have been invited to become a curator of mentoring programmes: “{ $unit }”.
 reg-curator-done = Done! You are now a curator: “{ $unit }”. Your menu: /curator. Help: /help.
+reg-cocurator-welcome = Hello! You have been invited to become a co-curator of mentoring programmes, running them together with the current curator: “{ $unit }”.
+reg-cocurator-done = Done! You are now a co-curator: “{ $unit }”, with the same rights as its other curators. Your menu: /curator. Help: /help.
 
 reg-consent-text-curator =
     Consent of a curator to the processing of personal data (version { $version })

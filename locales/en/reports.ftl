@@ -132,5 +132,4 @@ rep-occasion-start = start
 rep-occasion-end = end
 rep-yes = yes
 rep-no = no
-rep-anonymous = (data erased)
 rep-total = Total

@@ -64,6 +64,20 @@ att-consent-notice = ✍️ { $unit }: подтверждения согласи
    *[many] ждут { $n } участников
 }.
 
+# Удаление данных участником (domain/erasure.py)
+att-group-erased = 🗑 Пары, где участник удалил свои данные: { $n }
+att-line-pair-erased-curator-ended = «{ $programme }»: { $who ->
+        [mentor] наставник удалил свои данные{ $n ->
+            [0] {""}
+           *[other] , нужен новый наставник: { $mentees }
+        }
+       *[mentee] наставляемый удалил свои данные{ $has_mentor ->
+            [yes] , свободно место у наставника { $mentor }
+           *[no] {""}
+        }
+    }
+att-line-pair-erased-curator-left = «{ $programme }»: группа наставника { $mentor } продолжает работу без одного наставляемого
+
 # Список в /curator
 att-title = 🔔 Требует внимания: { $n }
 att-empty = ✅ Сейчас ничего не требует вашего внимания.

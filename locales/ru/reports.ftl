@@ -132,5 +132,4 @@ rep-occasion-start = стартовая
 rep-occasion-end = итоговая
 rep-yes = да
 rep-no = нет
-rep-anonymous = (данные удалены)
 rep-total = Итого

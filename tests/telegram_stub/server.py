@@ -518,6 +518,34 @@ class FakeTelegram:
         self._notify()
         return update_id
 
+    def inject_malformed_update(
+        self, user_id: int, *, shape: str = "chat-is-a-string", text: str = "/help"
+    ) -> int:
+        """Queue a ``message`` update from ``user_id`` whose shape aiogram's ``Update`` rejects.
+
+        Telegram itself keeps to its schema, but a bot must survive an update its library
+        cannot read (a field added by a newer Bot API, a proxy in between): with
+        ``shape="chat-is-a-string"`` the message's ``chat`` is a string instead of an
+        object; with ``shape="no-date"`` the required ``date`` is missing. The update is
+        served by ``getUpdates`` exactly as given. Returns its update id.
+        """
+        fake = self._users.get(user_id)
+        sender = fake.to_api() if fake else {"id": user_id, "is_bot": False, "first_name": "User"}
+        message: dict[str, Any] = {
+            "message_id": self.allocate_message_id(user_id),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": sender["first_name"]},
+            "from": sender,
+            "text": text,
+        }
+        if shape == "chat-is-a-string":
+            message["chat"] = f"private chat {user_id}"
+        elif shape == "no-date":
+            del message["date"]
+        else:
+            raise ValueError(f"unknown malformed shape {shape!r}")
+        return self.inject_update({"message": message})
+
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued and not yet confirmed by the bot (via ``offset``)."""

@@ -101,6 +101,13 @@ class FakeUser:
 
         Returns the injected ``Message`` dict.
         """
+        message = self.send_nowait(text, reply_to=reply_to)
+        await asyncio.sleep(0)
+        return message
+
+    def send_nowait(self, text: str, *, reply_to: int | None = None) -> dict[str, Any]:
+        """Like :meth:`send`, without yielding to the event loop: updates queued one after the
+        other this way reach the bot in the same ``getUpdates`` batch."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
@@ -111,9 +118,7 @@ class FakeUser:
             replied = self._find_any_message(reply_to)
             if replied is not None:
                 content["reply_to_message"] = replied
-        message = self._new_message(**content)
-        await asyncio.sleep(0)
-        return message
+        return self._new_message(**content)
 
     async def send_document(
         self,

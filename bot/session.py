@@ -1,0 +1,103 @@
+"""The bot's HTTP session: aiogram's, except that one update it cannot read does not stall polling.
+
+aiogram validates a ``getUpdates`` answer as a whole: a single update whose shape its models reject
+(a field a newer Bot API added, a proxy's bug) makes the whole call fail with ClientDecodeError.
+``Dispatcher._listen_updates`` then logs "Failed to fetch updates", backs off and asks again with
+the same offset, for the same answer, for ever: nobody is answered any more.
+
+:class:`BotSession` validates a ``getUpdates`` answer update by update instead. An update that does
+not validate is logged with its id (never its content) and left out; the others are handled as
+usual. The offset moves past a skipped update too: aiogram advances it after each update it hands
+out, so a skipped update followed by a good one is confirmed by the good one's offset, and one at
+the end of a batch (or a batch of nothing else) is confirmed by raising the offset of the next
+``getUpdates`` of the same polling loop, once every update handed out before it has been taken
+(aiogram has then set the offset to just past the last of them).
+"""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Update
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+log = logging.getLogger(__name__)
+
+MAX_FIELDS_LOGGED = 5
+
+
+def _fields(exc: ValidationError) -> str:
+    """Where the shape is wrong (field paths only: the values are never logged)."""
+    paths = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        path = ".".join(str(part) for part in error.get("loc", ()))
+        if path not in paths:
+            paths.append(path)
+    more = len(paths) - MAX_FIELDS_LOGGED
+    return ", ".join(paths[:MAX_FIELDS_LOGGED]) + (f" and {more} more" if more > 0 else "")
+
+
+class BotSession(AiohttpSession):
+    """AiohttpSession that skips (and logs) updates aiogram cannot read instead of stalling."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (id of the GetUpdates object, the offset aiogram will have set once it took every
+        # update handed out, the offset past the skipped ones) after a batch ending in skipped ones
+        self._skip: tuple[int, int | None, int] | None = None
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None) -> TelegramType:
+        if isinstance(method, GetUpdates) and self._skip is not None:
+            owner, expected, past = self._skip
+            self._skip = None
+            # Only the same polling loop, and only once it took all it was given: a new loop (a
+            # restart) starts from Telegram's own offset and simply meets, and skips, them again.
+            if owner == id(method) and method.offset == expected:
+                method.offset = past
+        return await super().make_request(bot, method, timeout)
+
+    def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int,
+                       content: str) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            checked = self._check_updates(bot, method, content)
+            if checked is not None:
+                return checked  # type: ignore[return-value]
+        return super().check_response(bot, method, status_code, content)
+
+    def _check_updates(self, bot: Bot, method: GetUpdates, content: str) -> Response[list[Update]] | None:
+        """The answer with the unreadable updates left out; None to let aiogram handle it as it is
+        (not JSON, not a successful list: its own errors are the right ones)."""
+        try:
+            data = self.json_loads(content)
+        except Exception:  # noqa: BLE001 - aiogram raises the proper ClientDecodeError
+            return None
+        if not isinstance(data, dict) or data.get("ok") is not True or not isinstance(data.get("result"), list):
+            return None
+        good: list[Update] = []
+        skipped: list[int] = []
+        for raw in data["result"]:
+            try:
+                good.append(Update.model_validate(raw, context={"bot": bot}))
+            except ValidationError as exc:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                if isinstance(update_id, int) and not isinstance(update_id, bool):
+                    skipped.append(update_id)
+                log.error("update %s skipped: its shape cannot be read (%s)",
+                          update_id if isinstance(update_id, int) else "without an id", _fields(exc))
+        if skipped:
+            expected = good[-1].update_id + 1 if good else method.offset
+            past = max(skipped) + 1
+            if expected is None or past > expected:
+                self._skip = (id(method), expected, past)
+        return Response[list[Update]](ok=True, result=good)
+
+
+__all__ = ["BotSession"]

@@ -1,0 +1,238 @@
+"""The bot against a misbehaving Bot API, through the running bot and the stand-in: direct replies
+that meet a 429, a 5xx or a dropped connection (issue 9, item 3); an update aiogram cannot read
+(item 18); people who block and unblock the bot (my_chat_member, item 19).
+
+Texts are compared with the translator's output; the database through the test's sessionmaker.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.i18n import Translator
+from db.models import Participant, User
+from domain.outbox import enqueue
+from handlers.monitoring import RiskOpen
+from tests.test_e2e_monitoring import KATYA, PETR, TITLE, seed_work, wait_status
+from tests.test_e2e_registration import Chat, register, seed_invite, seed_org
+from tests.test_pairing import CURATOR_TG
+
+T = Translator()
+ru = T.bind("ru")
+
+
+def sends_to(tg, chat_id: int) -> list[dict]:
+    return [p for p in tg.calls("sendMessage") if int(p["chat_id"]) == chat_id]
+
+
+def delivered_to(tg, chat_id: int, text: str) -> int:
+    return sum(1 for chat, body in tg.delivered if chat == chat_id and body == text)
+
+
+# ---------------------------------------------------------------------------------------------
+# item 3: direct replies survive 429, 5xx and connection failures, and are never sent twice
+# ---------------------------------------------------------------------------------------------
+async def test_help_is_answered_through_a_429(app, tg):
+    guest = tg.user(7601, language_code="ru")
+    tg.fail_next("sendMessage", 429, retry_after=1)
+    await guest.send("/help")
+    reply = await guest.wait_message(timeout=10)
+    assert T.get("ru", "help-guest") in reply.text
+    assert tg.count_429 == 1
+    assert len(sends_to(tg, 7601)) == 2  # the refused request and its retry
+    assert delivered_to(tg, 7601, reply.text) == 1
+    await guest.expect_no_message(0.3)  # and no apology
+
+
+async def test_a_finished_registration_is_told_through_a_429(app, tg, sessionmaker, clock):
+    org = await seed_org(sessionmaker)
+    payload = await seed_invite(sessionmaker, clock, org)
+    chat = Chat(tg, 7602, lang="en")
+    summary = await register(chat, payload, confirm=False)
+    tg.fail_next("sendMessage", 429, retry_after=1)
+    await chat.click(summary, chat.t("reg-btn-confirm"))
+    done = await chat.expect("reg-done", role="mentee")
+    assert done.text.startswith(chat.t("reg-done", role="mentee"))
+    assert tg.count_429 == 1
+    assert delivered_to(tg, 7602, done.text) == 1
+    async with sessionmaker() as s:
+        user = await s.scalar(select(User).where(User.tg_id == 7602))
+        assert user is not None
+        assert await s.scalar(select(Participant).where(Participant.user_id == user.id)) is not None
+    assert all(T.get("en", "error-apology") != m.text for m in chat.user.messages)
+
+
+async def test_a_5xx_is_retried_and_a_send_that_may_have_arrived_is_not(app, tg):
+    user = tg.user(7603, language_code="ru")
+
+    tg.fail_next("sendMessage", 502)  # the gateway: Telegram did not carry it out
+    await user.send("/help")
+    reply = await user.wait_message(timeout=10)
+    help_text = reply.text
+    assert T.get("ru", "help-guest") in help_text
+    assert len(sends_to(tg, 7603)) == 2 and delivered_to(tg, 7603, help_text) == 1
+
+    tg.fail_next("sendMessage", 500, times=2)
+    await user.send("/help")
+    assert (await user.wait_message(timeout=10)).text == help_text
+    assert len(sends_to(tg, 7603)) == 5 and delivered_to(tg, 7603, help_text) == 2
+
+    # The connection drops after Telegram delivered the message: the answer is lost, the message
+    # is not. A send is not idempotent, so it is not repeated (the error handler apologises).
+    tg.fail_next("sendMessage", 0, after_delivery=True)
+    await user.send("/help")
+    assert (await user.wait_message(timeout=10)).text == help_text
+    apology = await user.wait_message(timeout=10)
+    assert apology.text == T.get("ru", "error-apology")
+    assert delivered_to(tg, 7603, help_text) == 3  # once per /help, never twice
+    assert len(sends_to(tg, 7603)) == 7  # the dropped send and the apology: no retry
+
+
+async def test_a_reply_waiting_out_a_429_holds_no_database_connection(app, tg):
+    """The update's work is committed before the first attempt: while one person's reply waits
+    out retry_after, others are answered (on SQLite the pool has one connection)."""
+    slow, quick = tg.user(7607, language_code="ru"), tg.user(7608, language_code="en")
+    tg.fail_next("sendMessage", 429, retry_after=3)
+    await slow.send("/help")
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    await quick.send("/help")
+    assert T.get("en", "help-guest") in (await quick.wait_message(timeout=10)).text
+    assert T.get("ru", "help-guest") in (await slow.wait_message(timeout=10)).text
+    assert [chat for chat, _ in tg.delivered] == [7608, 7607]
+
+
+async def test_the_outbox_keeps_its_own_429_handling(app, tg, sessionmaker, clock):
+    """The retry is for replies within an update: a queued row meeting a 429 still goes back to
+    the queue (due after retry_after by the sender's clock) instead of being retried in place."""
+    tg.user(7604, language_code="ru")
+    tg.fail_next("sendMessage", 429, retry_after=1)
+    async with sessionmaker() as s:
+        row = await enqueue(s, user_id=None, chat_id=7604, kind="digest", key="cancel-nothing", due_at=clock())
+        await s.commit()
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    pending = await wait_status(sessionmaker, row.id, "pending")
+    assert pending.due_at == clock() + timedelta(seconds=1) and pending.attempts == 0
+    await asyncio.sleep(1.5)  # real seconds pass, the sender's clock does not: no retry in place
+    assert len(sends_to(tg, 7604)) == 1 and tg.delivered == []
+    clock.advance(seconds=2)
+    await wait_status(sessionmaker, row.id, "sent")
+    assert tg.delivered == [(7604, T.get("ru", "cancel-nothing"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# item 18: an update aiogram cannot read is skipped, and everybody else is still answered
+# ---------------------------------------------------------------------------------------------
+async def test_an_unreadable_update_is_skipped_and_the_bot_goes_on(app, tg, caplog):
+    secret = "Моя тайна"
+    help_ru, help_en = T.get("ru", "help-guest"), T.get("en", "help-guest")
+    with caplog.at_level(logging.INFO):
+        # alone in its batch (so the last one): the offset must still move past it
+        bad = tg.inject_malformed_update(7611, text=secret)
+        await tg.wait_until(lambda: True if all(u["update_id"] != bad for u in tg.pending_updates) else None,
+                            timeout=10, describe=lambda: f"update {bad} is fetched again and again")
+        other = tg.user(7612, language_code="ru")
+        await other.send("/help")
+        assert help_ru in (await other.wait_message(timeout=10)).text
+
+        # first in a batch with good updates after it: they are all handled
+        anna, bob = tg.user(7613, language_code="ru"), tg.user(7614, language_code="en")
+        worse = tg.inject_malformed_update(7611, shape="no-date", text=secret)
+        anna.send_nowait("/help")
+        bob.send_nowait("/help")
+        worst = tg.inject_malformed_update(7615, text=secret)  # and one more at the end of it
+        assert help_ru in (await anna.wait_message(timeout=10)).text
+        assert help_en in (await bob.wait_message(timeout=10)).text
+        await tg.wait_until(lambda: True if not tg.pending_updates else None, timeout=10,
+                            describe=lambda: f"pending: {[u['update_id'] for u in tg.pending_updates]}")
+
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    for update_id in (bad, worse, worst):
+        assert any(str(update_id) in line for line in skipped), (update_id, skipped)
+    assert not any(secret in r.getMessage() for r in caplog.records)
+    assert not any("Failed to fetch updates" in r.getMessage() for r in caplog.records)
+    assert tg.messages(7611) == [] and tg.messages(7615) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# item 19: blocking and unblocking the bot is known at once
+# ---------------------------------------------------------------------------------------------
+async def pair_screen(curator, pair_id: int):
+    """The pair's monitoring screen, opened as from a risk alert (a new message)."""
+    await curator.send("/help")
+    anchor = await curator.wait_message(timeout=10)
+    await curator.press_data(anchor, RiskOpen(id=pair_id).pack())
+    return await curator.wait_message(timeout=10, contains=ru("mon-pair-title", programme=TITLE))
+
+
+async def reachable(sessionmaker, user_id: int) -> bool:
+    async with sessionmaker() as s:
+        return (await s.get(User, user_id)).unreachable_at is None
+
+
+async def eventually(predicate, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_blocking_and_unblocking_the_bot_is_known_at_once(app, tg, sessionmaker, clock):
+    assert "my_chat_member" in app.dp.resolve_used_update_types()
+    now = clock()
+    world, _, p2 = await seed_work(sessionmaker, now)
+    katya = tg.user(world.tg[KATYA], language_code="ru")
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    unreachable_words = ru("mon-reason-unreachable", n=1)
+    assert unreachable_words not in (await pair_screen(curator, p2)).text
+    async with sessionmaker() as s:
+        later = await enqueue(s, user_id=world.user[KATYA], chat_id=world.tg[KATYA], kind="survey-invite",
+                              key="cancel-nothing", due_at=now + timedelta(hours=2))
+        other = await enqueue(s, user_id=world.user[PETR], chat_id=world.tg[PETR], kind="survey-invite",
+                              key="cancel-nothing", due_at=now + timedelta(hours=2))
+        await s.commit()
+
+    katya.block(notify=True)
+    await eventually(lambda: _not(reachable(sessionmaker, world.user[KATYA])))
+    dropped = await wait_status(sessionmaker, later.id, "dropped")
+    assert dropped.last_error == "blocked"
+    assert (await wait_status(sessionmaker, other.id, "pending")).status == "pending"  # others' rows stay
+    screen = await pair_screen(curator, p2)
+    assert unreachable_words in screen.text
+    assert tg.calls("sendMessage") and not sends_to(tg, world.tg[KATYA])  # learnt without a failed send
+
+    katya.unblock(notify=True)
+    await eventually(lambda: reachable(sessionmaker, world.user[KATYA]))
+    assert unreachable_words not in (await pair_screen(curator, p2)).text
+    # the outbox sends to her again
+    async with sessionmaker() as s:
+        again = await enqueue(s, user_id=world.user[KATYA], chat_id=world.tg[KATYA], kind="survey-invite",
+                              key="cancel-nothing", due_at=clock())
+        await s.commit()
+    await wait_status(sessionmaker, again.id, "sent")
+    assert (await katya.wait_message(timeout=10, contains=ru("cancel-nothing"))).text == ru("cancel-nothing")
+
+
+async def _not(awaitable) -> bool:
+    return not await awaitable
+
+
+async def test_writing_to_the_bot_again_makes_a_person_reachable(app, tg, sessionmaker, clock):
+    """Someone the outbox found unreachable (a 403) who writes to the bot can be reached again."""
+    now = clock()
+    world, _, _ = await seed_work(sessionmaker, now)
+    katya = tg.user(world.tg[KATYA], language_code="ru")
+    katya.block()  # no my_chat_member: learnt from the outbox's 403
+    async with sessionmaker() as s:
+        row = await enqueue(s, user_id=world.user[KATYA], chat_id=world.tg[KATYA], kind="survey-invite",
+                            key="cancel-nothing", due_at=now)
+        await s.commit()
+    assert (await wait_status(sessionmaker, row.id, "failed")).last_error == "blocked"
+    assert not await reachable(sessionmaker, world.user[KATYA])
+    katya.unblock()
+    await katya.send("/help")
+    await katya.wait_message(timeout=10)
+    assert await reachable(sessionmaker, world.user[KATYA])

@@ -1,0 +1,208 @@
+"""Erasure inside pairs and groups (domain.erasure) on real databases (SQLite and PostgreSQL).
+
+The world is tests/test_checkins.py's: M1 mentors E1 (P1) and E2 (P2); M2 mentors the group
+E3 + E4 (P3); M2 and E5 were a pair that ended (P4). People are erased through
+``domain.people.erase_user``; older erasures (a participant erased with their pairs left as
+they were) are made by hand and put right by ``release_erased``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from db.models import AuditEvent, Goal, OutboxMessage, Pair, PairFit, PairMentee, Participant, SurveyResponse, Unit, User
+from domain import checkins, erasure, kpi, pairing, surveys
+from domain.people import erase_user
+from tests.test_checkins import CURATOR_TG, World, at, member, pair, seed
+
+NOW = at("2026-11-20", 9)  # 12:00 in Moscow; the pairs started on 2, 4 and 9 November
+TITLE = "Наставники 2026"
+
+
+async def erase(sessionmaker, world: World, name: str, now: datetime = NOW) -> None:
+    async with sessionmaker() as s:
+        await erase_user(s, await s.get(User, world.user[name]), now)
+        await s.commit()
+
+
+async def rows(s, kind: str) -> list[OutboxMessage]:
+    return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)
+                                 .order_by(OutboxMessage.id))).all())
+
+
+def recipients(items: list[OutboxMessage]) -> set[int]:
+    return {r.chat_id for r in items}
+
+
+TG = {name: 7800 + n for n, name in enumerate(("M1", "M2", "E1", "E2", "E3", "E4", "E5"))}
+
+
+async def no_row_names(s, name: str) -> None:
+    """Nothing queued or sent holds the erased person's name (they were named "E1", ... "M2")."""
+    for row in (await s.scalars(select(OutboxMessage))).all():
+        assert name not in json.dumps(row.payload, ensure_ascii=False).replace(f"{name}0", ""), row.payload
+
+
+async def test_a_pair_ends_and_a_group_goes_on_without_the_erased_mentee(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:  # E3's own words, a low rating and a "not a good match" in the group
+        p3 = await pair(s, world, "P3")
+        e3, e4, m2 = await member(s, world, "E3"), await member(s, world, "E4"), await member(s, world, "M2")
+        await checkins.add_goal(s, p3, e3, "Физика", NOW - timedelta(days=3))
+        kept = await checkins.add_goal(s, p3, e4, "Проект", NOW - timedelta(days=3))
+        s.add(PairFit(pair_id=p3.id, member_id=e3.id, fits=False, reason="не то", answered_at=NOW - timedelta(days=2)))
+        s.add(SurveyResponse(survey_code="meeting-mentee", survey_version=1, occasion="meeting:1", kind="meeting",
+                             programme_id=world.programme_id, member_id=e3.id, pair_id=p3.id, role="mentee",
+                             answers={"useful": 2, "comfort": 2, "clarity": 2, "next_planned": False, "comment": None},
+                             position=5, started_at=NOW - timedelta(days=2), updated_at=NOW - timedelta(days=2),
+                             completed_at=NOW - timedelta(days=2)))
+        await s.commit()
+        facts, _ = await checkins.risk_facts(s, NOW, pair_ids=[p3.id])
+        assert facts[0].low_ratings and facts[0].declined_fits  # at risk while E3 is in it
+
+    await erase(sessionmaker, world, "E1")
+    await erase(sessionmaker, world, "E3")
+
+    async with sessionmaker() as s:
+        p1, p3 = await pair(s, world, "P1"), await pair(s, world, "P3")
+        assert (p1.status, p1.ended_at) == ("dissolved", NOW)
+        assert p3.status == "active" and p3.ended_at is None
+        left = {pm.mentee_member_id: pm.left_at for pm in (await s.scalars(
+            select(PairMentee).where(PairMentee.pair_id == p3.id))).all()}
+        assert left == {world.member["E3"]: NOW, world.member["E4"]: None}
+        events = {(e.action, e.object_id) for e in (await s.scalars(select(AuditEvent))).all()}
+        assert {("pair.dissolved", p1.id), ("pair.mentee_left", p3.id)} <= events
+
+        # the others and the curator were told, by role, not by the erased name
+        partners = await rows(s, erasure.KIND_PARTNER)
+        assert [(r.chat_id, r.payload["key"], r.payload["args"]) for r in partners] == [
+            (TG["M1"], "pair-erased-partner-ended", {"programme": TITLE, "who": "mentee", "group": "no"}),
+            (TG["M2"], "pair-erased-partner-left", {"programme": TITLE, "mentor": "M2", "mentees": "E4", "n": 1}),
+            (TG["E4"], "pair-erased-partner-left", {"programme": TITLE, "mentor": "M2", "mentees": "E4", "n": 1}),
+        ]
+        curators = await rows(s, erasure.KIND_CURATOR)
+        assert [(r.chat_id, r.payload["key"]) for r in curators] == [
+            (CURATOR_TG, "pair-erased-curator-ended"), (CURATOR_TG, "pair-erased-curator-left")]
+        assert curators[0].payload["args"] == {"programme": TITLE, "who": "mentee", "pending": "no", "group": "no",
+                                               "has_mentor": "yes", "mentor": "M1", "mentees": "", "n": 0}
+        assert curators[0].payload["buttons"][0][0]["callback_data"] == f"wr:{p1.id}"
+        await no_row_names(s, "E1")
+        await no_row_names(s, "E3")
+
+        # the group without E3: M2's place is free, the group's people, goals and risk are E4's
+        per_mentor, taken = pairing.load_of(await pairing.fixed_combos(s, world.programme_id))
+        assert per_mentor[world.member["M2"]] == 1 and world.member["E3"] not in taken
+        assert await surveys.pair_member_ids(s, p3) == (world.member["M2"], [world.member["E4"]])
+        mentor, mentees = await pairing.people_of(s, p3)
+        assert [m.name for _, m in mentees] == ["E4"]
+        assert [g.id for g in await checkins.goals_of(s, p3, await member(s, world, "M2"))] == [kept.id]
+        facts, _ = await checkins.risk_facts(s, NOW, pair_ids=[p3.id])
+        assert facts[0].low_ratings == () and facts[0].declined_fits == () and facts[0].unreachable == 0
+        rows_of_annex = await pairing.annex_rows(s, await s.get(pairing.Programme, world.programme_id))
+        assert [(r.mentor, r.mentee) for r in rows_of_annex] == [("M1", "E2"), ("M2", "E4")]
+
+    # the next check-ins ask about the pairs that are left, naming only those still in them
+    async with sessionmaker() as s:
+        await checkins.due_checkins(s, at("2026-11-23", 14), default_tz="UTC")
+        await s.commit()
+        asked = {r.chat_id: r.payload["args"] for r in await rows(s, checkins.KIND_CHECKIN)}
+    assert asked == {TG["M1"]: {"since": "04.11.2026", "partners": "E2", "count": 1},
+                     TG["E2"]: {"since": "04.11.2026", "partners": "M1", "count": 1},
+                     TG["M2"]: {"since": "09.11.2026", "partners": "E4", "count": 1},
+                     TG["E4"]: {"since": "09.11.2026", "partners": "M2", "count": 1}}
+
+
+async def test_kpis_keep_the_year_s_counts_and_drop_the_erased_from_now(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:
+        org = await s.get(Unit, (await s.get(pairing.Programme, world.programme_id)).unit_id)
+
+    async def involved(as_of: date | None) -> int:
+        async with sessionmaker() as s:
+            figures = (await kpi.unit_kpis_total(s, org, as_of, NOW.date())).figures
+            return figures["mentees_11_18"].involved
+
+    assert (await involved(None), await involved(date(2026, 12, 31))) == (4, 5)  # E5's pair ended in November
+    await erase(sessionmaker, world, "E1")  # their pair ends
+    await erase(sessionmaker, world, "E3")  # they leave the group
+    # now: E2 and E4 are the mentees still in a pair; the year: everyone who was (the anonymous rows count)
+    assert (await involved(None), await involved(date(2026, 12, 31))) == (2, 5)
+    assert await involved(date(2025, 12, 31)) == 0
+
+
+async def test_erasing_a_group_s_mentor_dissolves_it_and_tells_each_mentee(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    await erase(sessionmaker, world, "M2")
+    async with sessionmaker() as s:
+        statuses = {name: (await s.get(Pair, pid)).status for name, pid in world.pair.items()}
+        assert statuses == {"P1": "active", "P2": "active", "P3": "dissolved", "P4": "ended"}
+        partners = await rows(s, erasure.KIND_PARTNER)
+        assert [(r.chat_id, r.payload["args"]) for r in partners] == [
+            (TG[name], {"programme": TITLE, "who": "mentor", "group": "yes"}) for name in ("E3", "E4")]
+        [notice] = await rows(s, erasure.KIND_CURATOR)  # nothing about the pair that had ended
+        assert notice.payload["args"] == {"programme": TITLE, "who": "mentor", "pending": "no", "group": "yes",
+                                          "has_mentor": "no", "mentor": "", "mentees": "E3, E4", "n": 2}
+        await no_row_names(s, "M2")
+        # the mentees are free to be paired again
+        _, taken = pairing.load_of(await pairing.fixed_combos(s, world.programme_id))
+        assert not {world.member["E3"], world.member["E4"]} & taken
+
+
+async def test_a_proposal_with_the_erased_person_is_withdrawn_quietly(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:  # a proposal for E5 with M1, not yet approved: no card was sent
+        proposal = Pair(programme_id=world.programme_id, mentor_member_id=world.member["M1"], status="proposed",
+                        created_at=NOW - timedelta(days=1), version=0)
+        s.add(proposal)
+        await s.flush()
+        s.add(PairMentee(pair_id=proposal.id, mentee_member_id=world.member["E5"], reasons=[]))
+        await s.commit()
+    await erase(sessionmaker, world, "E5")
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, proposal.id)).status == "withdrawn"
+        assert await rows(s, erasure.KIND_CURATOR) == [] and await rows(s, erasure.KIND_PARTNER) == []
+        assert await rows(s, pairing.KIND_CANCELLED) == [] and await rows(s, pairing.KIND_WITHDRAWN) == []
+
+
+async def test_pairs_left_dangling_by_an_older_erasure_are_put_right(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:  # erased the old way: the data is gone, the pairs untouched
+        for name in ("E1", "E3"):
+            p = await s.get(Participant, world.participant[name])
+            p.status, p.full_name, p.user_id, p.erased_at = "erased", None, None, NOW - timedelta(days=1)
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await erasure.release_erased(s, NOW) == 2
+        await s.commit()
+    async with sessionmaker() as s:
+        assert await erasure.release_erased(s, NOW + timedelta(hours=1)) == 0  # nothing left to put right
+        await s.commit()
+        assert (await pair(s, world, "P1")).status == "dissolved"
+        assert (await pair(s, world, "P3")).status == "active"
+        assert await surveys.pair_member_ids(s, await pair(s, world, "P3")) == (world.member["M2"],
+                                                                               [world.member["E4"]])
+        assert recipients(await rows(s, erasure.KIND_PARTNER)) == {TG["M1"], TG["M2"], TG["E4"]}
+        assert [r.payload["key"] for r in await rows(s, erasure.KIND_CURATOR)] == [
+            "pair-erased-curator-ended", "pair-erased-curator-left"]
+
+
+async def test_queued_checkins_of_the_others_no_longer_name_the_erased(sessionmaker):
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:  # 09:00 in Moscow: every pair is due today, asked at 16:00
+        await checkins.due_checkins(s, at("2026-11-23", 6), default_tz="UTC")
+        await s.commit()
+        before = {r.chat_id: r.payload["args"] for r in await rows(s, checkins.KIND_CHECKIN)}
+    assert before[TG["M1"]] == {"since": "02.11.2026", "partners": "E1, E2", "count": 2}
+    assert before[TG["M2"]] == {"since": "09.11.2026", "partners": "E3, E4", "count": 1}
+    await erase(sessionmaker, world, "E1", at("2026-11-23", 7))
+    await erase(sessionmaker, world, "E3", at("2026-11-23", 7))
+    async with sessionmaker() as s:
+        after = {r.chat_id: r.payload["args"] for r in await rows(s, checkins.KIND_CHECKIN)}
+        assert after == {TG["M1"]: {"since": "02.11.2026", "partners": "E2", "count": 1},
+                         TG["E2"]: before[TG["E2"]],
+                         TG["M2"]: {"since": "09.11.2026", "partners": "E4", "count": 1},
+                         TG["E4"]: before[TG["E4"]]}
+        await no_row_names(s, "E1")
+        await no_row_names(s, "E3")
