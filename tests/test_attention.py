@@ -14,7 +14,8 @@ from db.models import AttentionItem, OutboxMessage, Participant, User
 from domain import attention, pairing
 from domain.digest import enqueue_digests
 from domain.outbox import CLAIMED, SENT, is_relevant
-from domain.people import confirm_parental_consent, erase_user
+from domain.consents import confirm_consents
+from domain.people import erase_user
 from tests.test_pairing import World, answer, programme, seed
 
 T = Translator()
@@ -203,11 +204,10 @@ async def test_parental_consent_items_count_live_and_close_when_confirmed(sessio
         curator = await s.get(User, world.curator_id)
         waiting = (await s.scalars(select(Participant).where(Participant.status == "awaiting_consent")
                                    .order_by(Participant.id))).all()
-        await confirm_parental_consent(s, waiting[0], curator, clock())
+        await confirm_consents(s, curator, [waiting[0].id], clock())
         [open_now] = [i for i in await attention.open_items(s, world.curator_id, clock()) if i.kind == "consent"]
         assert open_now.args["n"] == 2  # live
-        for p in waiting[1:]:
-            await confirm_parental_consent(s, p, curator, clock())
+        await confirm_consents(s, curator, [p.id for p in waiting[1:]], clock())  # the rest at once
         assert not [i for i in await attention.open_items(s, world.curator_id, clock()) if i.kind == "consent"]
         assert (await s.get(AttentionItem, consent.id)).closed_why == attention.RESOLVED
 
