@@ -17,8 +17,11 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 
 def install_jobs(app: App) -> None:
     from bot.outbox import OutboxSender
+    from domain import attention
     from domain.digest import enqueue_digests
 
+    # what curators are told is gathered into one summary (domain.attention), written by the sender
+    attention.configure(translator=app.translator, default_tz=app.settings.timezone)
     sender = OutboxSender(app.bot, app.sessionmaker, app.settings, app.translator, clock=app.clock)
     sender.install(app.scheduler)
     app.sender = sender
@@ -28,7 +31,7 @@ def install_jobs(app: App) -> None:
             count = await enqueue_digests(session, app.clock(), app.settings)
             await session.commit()
         if count:
-            log.info("queued %d curator digests", count)
+            log.info("added %d curator digests to their attention lists", count)
 
     # First run at start-up: the job store is in memory, so a bot restarted more often than the
     # interval would otherwise never send a digest. The watermark makes early runs harmless.

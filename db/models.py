@@ -331,6 +331,38 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AttentionItem(Base):
+    """Something the bot tells a curator on their own that needs their attention (domain/attention.py).
+
+    Producers add items instead of sending a message each; one summary per curator (an outbox row
+    of kind ``attention``) lists the new ones. ``key``/``args``/``buttons`` are the item's full
+    notice (what used to be its own message); ``ref`` names what it is about (a pair, a programme,
+    an organisation...), so a newer item about the same thing replaces the older one. An item is
+    open until it is resolved, dismissed, seen (informational ones), replaced or expired.
+    """
+
+    __tablename__ = "attention_items"
+    __table_args__ = (Index("ix_attention_user_open", "user_id", "closed_at"),
+                      Index("ix_attention_user_ref", "user_id", "kind", "ref"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64))
+    # the unit the item belongs to: seen only while the curator's scope contains it (None: no scope)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the summary (outbox row) that carried it; None while no summary has been sent with it
+    summary_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_why: Mapped[str | None] = mapped_column(String(12))  # resolved | dismissed | seen | replaced | expired
+
+
 class AuditEvent(Base):
     """Who did what to whom (ids only, never names): erasures, consents, exports, invitations."""
 

@@ -60,7 +60,7 @@ from db.models import (
     Unit,
     User,
 )
-from domain import surveys
+from domain import attention, surveys
 from domain.outbox import CLAIMED as OUTBOX_CLAIMED
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
@@ -104,7 +104,12 @@ REASONS: Final = ("no-meeting", "low-rating", "fit-declined", "unreachable")
 
 # --- outbox kinds, Fluent keys, callback data ----------------------------------------------------
 KIND_CHECKIN: Final = "checkin"
-KIND_RISK: Final = "risk-alert"
+KIND_RISK: Final = "risk-alert"  # the prefix of alerts' dedupe keys (alerts are attention items now)
+# attention kinds (domain.attention): a pair (or a person) at risk, and "not a good match"; a pair's
+# item has the ref p<pair> (its newest reason replaces an older one: one line per pair), a
+# person's r<survey response>
+ATT_RISK: Final = "risk"
+ATT_FIT: Final = "fit"
 KEY_ASK: Final = "checkin-ask"  # args: since (DD.MM.YYYY), partners (names), count (pairs)
 KEY_BTN_YES: Final = "checkin-btn-yes"
 KEY_BTN_NO: Final = "checkin-btn-no"
@@ -1124,13 +1129,8 @@ async def _curators_of(session: AsyncSession, programme: Programme, cache: dict[
 
 
 async def _existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """Which of these outbox dedupe keys exist (read in chunks)."""
-    ordered = sorted(set(keys))
-    found: set[str] = set()
-    for i in range(0, len(ordered), ID_CHUNK):
-        found.update((await session.scalars(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(ordered[i:i + ID_CHUNK])))).all())
-    return found
+    """Which of these alerts' dedupe keys exist (attention items; read in chunks)."""
+    return await attention.existing_keys(session, keys, chunk=ID_CHUNK)
 
 
 async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: datetime, default_tz: str,
@@ -1188,11 +1188,12 @@ async def _send_alerts(session: AsyncSession, alerts: Sequence[Alert], now: date
         if alert.reason == "fit-declined":
             buttons.append([{"text_key": KEY_RISK_REMATCH, "callback_data": f"{CB_REMATCH}:{pair.id}"}])
         buttons.append([{"text_key": KEY_RISK_OPEN, "callback_data": f"{CB_RISK_OPEN}:{pair.id}"}])
+        kind = ATT_FIT if alert.reason == "fit-declined" else ATT_RISK
         for user in curators[programme.id]:
-            row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_RISK,
-                                key=KEY_RISK[alert.reason], args=args, buttons=buttons, due_at=now, tz=tz,
-                                dedupe_key=_alert_key(alert, user.id))
-            sent += row is not None
+            item = await attention.add_item(session, user.id, kind, f"p{pair.id}", args,
+                                            _alert_key(alert, user.id), key=KEY_RISK[alert.reason],
+                                            buttons=buttons, unit_id=programme.unit_id, tz=tz, now=now)
+            sent += item is not None
     return sent
 
 
@@ -1320,10 +1321,10 @@ async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, 
                 "pairs": "; ".join(lines)}
         tz = await _zone(session, programme.id, default_tz)
         for user in curators:
-            row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_RISK, key=KEY_RISK_PERSON,
-                                args=args, buttons=buttons, due_at=now, tz=tz,
-                                dedupe_key=_person_alert_key(response.id, user.id))
-            sent += row is not None
+            item = await attention.add_item(session, user.id, ATT_RISK, f"r{response.id}", args,
+                                            _person_alert_key(response.id, user.id), key=KEY_RISK_PERSON,
+                                            buttons=buttons, unit_id=programme.unit_id, tz=tz, now=now)
+            sent += item is not None
     return sent, rows[-1][0].id
 
 
@@ -1415,13 +1416,87 @@ async def _risk_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     return row.user_id is None or any(u.id == row.user_id for u in await curators_for(session, programme))
 
 
-register_relevance(KIND_RISK, _risk_relevant)
+register_relevance(KIND_RISK, _risk_relevant)  # alerts queued as messages before they became attention items
+
+
+async def current_risks(session: AsyncSession, pair_ids: Iterable[int], now: datetime, *,
+                        default_tz: str = "Europe/Moscow") -> dict[int, list[Alert]]:
+    """The at-risk reasons of these pairs now (one alert per reason, in ``REASONS`` order); pairs
+    not active, of a programme not active, or not at risk are absent. Read ``BATCH`` pairs at a time."""
+    ids = sorted(set(pair_ids))
+    out: dict[int, list[Alert]] = {}
+    for k in range(0, len(ids), BATCH):
+        facts, todays = await risk_facts(session, now, default_tz=default_tz, pair_ids=ids[k:k + BATCH])
+        for f in facts:
+            found: list[Alert] = []
+            for alert in at_risk([f], todays[f.pair_id]):
+                if all(a.reason != alert.reason for a in found):
+                    found.append(alert)
+            if found:
+                out[f.pair_id] = found
+    return out
+
+
+async def subtree_at_risk(session: AsyncSession, unit_path: str, now: datetime, *,
+                          default_tz: str = "Europe/Moscow") -> list[tuple[Pair, Programme, list[Alert]]]:
+    """Every pair at risk now in the programmes of a unit's subtree (``unit_path`` prefix), by
+    programme title and pair id, with its reasons: the curator's "pairs at risk" of a unit."""
+    rows = (await session.execute(
+        select(Pair.id).join(Programme, Programme.id == Pair.programme_id).join(Unit, Unit.id == Programme.unit_id)
+        .where(Unit.path.startswith(unit_path), Pair.status == ACTIVE, Programme.status == ACTIVE)
+        .order_by(Pair.id)
+    )).scalars().all()
+    risks = await current_risks(session, rows, now, default_tz=default_tz)
+    found: list[tuple[Pair, Programme, list[Alert]]] = []
+    programmes: dict[int, Programme] = {}
+    for chunk in _chunks(risks):
+        for pair in (await session.scalars(select(Pair).where(Pair.id.in_(chunk)))).all():
+            if pair.programme_id not in programmes:
+                programmes[pair.programme_id] = await session.get(Programme, pair.programme_id)
+            found.append((pair, programmes[pair.programme_id], risks[pair.id]))
+    found.sort(key=lambda f: (f[1].title.casefold(), f[1].id, f[0].id))
+    return found
+
+
+async def _risk_items_open(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+    """Which risk and "not a good match" attention items are still open: the pair is still at risk
+    for that reason (a meeting logged, a pair ended, an old event: resolved), or, for an alert
+    about a person's low score, they are still present with an active pair of an active programme
+    and the survey is recent."""
+    tz = attention.default_tz()
+    still: set[int] = set()
+    about_pairs: list[tuple[Any, int, str]] = []
+    for item in items:
+        head = item.ref.partition(":")[0]
+        if head[:1] == "p" and head[1:].isdigit():  # its reason is in its key: risk-<reason>
+            about_pairs.append((item, int(head[1:]), item.key.removeprefix("risk-")))
+        elif head[:1] == "r" and head[1:].isdigit():
+            response = await session.get(SurveyResponse, int(head[1:]))
+            if response is None or response.completed_at is None \
+                    or response.completed_at < now - RISK_EVENT_WINDOW \
+                    or await surveys.present_member(session, response.member_id) is None:
+                continue
+            programme = await session.get(Programme, response.programme_id)
+            if programme is not None and programme.status == ACTIVE \
+                    and await _active_pairs_of_member(session, response.member_id):
+                still.add(item.id)
+        else:
+            still.add(item.id)
+    risks = await current_risks(session, {pid for _, pid, _ in about_pairs}, now, default_tz=tz)
+    for item, pid, reason in about_pairs:
+        if any(a.reason == reason for a in risks.get(pid, ())):
+            still.add(item.id)
+    return still
+
+
+attention.register_kind(ATT_RISK, order=10, check=_risk_items_open)
+attention.register_kind(ATT_FIT, order=20, check=_risk_items_open)
 
 
 # =============================================================================================
 # erasure
 # =============================================================================================
-async def forget_participant(session: AsyncSession, participant_id: int) -> None:
+async def forget_participant(session: AsyncSession, participant_id: int, now: datetime | None = None) -> None:
     """Erase what this module keeps in a person's own words: goal texts, meeting topics they
     typed, their reasons for a declined fit, their free-text survey answers. Numbers stay (they
     are anonymous once the person is). Their open check-ins (one per person) expire, so no
@@ -1434,6 +1509,14 @@ async def forget_participant(session: AsyncSession, participant_id: int) -> None
         .values(status=EXPIRED).execution_options(synchronize_session=False))
     if not member_ids:
         return
+    # curators' attention items about their pairs and surveys name them: closed and emptied
+    pair_ids = set((await session.scalars(select(Pair.id).where(Pair.mentor_member_id.in_(member_ids)))).all())
+    pair_ids |= set((await session.scalars(
+        select(PairMentee.pair_id).where(PairMentee.mentee_member_id.in_(member_ids)))).all())
+    response_ids = (await session.scalars(
+        select(SurveyResponse.id).where(SurveyResponse.member_id.in_(member_ids)))).all()
+    await attention.forget_refs(session, [f"p{i}" for i in pair_ids] + [f"r{i}" for i in response_ids],
+                                now or datetime.now(timezone.utc))
     await session.execute(update(Goal).where(Goal.member_id.in_(member_ids)).values(text="")
                           .execution_options(synchronize_session=False))
     await session.execute(update(Meeting).where(Meeting.logged_by_member_id.in_(member_ids)).values(topic=None)
@@ -1479,5 +1562,5 @@ __all__ = [
     "meetings_of", "is_first_meeting",
     "needs_fit", "record_fit", "add_goal", "set_goal_progress", "goals_of", "curators_for",
     "risk_facts", "risk_alerts", "person_alerts", "forget_participant", "run_due_checkins", "run_risk_alerts",
-    "BATCH",
+    "BATCH", "ATT_RISK", "ATT_FIT", "current_risks", "subtree_at_risk",
 ]

@@ -13,8 +13,8 @@ person's data is wiped:
   (``domain.pairing``'s cancelled notice);
 * the others' queued check-ins are worded anew from the pairs they still have.
 
-Those still in the pair or group and the programme's curators are told through the outbox, in
-plain words and without the erased person's name: the notices are rows that stay after they are
+Those still in the pair or group (through the outbox) and the programme's curators (an item of
+their "needs your attention" list) are told in plain words and without the erased person's name: the notices are rows that stay after they are
 sent, and the name must not outlive the erasure. The erased side is named by its role
 ("your mentee"), the others by name.
 
@@ -34,13 +34,16 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Pair, PairMentee, Participant, Programme, ProgrammeMember, Unit
-from domain import checkins, pairing
+from domain import attention, checkins, pairing
 from domain.outbox import enqueue, register_relevance
 
 log = logging.getLogger(__name__)
 
 KIND_PARTNER: Final = "pair-erased"  # to those still in the pair or group
-KIND_CURATOR: Final = "pair-erased-curator"  # to the programme's curators
+KIND_CURATOR: Final = "pair-erased-curator"  # to the programme's curators (the prefix of their dedupe keys)
+# ... as items of their "needs your attention" list (domain.attention), ref "e<pair>:<who left>": not
+# "p<pair>", whose items the erasure closes and empties (domain.attention.forget_refs)
+ATT_CURATOR: Final = "erased"
 KEY_PARTNER_ENDED: Final = "pair-erased-partner-ended"
 KEY_PARTNER_LEFT: Final = "pair-erased-partner-left"
 KEY_CURATOR_ENDED: Final = "pair-erased-curator-ended"
@@ -209,7 +212,8 @@ async def _tell_group_goes_on(session: AsyncSession, programme: Programme, pair:
         if person is not None:
             await _tell(session, programme, pair, gone, person, KEY_PARTNER_LEFT, args, now)
     await pairing.tell_curators(session, programme, pair, kind=KIND_CURATOR, key=KEY_CURATOR_LEFT, args=args,
-                                now=now, tag=_tag(pair, gone), buttons=_open_pair(pair))
+                                now=now, tag=_tag(pair, gone), buttons=_open_pair(pair), attention_kind=ATT_CURATOR,
+                                ref=f"e{_tag(pair, gone)}")
 
 
 async def _tell_curators_ended(session: AsyncSession, programme: Programme, pair: Pair, gone: set[int],
@@ -221,13 +225,15 @@ async def _tell_curators_ended(session: AsyncSession, programme: Programme, pair
             "group": "yes" if len(mentees) > 1 else "no", "has_mentor": "yes" if mentor_stays else "no",
             "mentor": mentor.name if mentor_stays else "", "mentees": _names(rest), "n": len(rest)}
     await pairing.tell_curators(session, programme, pair, kind=KIND_CURATOR, key=KEY_CURATOR_ENDED, args=args,
-                                now=now, tag=_tag(pair, gone), buttons=None if pending else _open_pair(pair))
+                                now=now, tag=_tag(pair, gone), buttons=None if pending else _open_pair(pair),
+                                attention_kind=ATT_CURATOR, ref=f"e{_tag(pair, gone)}")
 
 
 def _open_pair(pair: Pair) -> list[list[dict[str, Any]]]:
     return [[{"text_key": KEY_OPEN_PAIR, "callback_data": f"{CB_OPEN_PAIR}:{pair.id}"}]]
 
 
-register_relevance(KIND_CURATOR, pairing._curator_relevant)  # noqa: SLF001 - the same rule as pairing's notices
+register_relevance(KIND_CURATOR, pairing._curator_relevant)  # noqa: SLF001 - rows queued before attention items
+attention.register_kind(ATT_CURATOR, order=55, fyi=True)  # news: done once seen, dismissed or a week old
 
-__all__ = ["KIND_PARTNER", "KIND_CURATOR", "leave_pairs", "release_erased"]
+__all__ = ["KIND_PARTNER", "KIND_CURATOR", "ATT_CURATOR", "leave_pairs", "release_erased"]

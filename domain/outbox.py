@@ -91,6 +91,7 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType({
     "risk-alert": REPEAT,  # domain/checkins.py: a pair at risk
     "roadmap_up": REPEAT,  # domain/roadmap.py: a deadline missed below
     "outbox-unconfirmed": REPEAT,  # domain/unconfirmed.py: this very report, to the administrators
+    "attention": REPEAT,  # domain/attention.py: a curator's "needs your attention", rewritten from the same items
     # news of a one-off event
     "pair-card": REPORT,  # domain/pairing.py: a proposed pair (a copy: "a second proposal?")
     "pair-active": REPORT,  # "the pair started", to the curators
@@ -258,7 +259,9 @@ def register_relevance(kind: str, check: RelevanceCheck) -> None:
 
     The sender calls it right before sending (in the transaction that marks the row
     'sending'); False drops the row. Kinds without a checker are always relevant.
-    Registering a kind again replaces its checker.
+    Registering a kind again replaces its checker. The row is rendered after the check, from
+    the same object: a checker may rewrite ``row.payload`` (the curators' summary,
+    ``domain.attention``, is written this way, from what is still open when it leaves).
     """
     _RELEVANCE[kind] = check
 

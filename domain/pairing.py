@@ -55,7 +55,7 @@ from db.models import (
     Unit,
     User,
 )
-from domain import catalog, programmes
+from domain import attention, catalog, programmes
 from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
 from domain.outbox import PENDING as OUTBOX_PENDING
@@ -1142,17 +1142,103 @@ async def curators_to_tell(session: AsyncSession, programme: Programme, pair: Pa
 
 async def tell_curators(session: AsyncSession, programme: Programme, pair: Pair | None, *, kind: str, key: str,
                         args: dict[str, Any], now: datetime, tag: str,
-                        buttons: list[list[dict[str, Any]]] | None = None) -> int:
+                        buttons: list[list[dict[str, Any]]] | None = None, attention_kind: str | None = None,
+                        ref: str | None = None) -> int:
+    """Tell the programme's curators (:func:`curators_to_tell`): an item of their "needs your
+    attention" list (domain.attention), gathered into their next summary. ``kind`` names the
+    notice (the dedupe key's prefix: "<kind>:<programme>:<tag>:<curator>") and, through
+    ``ATTENTION_KIND``, the item's kind unless ``attention_kind`` is given; ``tag`` is
+    "<pair id>" or "<pair id>:<member id>", and the item's ref "p<tag>" unless ``ref`` is given.
+    Returns how many curators got a new item."""
     unit = await _unit_of(session, programme)
     open_button = [{"text_key": "pair-btn-open", "callback_data": f"{CB_OPEN}:{programme.id}"}]
     sent = 0
     for user in await curators_to_tell(session, programme, pair):
-        row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=kind, key=key,
-                            args={"programme": programme.title, **args},
-                            buttons=[*(buttons or []), open_button], due_at=now, tz=_tz(unit),
-                            dedupe_key=f"{kind}:{programme.id}:{tag}:{user.id}")
-        sent += row is not None
+        item = await attention.add_item(session, user.id, attention_kind or ATTENTION_KIND[kind], ref or f"p{tag}",
+                                        {"programme": programme.title, **args},
+                                        f"{kind}:{programme.id}:{tag}:{user.id}", key=key,
+                                        buttons=[*(buttons or []), open_button], unit_id=programme.unit_id,
+                                        tz=_tz(unit), now=now)
+        sent += item is not None
     return sent
+
+
+# what curators are told becomes these attention kinds (domain.attention; checks below)
+ATTENTION_KIND: Final = {KIND_ACTIVE: "started", KIND_DECLINED: "declined", KIND_UNANSWERED: "silent",
+                         KIND_WITHDRAWN: "withdrawn"}
+
+
+def _ref_ids(ref: str) -> tuple[int | None, int | None]:
+    """("p12:34") -> (12, 34); ("p12") -> (12, None); anything else (None, None)."""
+    head, _, tail = ref.partition(":")
+    if head[:1] != "p" or not head[1:].isdigit():
+        return None, None
+    return int(head[1:]), int(tail) if tail.isdigit() else None
+
+
+async def _pairs_of_items(session: AsyncSession, items: list[Any]) -> dict[int, Pair]:
+    ids = {pid for pid, _ in (_ref_ids(i.ref) for i in items) if pid is not None}
+    found: dict[int, Pair] = {}
+    for part in chunked(ids):
+        found.update({p.id: p for p in (await session.scalars(
+            select(Pair).where(Pair.id.in_(part)).execution_options(populate_existing=True))).all()})
+    return found
+
+
+async def _started_open(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+    """"A pair started" stays on the list while the pair is active (and nobody saw it)."""
+    pairs = await _pairs_of_items(session, items)
+    return {i.id for i in items if (p := pairs.get(_ref_ids(i.ref)[0])) is not None and p.status == ACTIVE}
+
+
+async def _silent_open(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+    """"Still unanswered" stays while the pair waits for answers."""
+    pairs = await _pairs_of_items(session, items)
+    return {i.id for i in items if (p := pairs.get(_ref_ids(i.ref)[0])) is not None and p.status == APPROVED}
+
+
+async def _stranded_open(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+    """A decline (ref p<pair>:<who declined>) or a withdrawn pair (ref p<pair>) stays open while
+    someone it left without a pair is still without one in the (active) programme: the mentees of
+    a mentor who declined or of a withdrawn pair, or the mentee who declined."""
+    pairs = await _pairs_of_items(session, items)
+    pms = await pair_mentees(session, list(pairs))
+    wanted: dict[int, list[int]] = {}
+    for item in items:
+        pid, who = _ref_ids(item.ref)
+        pair = pairs.get(pid)
+        if pair is None:
+            continue
+        if who is not None and who != pair.mentor_member_id:
+            wanted[item.id] = [who]
+        else:
+            wanted[item.id] = [pm.mentee_member_id for pm in pms.get(pair.id, [])]
+    people = await members_by_id(session, [m for ids in wanted.values() for m in ids])
+    present = {m for m, who in people.items() if who.present}
+    fixed: set[int] = set()
+    for part in chunked(present):
+        fixed.update((await session.scalars(
+            select(PairMentee.mentee_member_id).join(Pair, Pair.id == PairMentee.pair_id)
+            .where(PairMentee.mentee_member_id.in_(part), Pair.status.in_(FIXED),
+                   or_(PairMentee.answer.is_(None), PairMentee.answer != DECLINED_ANSWER)))).all())
+    live_programmes: dict[int, bool] = {}
+    still: set[int] = set()
+    for item in items:
+        pair = pairs.get(_ref_ids(item.ref)[0])
+        if pair is None or item.id not in wanted:
+            continue
+        if pair.programme_id not in live_programmes:
+            programme = await session.get(Programme, pair.programme_id)
+            live_programmes[pair.programme_id] = programme is not None and programme.status == ACTIVE
+        if live_programmes[pair.programme_id] and any(m in present and m not in fixed for m in wanted[item.id]):
+            still.add(item.id)
+    return still
+
+
+attention.register_kind("declined", order=30, check=_stranded_open)
+attention.register_kind("silent", order=40, check=_silent_open)
+attention.register_kind("withdrawn", order=50, check=_stranded_open)
+attention.register_kind("started", order=100, fyi=True, check=_started_open)
 
 
 @dataclass

@@ -199,7 +199,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         # first, while their pairs can still be read whole: they leave every pair and group, the
         # others in it and the curators are told (without their name)
         await leave_pairs(session, participant, now)
-        await forget_participant(session, participant.id)  # goals, topics, free-text answers
+        await forget_participant(session, participant.id, now)  # goals, topics, free-text answers, curators' items
         participant.full_name = None
         participant.company = None
         participant.interests = []
@@ -228,6 +228,9 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     )
     # every outbox row of theirs, sent or not: each one carries their Telegram id
     await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    from domain.attention import forget_user as forget_attention  # a curator's own list goes too
+
+    await forget_attention(session, user.id)
     if user.tg_id is not None:
         await forget_dialogs(session, user.tg_id)
     user.full_name = None

@@ -32,11 +32,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Practice, Unit, User
+from domain import attention
 from domain.curation import Access
 from domain.outbox import enqueue, register_relevance
 from domain.programmes import forms
@@ -57,7 +59,8 @@ MAX_FILE_BYTES = 10 * MB
 TELEGRAM_DOWNLOAD_LIMIT = 20 * MB  # what a bot may download through getFile; our limit is below it
 FILE_NAME_MAX = 255
 
-KIND_SUBMITTED = "practice_submitted"
+KIND_SUBMITTED = "practice_submitted"  # to administrators; curators get an attention item (ATT_REVIEW)
+ATT_REVIEW = "practice"
 KIND_APPROVED = "practice_approved"
 KIND_REJECTED = "practice_rejected"
 OPEN_CB = "bo"  # the callback prefix of "open a practice" (handlers/practices.py BkOpen)
@@ -493,12 +496,21 @@ async def notify_reviewers(session: AsyncSession, practice: Practice, unit: Unit
                            admin_tg_ids: tuple[int, ...] | list[int] = ()) -> int:
     """Queue "a practice awaits your approval" to the reviewers; administrators when nobody above."""
     users = await reviewers_to_tell(session, unit, practice.submitted_by_user_id)
-    targets: list[tuple[int | None, int]] = [(u.id, u.tg_id) for u in users]
-    if not targets:
-        known = {u.tg_id: u for u in (await session.scalars(select(User).where(User.tg_id.in_(list(admin_tg_ids))))).all()} \
-            if admin_tg_ids else {}
-        targets = [(known[tg].id if tg in known else None, tg) for tg in admin_tg_ids
-                   if not (tg in known and known[tg].id == practice.submitted_by_user_id)]
+    if users:  # curators: an item of their "needs your attention" list (domain.attention)
+        added = 0
+        for user in users:
+            item = await attention.add_item(
+                session, user.id, ATT_REVIEW, f"b{practice.id}", {"title": practice.title, "unit": unit.name},
+                f"{KIND_SUBMITTED}:{practice.id}:{user.tg_id}", key="bk-notice-submitted",
+                buttons=[[{"text_key": "bk-btn-open-notice", "callback_data": f"{OPEN_CB}:{practice.id}"}]],
+                unit_id=unit.id, tz=unit.timezone, now=now)
+            added += item is not None
+        return added
+    # nobody above curates: the administrators are told directly
+    known = {u.tg_id: u for u in (await session.scalars(select(User).where(User.tg_id.in_(list(admin_tg_ids))))).all()} \
+        if admin_tg_ids else {}
+    targets: list[tuple[int | None, int]] = [(known[tg].id if tg in known else None, tg) for tg in admin_tg_ids
+                                             if not (tg in known and known[tg].id == practice.submitted_by_user_id)]
     sent = 0
     for user_id, chat_id in targets:
         row = await enqueue(session, user_id=user_id, chat_id=chat_id, kind=KIND_SUBMITTED, key="bk-notice-submitted",
@@ -551,6 +563,19 @@ def _status_is(status: str):
     return check
 
 
+async def _review_open(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+    """"A practice awaits your approval" stays open while nobody reviewed or withdrew it."""
+    still = set()
+    for item in items:
+        ref = item.ref
+        if ref[:1] == "b" and ref[1:].isdigit():
+            practice = await session.get(Practice, int(ref[1:]), populate_existing=True)
+            if practice is not None and practice.status == PENDING:
+                still.add(item.id)
+    return still
+
+
+attention.register_kind(ATT_REVIEW, order=70, check=_review_open)
 register_relevance(KIND_SUBMITTED, _still_pending)
 register_relevance(KIND_APPROVED, _status_is(APPROVED))
 register_relevance(KIND_REJECTED, _status_is(REJECTED))

@@ -23,17 +23,19 @@ and whenever a roadmap is shown (so nobody is reminded of a survey that was laun
 while the row still has it (one atomic UPDATE), else ``Invalid("stale")``: two curators at once
 never overwrite each other silently.
 
-**Reminders.** :func:`queue_reminders` (a scheduler job) queues, through the outbox, the latest
-reached stage of each open item: 7, 3 and 1 days before the due date and "missed" the day after
+**Reminders.** :func:`queue_reminders` (a scheduler job) adds to the curators' "needs your
+attention" lists (``domain.attention``: one summary per curator, not a message per item, since
+the templates give many items the same date and "missed" may come from many units below) the
+latest reached stage of each open item: 7, 3 and 1 days before the due date and "missed" the day after
 it, each at ``REMINDER_HOUR`` in the unit's zone. After downtime only the latest stage is sent,
 not a burst of stale ones; the dedupe key names the item, its due date and the stage, so a
 restart never sends twice and a moved due date gets fresh reminders. "Missed" also goes to the
-curators of the unit one level up. Relevance checks drop a queued reminder when the item is no
+curators of the unit one level up. An item leaves the list (and a queued summary) when the item is no
 longer open, its due date or responsible changed, or the recipient is no longer a curator there
 (the note to the level above survives a change of responsible: the item is still overdue).
 An item whose responsible can no longer act on it (deleted, erased, unreachable, or no longer a
 curator of the unit or above) reminds the unit's own curators instead (else the nearest level
-above that has curators), one row each; those rows are dropped once someone answerable is named.
+above that has curators), one item each; those close once someone answerable is named.
 Dates in reminders are written the recipient's way (:func:`fmt_day`).
 
 A "before" stage whose moment fell before the item's last change is not sent (whoever just set
@@ -57,6 +59,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
+from domain import attention
 from domain.curation import Access, unit_in_access
 from domain.dates import parse_typed_date
 from domain.outbox import enqueue, register_relevance
@@ -83,6 +86,11 @@ STAGES: tuple[tuple[str, int], ...] = (("d7", 7), ("d3", 3), ("d1", 1), ("missed
 MISSED_LOOKBACK_DAYS = 14  # after a long downtime, "missed" is still sent this long after the date
 KIND_REMIND = "roadmap"  # to the responsible curator
 KIND_UP = "roadmap_up"  # "missed", to the curators one level up
+# reminders are items of the curators' "needs your attention" lists (domain.attention): a date
+# shared by several items (the templates give many the same one) or missed in many organisations
+# below makes one message, not one per item; the newer stage of an item replaces the older one
+ATT_DEADLINE = "deadline"
+ATT_BELOW = "below"
 CB_ITEM = "yi"  # handlers/roadmap.py RmItem(id, p): an item's view
 
 INVALID_CODES = (
@@ -592,16 +600,11 @@ async def queue_reminders(session: AsyncSession, now: datetime, *, default_tz: s
 
 
 async def _existing_keys(session: AsyncSession, keys: list[str], chunk: int = 500) -> set[str]:
-    """Which of ``keys`` are already in the outbox. The job runs every 30 minutes over every
-    item near its date (thousands in a region); one look-up per chunk spares a round of
-    queries per item once its stage was queued (the responsible's row and the notes above
+    """Which of ``keys`` curators already have (attention items). The job runs every 30 minutes
+    over every item near its date (thousands in a region); one look-up per chunk spares a round
+    of queries per item once its stage was queued (the responsible's item and the notes above
     are written in one transaction, so the responsible's key stands for all of them)."""
-    found: set[str] = set()
-    for i in range(0, len(keys), chunk):
-        part = keys[i:i + chunk]
-        found.update((await session.scalars(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(part)))).all())
-    return found
+    return await attention.existing_keys(session, keys, chunk=chunk)
 
 
 async def _named_responsible(session: AsyncSession, item: RoadmapItem, unit: Unit) -> User | None:
@@ -643,18 +646,19 @@ async def _queue_item(session: AsyncSession, item: RoadmapItem, unit: Unit, stag
     for user, key in targets:
         if not _reachable(user):
             continue
-        row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_REMIND, key=f"rm-remind-{stage}",
-                            args=args(user), buttons=buttons, due_at=now, dedupe_key=key, tz=zone)
-        queued += row is not None
+        added = await attention.add_item(session, user.id, ATT_DEADLINE, f"y{item.id}", args(user), key,
+                                         key=f"rm-remind-{stage}", buttons=buttons, unit_id=unit.id, tz=zone,
+                                         now=now)
+        queued += added is not None
     if stage == "missed" and unit.parent_id is not None:
         skip = {u.id for u, _ in targets}
         for user in await own_curators(session, unit.parent_id):
             if user.id in skip or not _reachable(user):
                 continue
-            row = await enqueue(session, user_id=user.id, chat_id=user.tg_id, kind=KIND_UP, key="rm-remind-up",
-                                args=args(user), buttons=buttons, due_at=now,
-                                dedupe_key=remind_key(item, stage, user.id, up=True), tz=zone)
-            queued += row is not None
+            added = await attention.add_item(session, user.id, ATT_BELOW, f"y{item.id}", args(user),
+                                             remind_key(item, stage, user.id, up=True), key="rm-remind-up",
+                                             buttons=buttons, unit_id=unit.id, tz=zone, now=now)
+            queued += added is not None
     return queued
 
 
@@ -713,8 +717,20 @@ async def _up_relevant(session: AsyncSession, row: OutboxMessage) -> bool:
     return unit.parent_id is not None and await _live_role(session, row.user_id, [unit.parent_id])
 
 
-register_relevance(KIND_REMIND, _remind_relevant)
+register_relevance(KIND_REMIND, _remind_relevant)  # reminders queued as messages, before attention items
 register_relevance(KIND_UP, _up_relevant)
+
+
+def _items_check(relevant: Any) -> attention.Check:
+    """An attention check from a reminder's relevance check: an item carries the reminder's
+    dedupe key and recipient, which is all the check reads."""
+    async def check(session: AsyncSession, items: list[Any], now: datetime) -> set[int]:
+        return {i.id for i in items if await relevant(session, i)}
+    return check
+
+
+attention.register_kind(ATT_DEADLINE, order=80, check=_items_check(_remind_relevant))
+attention.register_kind(ATT_BELOW, order=90, check=_items_check(_up_relevant))
 
 
 __all__ = [

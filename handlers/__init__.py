@@ -6,6 +6,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     from handlers import (
+        attention,
         common,
         curator,
         errors,
@@ -40,5 +41,6 @@ def get_routers() -> list[Router]:
         kpi.build_router(),
         reports.build_router(),
         practices.build_router(),
+        attention.build_router(),
         fallback.build_router(),  # last: whatever nobody else took
     ]

@@ -1,7 +1,8 @@
 """Callback data shared between feature routers (entry points one feature offers another).
 
 Keep packed values ≤ 64 bytes: ids and short ASCII codes only. Prefix families, so that no two
-features collide: curator menu c*, programmes g*, pairing q*, meetings, check-ins and surveys w*
+features collide: curator menu c*, programmes g*, pairing q*, meetings, check-ins and surveys w*,
+"needs your attention" n* (domain/attention.py, handlers/attention.py)
 (domain/checkins.py, domain/surveys.py), registration and profile forms fm/rg/pf/dl, language
 lang, and the entry points below.
 """
@@ -52,6 +53,14 @@ class ReportsCb(CallbackData, prefix="xa"):
 
 class PracticesCb(CallbackData, prefix="ba"):
     """The best-practice bank as seen from a unit (handlers/practices.py)."""
+
+    uid: int
+    p: int = 0
+
+
+# What needs a curator's attention (handlers/attention.py). Family n*.
+class UnitRiskCb(CallbackData, prefix="nu"):
+    """A unit's pairs at risk, across the programmes of its subtree, paged."""
 
     uid: int
     p: int = 0

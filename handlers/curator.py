@@ -62,6 +62,14 @@ class CuratorForm(StatesGroup):
     org_type = State()
 
 
+async def with_attention(session: AsyncSession, ctx: Ctx, user: Any, view: tuple[str, InlineKeyboardMarkup]
+                         ) -> tuple[str, InlineKeyboardMarkup]:
+    """``/curator`` with what needs the curator's attention on top (handlers/attention.py)."""
+    from handlers.attention import with_attention as prepend  # it builds on this module
+
+    return await prepend(session, ctx, user, view)
+
+
 async def make_ctx(session: AsyncSession, data: dict[str, Any], *, with_username: bool = False) -> Ctx:
     access = await access_for(session, data.get("user"), bool(data.get("is_admin")))
     ctx = Ctx(t=data["t"], locale=data["t"].locale, settings=data["settings"], now=data["now"], access=access)
@@ -195,7 +203,7 @@ def build_router() -> Router:
             await message.answer(ctx.t("cur-only-curators"))
             return
         await end_form(state)
-        text, markup = await v.top_view(session, ctx)
+        text, markup = await with_attention(session, ctx, data.get("user"), await v.top_view(session, ctx))
         await message.answer(text, reply_markup=markup)
 
     @router.message(Command("admin"))
@@ -217,12 +225,16 @@ def build_router() -> Router:
         if not ctx.access.any:
             return await refuse(query, ctx)
         if callback_data.id == 0:
-            await show(query, await v.top_view(session, ctx, callback_data.p))
+            view = await v.top_view(session, ctx, callback_data.p)
+            await show(query, await with_attention(session, ctx, data.get("user"), view))
             return await query.answer()
         unit = await unit_in_access(session, ctx.access, callback_data.id)
         if unit is None:
             return await refuse(query, ctx)
-        await show(query, await v.unit_view(session, ctx, unit, callback_data.p))
+        view = await v.unit_view(session, ctx, unit, callback_data.p)
+        if not ctx.access.is_admin and [r.id for r in ctx.access.menu_roots] == [unit.id]:  # their /curator screen
+            view = await with_attention(session, ctx, data.get("user"), view)
+        await show(query, view)
         await query.answer()
 
     # -----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from domain.people import ParticipantFilter, list_participants
 from domain.rules import CHILD_KIND, ORG_TYPES
 from domain.text import BUTTON_MAX, shorten
 from domain.units import ancestors, children
-from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb
+from handlers.callbacks import KpiCb, PracticesCb, ProgrammesCb, ReportsCb, RoadmapCb, UnitRiskCb
 
 CHILDREN_PAGE = 8
 CURATORS_SHOWN = 20  # a unit's curators listed in its curators' screen (there are rarely more than a few)
@@ -270,8 +270,9 @@ async def up_button(session: AsyncSession, ctx: Ctx, unit: Unit) -> InlineKeyboa
 # the top and unit views
 # ---------------------------------------------------------------------------------------------
 def monitoring_rows(ctx: Ctx, unit: Unit) -> list[list[InlineKeyboardButton]]:
-    """The monitoring entry points of a unit: roadmap, KPIs, reports, best practices."""
+    """The monitoring entry points of a unit: pairs at risk, roadmap, KPIs, reports, best practices."""
     return [
+        [btn(ctx.t("att-btn-unit-risk"), UnitRiskCb(uid=unit.id))],
         [btn(ctx.t("mon-btn-roadmap"), RoadmapCb(uid=unit.id)), btn(ctx.t("mon-btn-kpi"), KpiCb(uid=unit.id))],
         [btn(ctx.t("mon-btn-reports"), ReportsCb(uid=unit.id)), btn(ctx.t("mon-btn-practices"), PracticesCb(uid=unit.id))],
     ]

@@ -15,6 +15,7 @@ from fluent.syntax import FluentParser, Visitor, ast
 from sqlalchemy import event, func, insert, select
 
 from db.models import (
+    AttentionItem,
     CheckIn,
     Goal,
     Meeting,
@@ -28,7 +29,7 @@ from db.models import (
     SurveyResponse,
     User,
 )
-from domain import checkins, invitations, surveys
+from domain import attention, checkins, invitations, surveys
 from domain.checkins import Alert, PairClock, RiskFacts
 from domain.outbox import is_relevant, quiet_until
 from domain.people import accept_curator
@@ -129,6 +130,12 @@ async def checkins_by_name(s, world: World) -> dict[str, list[CheckIn]]:
     for c in (await s.scalars(select(CheckIn).order_by(CheckIn.due_on, CheckIn.id))).all():
         out.setdefault(names[c.member_id], []).append(c)
     return out
+
+
+async def alerts(s) -> list[AttentionItem]:
+    """Alerts about pairs at risk: items of the curators' "needs your attention" lists (domain.attention)."""
+    return list((await s.scalars(select(AttentionItem).where(
+        AttentionItem.kind.in_((checkins.ATT_RISK, checkins.ATT_FIT))).order_by(AttentionItem.id))).all())
 
 
 async def outbox(s, kind: str | None = None) -> list[OutboxMessage]:
@@ -660,17 +667,20 @@ async def test_fit_question_after_the_first_meeting(sessionmaker):
         with pytest.raises(Invalid) as exc:
             await checkins.record_fit(s, p1, m1, False, None, now)
         assert exc.value.code == "fit-answered"
-        assert await outbox(s, checkins.KIND_RISK) == []
+        assert await alerts(s) == []
 
         # "no" goes to the curator at once, with a re-matching suggestion
         fit = await checkins.record_fit(s, p1, e1, False, "  Нам  не о чем говорить ", now)
         assert not fit.fits and fit.reason == "Нам не о чем говорить"
-        [alert] = await outbox(s, checkins.KIND_RISK)
-        assert alert.user_id == world.curator_user_id and alert.payload["key"] == "risk-fit-declined"
-        assert alert.payload["args"] == {"programme": "Наставники 2026", "mentor": "M1", "mentees": "E1", "who": "E1",
+        [alert] = await alerts(s)
+        assert alert.user_id == world.curator_user_id and alert.key == "risk-fit-declined"
+        assert alert.kind == "fit" and alert.ref == f"p{p1.id}"
+        assert alert.args == {"programme": "Наставники 2026", "mentor": "M1", "mentees": "E1", "who": "E1",
                                          "reason": "Нам не о чем говорить"}
-        assert [[b["callback_data"] for b in row] for row in alert.payload["buttons"]] == [
+        assert [[b["callback_data"] for b in row] for row in alert.buttons] == [
             [f"wm:{p1.id}"], [f"wr:{p1.id}"]]
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == attention.KIND_SUMMARY, OutboxMessage.user_id == world.curator_user_id)) == 1
         await s.commit()
     # the periodic run does not repeat it
     async with sessionmaker() as s:
@@ -725,11 +735,11 @@ async def test_risk_alerts_each_reason_once_per_period(sessionmaker):
         # P1 (from 2.11) has not met in 28 days; P2 (from 4.11) only 26
         now = at("2026-11-30")
         assert await checkins.risk_alerts(s, now) == 1
-        [row] = await outbox(s, checkins.KIND_RISK)
-        assert row.payload["key"] == "risk-no-meeting" and row.user_id == world.curator_user_id
-        assert row.payload["args"] == {"programme": "Наставники 2026", "mentor": "M1", "mentees": "E1", "days": 28}
+        [row] = await alerts(s)
+        assert row.key == "risk-no-meeting" and row.user_id == world.curator_user_id and row.kind == "risk"
+        assert row.args == {"programme": "Наставники 2026", "mentor": "M1", "mentees": "E1", "days": 28}
         assert row.dedupe_key == f"risk-alert:{world.pair['P1']}:no-meeting:2026w49:{world.curator_user_id}"
-        assert row.tz == TZ and await is_relevant(s, row)
+        assert row.tz == TZ and await attention.is_open(s, row, now)
         assert await checkins.risk_alerts(s, now + timedelta(days=1)) == 0  # P1 not again this week
         assert await checkins.risk_alerts(s, now + timedelta(days=2)) == 1  # P2: 28 days since 4.11
         assert await checkins.risk_alerts(s, now + timedelta(days=7)) == 3  # a new week: P1, P2, and P3 (from 9.11)
@@ -738,14 +748,18 @@ async def test_risk_alerts_each_reason_once_per_period(sessionmaker):
         (await s.get(User, world.user["E4"])).unreachable_at = now
         await s.flush()
         assert await checkins.risk_alerts(s, now + timedelta(days=7, hours=1)) == 1
-        row = (await outbox(s, checkins.KIND_RISK))[-1]
-        assert row.payload["key"] == "risk-unreachable" and row.payload["args"]["who"] == "E4"
-        assert row.payload["args"]["mentees"] == "E3, E4"
+        row = (await alerts(s))[-1]
+        assert row.key == "risk-unreachable" and row.args["who"] == "E4"
+        assert row.args["mentees"] == "E3, E4"
+        # one line per pair: its newest reason replaces the older one on the list
+        older = (await alerts(s))[-2]
+        assert older.ref == row.ref == f"p{world.pair['P3']}" and older.closed_why == attention.REPLACED
 
-        # the pair ends: its queued alerts are dropped
+        # the pair ends: its alert leaves the list (resolved)
         (await pair(s, world, "P3")).status = "ended"
         await s.flush()
-        assert not await is_relevant(s, row)
+        assert not await attention.is_open(s, row, now + timedelta(days=7, hours=2))
+        assert row.closed_why == attention.RESOLVED
 
 
 async def test_risk_alert_for_a_low_rating_in_the_latest_survey(sessionmaker):
@@ -765,8 +779,8 @@ async def test_risk_alert_for_a_low_rating_in_the_latest_survey(sessionmaker):
             await surveys.answer(s, response, item_id, value, now)
         await surveys.answer(s, response, "comment", "Хорошая встреча", now)
         assert await checkins.risk_alerts(s, now + timedelta(hours=1)) == 1
-        [row] = await outbox(s, checkins.KIND_RISK)
-        assert row.payload["key"] == "risk-low-rating" and row.payload["args"]["score"] == 3
+        [row] = await alerts(s)
+        assert row.key == "risk-low-rating" and row.args["score"] == 3
         assert await checkins.risk_alerts(s, now + timedelta(days=1)) == 0  # the same survey, no repeat
         # a later, good survey by the same person is their latest: no new alert
         second = await checkins.log_meeting(s, p2, e2, "20.11.2026", "online", 30, None, at("2026-11-20", 12))
@@ -811,34 +825,34 @@ async def test_low_start_survey_score_of_a_person_with_several_pairs_alerts_the_
         await s.commit()
     async with sessionmaker() as s:
         assert await checkins.risk_alerts(s, now + timedelta(hours=1)) == 2
-        rows = await outbox(s, checkins.KIND_RISK)
-        person = next(r for r in rows if r.payload["key"] == "risk-low-rating-person")
-        assert person.user_id == world.curator_user_id and person.tz == TZ
-        assert person.payload["args"] == {"programme": "Наставники 2026", "who": "M1", "survey": "start", "score": 3,
+        rows = await alerts(s)
+        person = next(r for r in rows if r.key == "risk-low-rating-person")
+        assert person.user_id == world.curator_user_id and person.tz == TZ and person.ref == f"r{response.id}"
+        assert person.args == {"programme": "Наставники 2026", "who": "M1", "survey": "start", "score": 3,
                                           "pairs": "M1 — E1; M1 — E2"}
-        assert [[(b["callback_data"], b["args"]) for b in row] for row in person.payload["buttons"]] == [
+        assert [[(b["callback_data"], b["args"]) for b in row] for row in person.buttons] == [
             [(f"wr:{world.pair['P1']}", {"partners": "E1"})], [(f"wr:{world.pair['P2']}", {"partners": "E2"})]]
         assert person.dedupe_key == f"risk-alert:r{response.id}:low-rating:{world.curator_user_id}"
-        pair_alert = next(r for r in rows if r.payload["key"] == "risk-low-rating")
-        assert pair_alert.payload["args"]["score"] == 2 and pair_alert.payload["args"]["mentees"] == "E2"
-        assert await is_relevant(s, person)
+        pair_alert = next(r for r in rows if r.key == "risk-low-rating")
+        assert pair_alert.args["score"] == 2 and pair_alert.args["mentees"] == "E2"
+        assert await attention.is_open(s, person, now + timedelta(hours=1))
         await s.commit()
     async with sessionmaker() as s:
-        person = next(r for r in await outbox(s, checkins.KIND_RISK) if r.payload["key"] == "risk-low-rating-person")
+        person = next(r for r in await alerts(s) if r.key == "risk-low-rating-person")
         # once: later runs do not repeat it
         assert await checkins.risk_alerts(s, now + timedelta(days=1)) == 0
-        # both pairs end: nothing left to act on, the queued alert is dropped
+        # both pairs end: nothing left to act on, the alert leaves the list
         for name in ("P1", "P2"):
             (await pair(s, world, name)).status = "ended"
         await s.flush()
-        assert not await is_relevant(s, person)
+        assert not await attention.is_open(s, person, now + timedelta(days=1))
         await s.rollback()
     async with sessionmaker() as s:
         # the person leaves the programme: dropped too
-        row = next(r for r in await outbox(s, checkins.KIND_RISK) if r.payload["key"] == "risk-low-rating-person")
+        row = next(r for r in await alerts(s) if r.key == "risk-low-rating-person")
         (await member(s, world, "M1")).left_at = now
         await s.flush()
-        assert not await is_relevant(s, row)
+        assert not await attention.is_open(s, row, now + timedelta(days=1))
 
 
 async def test_person_alert_needs_a_low_score_a_recent_survey_and_an_active_programme(sessionmaker):
@@ -877,11 +891,12 @@ async def test_risk_alerts_go_to_the_nearest_curators_and_are_dropped_when_revok
     world = await seed(sessionmaker, at("2026-11-01"))
     async with sessionmaker() as s:
         assert await checkins.risk_alerts(s, at("2026-11-30")) == 1
-        [row] = await outbox(s, checkins.KIND_RISK)
+        [row] = await alerts(s)
+        assert [i.id for i in await attention.open_items(s, world.curator_user_id, at("2026-11-30", 11))] == [row.id]
         role = await s.scalar(select(CuratorRole).where(CuratorRole.user_id == world.curator_user_id))
         role.revoked_at = at("2026-11-30", 11)
         await s.flush()
-        assert not await is_relevant(s, row)
+        assert await attention.open_items(s, world.curator_user_id, at("2026-11-30", 11)) == []  # out of reach
         assert await checkins.risk_alerts(s, at("2026-12-07")) == 0  # nobody to tell
 
 
@@ -902,9 +917,11 @@ async def test_forget_participant_erases_own_words_keeps_numbers(sessionmaker):
                                ("comment", "Личный комментарий")]:
             await surveys.answer(s, response, item_id, value, now)
         participant_id = e1.participant_id
+        [fit_item] = await alerts(s)  # the curator's "not a good match" names E1 and quotes them
+        assert fit_item.args["who"] == "E1" and fit_item.args["reason"] == "Личная причина"
         await s.commit()
     async with sessionmaker() as s:
-        await checkins.forget_participant(s, participant_id)
+        await checkins.forget_participant(s, participant_id, now)
         await s.commit()
     async with sessionmaker() as s:
         goal = await s.scalar(select(Goal))
@@ -913,6 +930,8 @@ async def test_forget_participant_erases_own_words_keeps_numbers(sessionmaker):
         assert (await s.scalar(select(PairFit))).reason is None
         answers = (await s.scalar(select(SurveyResponse))).answers
         assert answers["comment"] is None and answers["useful"] == 5
+        [fit_item] = await alerts(s)  # off the list, and without their name or words
+        assert fit_item.closed_at == now and fit_item.args == {} and fit_item.buttons is None
 
 
 # =============================================================================================
@@ -1105,9 +1124,9 @@ async def test_checkins_and_alerts_at_region_scale(sessionmaker):
         assert sum(len(c.pair_ids) for c in rows) == BIG_MENTORS * BIG_PER_MENTOR
         assert all(len(c.pair_ids) == BIG_PER_MENTOR for c in rows)
         assert len(await outbox(s, checkins.KIND_CHECKIN)) == BIG_MENTORS
-        alerts = await outbox(s, checkins.KIND_RISK)
-        assert {r.payload["key"] for r in alerts} == {"risk-no-meeting"} and {r.user_id for r in alerts} == {curator}
-        assert len({r.dedupe_key for r in alerts}) == BIG_AT_RISK
+        found = await alerts(s)
+        assert {r.key for r in found} == {"risk-no-meeting"} and {r.user_id for r in found} == {curator}
+        assert len({r.dedupe_key for r in found}) == BIG_AT_RISK
         assert await checkins.due_checkins(s, now + timedelta(hours=1)) == 0
         assert await checkins.risk_alerts(s, now + timedelta(hours=1)) == 0
 
@@ -1153,5 +1172,5 @@ async def test_scheduler_runs_commit_batch_by_batch(sessionmaker):
     assert await checkins.run_risk_alerts(counting, at("2026-11-30", 12), batch=1) == 0
     assert await checkins.run_risk_alerts(counting, at("2026-12-07"), batch=2) == 3
     async with sessionmaker() as s:
-        assert await s.scalar(select(func.count()).select_from(OutboxMessage)
-                              .where(OutboxMessage.kind == checkins.KIND_RISK)) == 4
+        assert await s.scalar(select(func.count()).select_from(AttentionItem)
+                              .where(AttentionItem.kind == checkins.ATT_RISK)) == 4

@@ -1,8 +1,9 @@
-"""Curators learn of new registrations in one digest through the outbox, not a message per person."""
+"""Curators learn of new registrations in one digest (an item of their "needs your attention"
+summary, domain.attention), not a message per person."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -40,6 +41,20 @@ async def add_participant(sessionmaker, org_id, n, role, status, at):
         await s.commit()
 
 
+def expected_summary(t, groups) -> str:
+    """A "needs your attention" summary as domain.attention writes it: groups [(kind, [(line key,
+    args), ...])] in the summary's order, each with its heading and its lines."""
+    lines: list[str] = []
+    n = 0
+    for kind, items in groups:
+        if lines:
+            lines.append("")
+        lines.append(t(f"att-group-{kind}", n=len(items)))
+        lines.extend("• " + t(f"att-line-{key}", **args) for key, args in items)
+        n += len(items)
+    return t("att-summary", n=n, body="\n".join(lines))
+
+
 async def test_digest_counts_subtree_once_and_respects_quiet_hours(app, tg, sessionmaker, clock):
     now = clock()
     school_curator, mun_curator = tg.user(8101), tg.user(8102, language_code="en")
@@ -54,13 +69,21 @@ async def test_digest_counts_subtree_once_and_respects_quiet_hours(app, tg, sess
     async with sessionmaker() as s:
         assert await enqueue_digests(s, clock(), app.settings) == 2
         await s.commit()
+    clock.advance(minutes=3)  # a summary gathers what its run brings (attention.GATHER)
 
+    # the school's curator confirms consents there: the digest and the consent item, one summary
+    ru = T.bind("ru")
     msg = await school_curator.wait_message(timeout=10)
-    assert msg.text == T.get("ru", "digest-new-registrations", unit="Школа № 1", total=3, mentors=1, mentees=2,
-                             awaiting=1)
+    assert msg.text == expected_summary(ru, [
+        ("consent", [("att-consent-notice", dict(unit="Школа № 1", n=1))]),
+        ("joined", [("digest-new-registrations", dict(unit="Школа № 1", total=3, mentors=1, mentees=2))]),
+    ])
+    assert "P1" not in msg.text  # counts only, no names
+    # the municipality's curator: the digest alone comes as itself
     msg = await mun_curator.wait_message(timeout=10)
     assert msg.text == T.get("en", "digest-new-registrations", unit="Шолоховский район", total=4, mentors=1,
                              mentees=3, awaiting=1)
+    assert [b.text for b in msg.buttons] == [T.get("en", "att-btn-open")]
     assert "P1" not in msg.text  # counts only, no names
 
     # nothing new: no digest; one new person: one message, counting only that person
@@ -77,6 +100,7 @@ async def test_digest_counts_subtree_once_and_respects_quiet_hours(app, tg, sess
     async with sessionmaker() as s:
         assert await enqueue_digests(s, clock(), app.settings) == 1
         await s.commit()
+    clock.advance(minutes=31)  # at most one summary per curator in attention.MIN_GAP
     msg = await mun_curator.wait_message(timeout=10)
     assert "1 new participant" in msg.text
     await school_curator.expect_no_message(0.6)
@@ -94,11 +118,17 @@ async def test_digest_waits_for_morning_in_quiet_hours(start_app, tg, sessionmak
     async with sessionmaker() as s:
         assert await enqueue_digests(s, clock(), app.settings) == 2  # the school's and the municipality's
         await s.commit()
-    await curator.expect_no_message(1.0)
-    async with sessionmaker() as s:
-        row = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "digest", OutboxMessage.chat_id == 8101))
-        assert row.status == "pending"
-        assert row.due_at == datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)  # 08:00 Moscow
+    clock.advance(minutes=3)  # the summary is due: quiet hours hold it
+    for _ in range(100):
+        async with sessionmaker() as s:
+            row = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "attention",
+                                                             OutboxMessage.chat_id == 8101))
+        if row.due_at != clock() - timedelta(minutes=1):
+            break
+        await asyncio.sleep(0.1)
+    await curator.expect_no_message(0.5)
+    assert row.status == "pending"
+    assert row.due_at == datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)  # 08:00 Moscow
     clock.set(datetime(2026, 11, 24, 5, 0, 1, tzinfo=timezone.utc))
     msg = await curator.wait_message(timeout=10)
     assert "Школа № 1" in msg.text

@@ -82,6 +82,7 @@ async def test_erasing_a_mentee_of_a_pair_and_of_a_group_through_the_bot(app, tg
     await delete_me(person(tg, "E1"), ru)
     told = await person(tg, "M1").wait_message(contains=TITLE)
     assert told.text == ru("pair-erased-partner-ended", who="mentee", group="no", programme=TITLE)
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await curator.wait_message(contains=TITLE)
     assert notice.text == ru("pair-erased-curator-ended", programme=TITLE, who="mentee", pending="no", group="no",
                              has_mentor="yes", mentor="M1", mentees="", n=0)
@@ -89,9 +90,11 @@ async def test_erasing_a_mentee_of_a_pair_and_of_a_group_through_the_bot(app, tg
 
     # E3 (in the group of M2 with E4) deletes their data: the group goes on with E4
     await delete_me(person(tg, "E3"), ru)
+    e3_left = clock()
     left = ru("pair-erased-partner-left", programme=TITLE, mentor="M2", mentees="E4", n=1)
     assert (await person(tg, "M2").wait_message(contains=TITLE)).text == left
     assert (await person(tg, "E4").wait_message(contains=TITLE)).text == left
+    clock.advance(minutes=31)  # the curator's next summary: attention.MIN_GAP after the last one
     notice = await curator.wait_message(contains=TITLE)
     assert notice.text == ru("pair-erased-curator-left", programme=TITLE, mentor="M2", mentees="E4", n=1)
 
@@ -100,7 +103,7 @@ async def test_erasing_a_mentee_of_a_pair_and_of_a_group_through_the_bot(app, tg
     assert await statuses(sessionmaker, world) == {"P1": "dissolved", "P2": "active", "P3": "active", "P4": "ended"}
     async with sessionmaker() as s:
         assert (await s.scalar(select(PairMentee.left_at).where(
-            PairMentee.pair_id == world.pair["P3"], PairMentee.mentee_member_id == world.member["E3"]))) == clock()
+            PairMentee.pair_id == world.pair["P3"], PairMentee.mentee_member_id == world.member["E3"]))) == e3_left
 
     # the curator's active pairs: two, the group without E3, no dash
     screen = await open_pairs(curator, world)
@@ -159,6 +162,7 @@ async def test_erasing_a_group_s_mentor_in_english(app, tg, sessionmaker, clock)
     for mentee in ("E3", "E4"):
         told = await person(tg, mentee, "en").wait_message(contains="Наставники 2026")
         assert told.text == en("pair-erased-partner-ended", who="mentor", group="yes", programme=TITLE)
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await curator.wait_message(contains=TITLE)
     assert notice.text == en("pair-erased-curator-ended", programme=TITLE, who="mentor", pending="no", group="yes",
                              has_mentor="no", mentor="", mentees="E3, E4", n=2)

@@ -137,6 +137,8 @@ async def test_checkin_yes_log_survey_fit_no_reaches_the_curator(app, tg, sessio
     await e1.wait_message(contains=ru("meet-fit-ask-reason", max=500))
     await e1.send("Не совпадаем по времени")
     await e1.wait_message(contains=ru("meet-fit-thanks-no"))
+    answered = clock()
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     curator = tg.user(CURATOR_TG, language_code="ru")
     alert = await curator.wait_message(timeout=10, contains="Не совпадаем по времени")
     assert alert.text == ru("risk-fit-declined", programme=TITLE, mentor="M1", mentees="E1", who="E1",
@@ -151,7 +153,7 @@ async def test_checkin_yes_log_survey_fit_no_reaches_the_curator(app, tg, sessio
             world.pair["P1"], date(2026, 11, 20), "online", 45, "Подготовка к олимпиаде")
         response = await s.scalar(select(SurveyResponse).where(SurveyResponse.member_id == world.member["E1"]))
         assert response.answers == {"useful": 8, "comfort": 9, "clarity": 7, "next_planned": True, "comment": None}
-        assert response.completed_at == clock() and response.pair_id == world.pair["P1"]
+        assert response.completed_at == answered and response.pair_id == world.pair["P1"]
         fit_row = await s.scalar(select(PairFit))
         assert (fit_row.member_id, fit_row.fits, fit_row.reason) == (world.member["E1"], False, "Не совпадаем по времени")
         e1_checkin = await s.scalar(select(CheckIn).where(CheckIn.member_id == world.member["E1"]))
@@ -206,6 +208,7 @@ async def test_later_no_and_a_participant_who_blocked_the_bot(app, tg, sessionma
                                                          OutboxMessage.kind == "checkin"))
         assert (row.status, row.last_error) == ("failed", "blocked")
     await run_job(app, "risk-alerts")
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     curator = tg.user(CURATOR_TG, language_code="ru")
     expected = ru("risk-unreachable", programme=TITLE, who="E3", mentor="M2", mentees="E3, E4")
     alert = await curator.wait_message(timeout=10, contains=expected)
@@ -484,6 +487,7 @@ async def test_low_start_survey_of_a_mentor_of_two_pairs_alerts_the_curator(app,
     await m1.wait_message(contains=ru("sv-thanks"))
 
     await run_job(app, "risk-alerts")
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     curator = tg.user(CURATOR_TG, language_code="ru")
     expected = ru("risk-low-rating-person", programme=TITLE, who="M1", survey="start", score=3,
                   pairs="M1 — E1; M1 — E2")

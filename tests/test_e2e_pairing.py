@@ -147,6 +147,7 @@ async def test_curator_proposes_reviews_decides_and_participants_answer(app, tg,
     assert mentor_name in card.text and ru("pair-btn-decline") in [b.text for b in card.buttons]
     await mentee.press(card, ru("pair-btn-accept"))
     assert (await mentee.wait_callback_answer())["text"] == ru("pair-you-accepted-active")
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await curator.wait_message(timeout=10, contains="🎉")
     assert notice.text == ru("pair-active-notice", programme=title, n=1, mentor=mentor_name, mentees=mentee_name)
     # pressing the old card again: a clear answer, nothing changes
@@ -162,6 +163,7 @@ async def test_curator_proposes_reviews_decides_and_participants_answer(app, tg,
     ask = await mentee2.wait_message(contains=ru("pair-ask-reason"))
     await mentee2.send("Не совпадает расписание")
     assert (await mentee2.wait_message()).text == ru("pair-you-declined")
+    clock.advance(minutes=31)  # the curator's next summary: attention.MIN_GAP after the last one
     declined = await curator.wait_message(timeout=10, contains=mentee2_name)
     assert "Не совпадает расписание" in declined.text
     rejected_mentee = order[1].mentee  # free again, and eligible for the freed mentor
@@ -283,6 +285,7 @@ async def test_pair_by_hand_from_the_lists_and_the_active_list(app, tg, sessionm
         card = await card_of(user, "Наставники 2026")
         await user.press(card, ru("pair-btn-accept"))
         await user.wait_callback_answer()
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     await curator.wait_message(timeout=10, contains="🎉")
     await curator.send("/curator")
     menu = await curator.wait_message()

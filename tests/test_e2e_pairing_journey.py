@@ -95,6 +95,7 @@ async def test_a_mentee_who_declines_is_offered_a_mentor_with_free_places(app, t
     mentee = tg.user(world.tg["Сидоров Саша"])
     await decline_without_reason(mentee, await card_of(mentee, TITLE), ru)
 
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await curator.wait_message(timeout=10, contains="Сидоров Саша")
     labels = [b.text for b in notice.buttons]
     suggested = ru("pair-btn-make-suggested", mentor="Орлова Ольга", mentee="Сидоров Саша")

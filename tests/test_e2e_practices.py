@@ -105,6 +105,7 @@ async def test_submit_refuse_bad_files_approve_notify_browse_and_download(app, t
     assert (await school.wait_callback_answer())["text"] == t("bk-not-found")
 
     # the municipal curator is told (outbox) and approves
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await city.wait_message(timeout=10, contains=t("bk-notice-submitted", title=TITLE, unit="Школа № 1"))
     await city.press(notice, t("bk-btn-open-notice"))
     view = await city.wait_message()
@@ -185,6 +186,7 @@ async def test_reject_with_a_note_and_withdraw(app, tg, sessionmaker, clock):
         await neighbour.press_data(their_home, data.pack())
         assert (await neighbour.wait_callback_answer())["text"] == t("bk-not-found"), data
 
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await city.wait_message(timeout=10, contains=t("bk-notice-submitted", title=TITLE, unit="Школа № 1"))
     await city.press(notice, t("bk-btn-open-notice"))
     view = await city.wait_message()

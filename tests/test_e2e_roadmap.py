@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from db.models import OutboxMessage, RoadmapItem, Unit
+from db.models import AttentionItem, OutboxMessage, RoadmapItem, Unit
 from domain import roadmap as R
 from tests.test_e2e_curator import count, seed_curator, seed_tree, settle
 
@@ -206,6 +206,7 @@ async def test_reminders_arrive_through_the_outbox_and_missed_reaches_the_level_
     await school.expect_no_message(0.6)
     clock.set(datetime(2026, 12, 3, 6, 0, tzinfo=timezone.utc))  # 09:00
     await run_job(app)
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     reminder = await school.wait_message(timeout=10)
     assert reminder.text == ru("rm-remind-d7", **args)
     await run_job(app)  # the job again (as after a restart): nothing twice
@@ -220,10 +221,11 @@ async def test_reminders_arrive_through_the_outbox_and_missed_reaches_the_level_
     # the day after the date: "missed" to the responsible, and a note to the municipal curator
     clock.set(datetime(2026, 12, 11, 6, 0, tzinfo=timezone.utc))
     await run_job(app)
+    clock.advance(minutes=3)
     assert (await school.wait_message(timeout=10, contains="⚠️")).text == ru("rm-remind-missed", **args)
     assert (await municipal.wait_message(timeout=10)).text == ru("rm-remind-up", **args)
     async with sessionmaker() as s:
-        keys = list((await s.scalars(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id))).all())
+        keys = list((await s.scalars(select(AttentionItem.dedupe_key).order_by(AttentionItem.id))).all())
         assert keys == [f"rm:{item_id}:2026-12-10:d7", f"rm:{item_id}:2026-12-10:missed",
                         f"rm:{item_id}:2026-12-10:missed:up:{users['m1']}"]
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from db.models import AuditEvent, Goal, OutboxMessage, Pair, PairFit, PairMentee, Participant, SurveyResponse, Unit, User
+from db.models import AttentionItem, AuditEvent, Goal, OutboxMessage, Pair, PairFit, PairMentee, Participant, SurveyResponse, Unit, User
 from domain import checkins, erasure, kpi, pairing, surveys
 from domain.people import erase_user
 from tests.test_checkins import CURATOR_TG, World, at, member, pair, seed
@@ -39,10 +39,20 @@ def recipients(items: list[OutboxMessage]) -> set[int]:
 TG = {name: 7800 + n for n, name in enumerate(("M1", "M2", "E1", "E2", "E3", "E4", "E5"))}
 
 
+async def told_curators(s) -> list[AttentionItem]:
+    """What the curators were told: items of their "needs your attention" lists (domain.attention)."""
+    return list((await s.scalars(select(AttentionItem).where(AttentionItem.kind == erasure.ATT_CURATOR)
+                                 .order_by(AttentionItem.id))).all())
+
+
 async def no_row_names(s, name: str) -> None:
-    """Nothing queued or sent holds the erased person's name (they were named "E1", ... "M2")."""
+    """Nothing queued or sent holds the erased person's name (they were named "E1", ... "M2"), nor
+    anything still on a curator's list."""
     for row in (await s.scalars(select(OutboxMessage))).all():
         assert name not in json.dumps(row.payload, ensure_ascii=False).replace(f"{name}0", ""), row.payload
+    for item in (await s.scalars(select(AttentionItem))).all():
+        assert name not in json.dumps([item.args, item.buttons], ensure_ascii=False).replace(f"{name}0", ""), \
+            item.args
 
 
 async def test_a_pair_ends_and_a_group_goes_on_without_the_erased_mentee(sessionmaker):
@@ -82,12 +92,14 @@ async def test_a_pair_ends_and_a_group_goes_on_without_the_erased_mentee(session
             (TG["M2"], "pair-erased-partner-left", {"programme": TITLE, "mentor": "M2", "mentees": "E4", "n": 1}),
             (TG["E4"], "pair-erased-partner-left", {"programme": TITLE, "mentor": "M2", "mentees": "E4", "n": 1}),
         ]
-        curators = await rows(s, erasure.KIND_CURATOR)
-        assert [(r.chat_id, r.payload["key"]) for r in curators] == [
-            (CURATOR_TG, "pair-erased-curator-ended"), (CURATOR_TG, "pair-erased-curator-left")]
-        assert curators[0].payload["args"] == {"programme": TITLE, "who": "mentee", "pending": "no", "group": "no",
-                                               "has_mentor": "yes", "mentor": "M1", "mentees": "", "n": 0}
-        assert curators[0].payload["buttons"][0][0]["callback_data"] == f"wr:{p1.id}"
+        curators = await told_curators(s)
+        assert [(r.user_id, r.key, r.ref) for r in curators] == [
+            (world.curator_user_id, "pair-erased-curator-ended", f"e{p1.id}:{world.member['E1']}"),
+            (world.curator_user_id, "pair-erased-curator-left", f"e{p3.id}:{world.member['E3']}")]
+        assert all(r.closed_at is None for r in curators)  # on the curator's list, for the next summary
+        assert curators[0].args == {"programme": TITLE, "who": "mentee", "pending": "no", "group": "no",
+                                    "has_mentor": "yes", "mentor": "M1", "mentees": "", "n": 0}
+        assert curators[0].buttons[0][0]["callback_data"] == f"wr:{p1.id}"
         await no_row_names(s, "E1")
         await no_row_names(s, "E3")
 
@@ -141,8 +153,8 @@ async def test_erasing_a_group_s_mentor_dissolves_it_and_tells_each_mentee(sessi
         partners = await rows(s, erasure.KIND_PARTNER)
         assert [(r.chat_id, r.payload["args"]) for r in partners] == [
             (TG[name], {"programme": TITLE, "who": "mentor", "group": "yes"}) for name in ("E3", "E4")]
-        [notice] = await rows(s, erasure.KIND_CURATOR)  # nothing about the pair that had ended
-        assert notice.payload["args"] == {"programme": TITLE, "who": "mentor", "pending": "no", "group": "yes",
+        [notice] = await told_curators(s)  # nothing about the pair that had ended
+        assert notice.args == {"programme": TITLE, "who": "mentor", "pending": "no", "group": "yes",
                                           "has_mentor": "no", "mentor": "", "mentees": "E3, E4", "n": 2}
         await no_row_names(s, "M2")
         # the mentees are free to be paired again
@@ -162,7 +174,7 @@ async def test_a_proposal_with_the_erased_person_is_withdrawn_quietly(sessionmak
     await erase(sessionmaker, world, "E5")
     async with sessionmaker() as s:
         assert (await s.get(Pair, proposal.id)).status == "withdrawn"
-        assert await rows(s, erasure.KIND_CURATOR) == [] and await rows(s, erasure.KIND_PARTNER) == []
+        assert await told_curators(s) == [] and await rows(s, erasure.KIND_PARTNER) == []
         assert await rows(s, pairing.KIND_CANCELLED) == [] and await rows(s, pairing.KIND_WITHDRAWN) == []
 
 
@@ -184,8 +196,7 @@ async def test_pairs_left_dangling_by_an_older_erasure_are_put_right(sessionmake
         assert await surveys.pair_member_ids(s, await pair(s, world, "P3")) == (world.member["M2"],
                                                                                [world.member["E4"]])
         assert recipients(await rows(s, erasure.KIND_PARTNER)) == {TG["M1"], TG["M2"], TG["E4"]}
-        assert [r.payload["key"] for r in await rows(s, erasure.KIND_CURATOR)] == [
-            "pair-erased-curator-ended", "pair-erased-curator-left"]
+        assert [r.key for r in await told_curators(s)] == ["pair-erased-curator-ended", "pair-erased-curator-left"]
 
 
 async def test_queued_checkins_of_the_others_no_longer_name_the_erased(sessionmaker):

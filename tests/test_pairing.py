@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.i18n import Translator
-from db.models import MatchRun, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, User
-from domain import erasure, invitations, pairing
+from db.models import AttentionItem, MatchRun, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, User
+from domain import attention, erasure, invitations, pairing
 from domain.exports import FIRST_TABLE_ROW, pairs_xlsx
 from domain.pairing import PairingError
 from domain.people import accept_curator, erase_user
@@ -154,6 +154,14 @@ async def outbox(sessionmaker, kind: str | None = None) -> list[OutboxMessage]:
         if kind:
             stmt = stmt.where(OutboxMessage.kind == kind)
         return list((await s.scalars(stmt)).all())
+
+
+async def told(sessionmaker, kind: str) -> list[AttentionItem]:
+    """What curators were told (outbox ``kind`` of old): items of their "needs your attention" lists."""
+    kinds = {**pairing.ATTENTION_KIND, erasure.KIND_CURATOR: erasure.ATT_CURATOR}
+    async with sessionmaker() as s:
+        return list((await s.scalars(select(AttentionItem).where(
+            AttentionItem.kind == kinds[kind]).order_by(AttentionItem.id))).all())
 
 
 async def answer(sessionmaker, world: World, pair_id: int, name: str, accepted: bool, now, reason=None):
@@ -432,17 +440,17 @@ async def test_cards_then_both_accept_and_the_curator_is_told(sessionmaker, cloc
     async with sessionmaker() as s:
         fresh = await s.get(Pair, pair.id)
         assert fresh.status == "active" and fresh.activated_at == clock()
-    notices = await outbox(sessionmaker, pairing.KIND_ACTIVE)
-    assert [n.chat_id for n in notices] == [CURATOR_TG]
-    assert notices[0].payload["args"]["mentees"] == "Сидоров Саша"
+    notices = await told(sessionmaker, pairing.KIND_ACTIVE)
+    assert [(n.user_id, n.key, n.ref) for n in notices] == [(world.curator_id, "pair-active-notice", f"p{pair.id}")]
+    assert notices[0].args["mentees"] == "Сидоров Саша"
     # the mentee (only) is asked to record their goals now that the pair works
     prompts = await outbox(sessionmaker, pairing.KIND_GOALS_PROMPT)
     assert [(p.chat_id, p.payload["key"]) for p in prompts] == [(world.tg["Сидоров Саша"], "pair-goals-prompt")]
-    # the relevance check keeps the notice while the curator's role lives
+    # the notice stays on the curator's list while the pair works and their role lives
     async with sessionmaker() as s:
         from domain.outbox import is_relevant
 
-        assert await is_relevant(s, notices[0])
+        assert [i.id for i in await attention.open_items(s, world.curator_id, clock())] == [notices[0].id]
         assert not await is_relevant(s, cards[0])  # the card was answered: no longer worth sending
 
 
@@ -468,16 +476,16 @@ async def test_decline_goes_to_the_curator_with_a_replacement(sessionmaker, cloc
         fresh = await s.get(Pair, pair.id)
         pm = await s.scalar(select(PairMentee).where(PairMentee.pair_id == pair.id))
         assert fresh.status == "declined" and pm.answer == "declined" and pm.reason == "Неудобное время"
-    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
-    args = notice.payload["args"]
-    assert notice.chat_id == CURATOR_TG
+    [notice] = await told(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.args
+    assert notice.user_id == world.curator_id and notice.key == "pair-declined-notice"
     assert (args["who"], args["role"], args["others"], args["reason"], args["has_reason"]) == \
         ("Сидоров Саша", "mentee", "Иванова Мария", "Неудобное время", "yes")
     # both ways, a button each: another mentor with a free place for Sasha (Petrov's place is free:
     # his pair is only proposed), and the best eligible mentee nobody has for Ivanova's freed place
     m, pid = world.member, world.programme_id
     assert args["mode"] == "pairs"
-    buttons = [row[0] for row in notice.payload["buttons"]]
+    buttons = [row[0] for row in notice.buttons]
     made = [b["callback_data"] for b in buttons if b["text_key"] == "pair-btn-make-suggested"]
     assert made[0] == f"qk:{pid}:{m['Петров Пётр']}:{m['Сидоров Саша']}:1"
     assert made[1] in {f"qk:{pid}:{m['Иванова Мария']}:{m[name]}:1" for name in ("Кузнецова Катя", "Волков Ваня")}
@@ -514,12 +522,12 @@ async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, c
                                          translator=T)
         await s.commit()
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
-    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
-    args = notice.payload["args"]
+    [notice] = await told(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.args
     assert (args["role"], args["has_reason"], args["mode"]) == ("mentor", "no", "pairs")
     # a new mentor for the mentee first, then a mentee for the place the mentor's decline freed
     # (never the one she declined)
-    made = [row[0]["args"] for row in notice.payload["buttons"] if row[0]["text_key"] == "pair-btn-make-suggested"]
+    made = [row[0]["args"] for row in notice.buttons if row[0]["text_key"] == "pair-btn-make-suggested"]
     assert made[0] == {"mentor": "Орлова Ольга", "mentee": "Сидоров Саша"}
     assert made[1]["mentor"] == "Иванова Мария" and made[1]["mentee"] in ("Кузнецова Катя", "Волков Ваня")
     lines = args["suggested"].splitlines()
@@ -583,13 +591,13 @@ async def test_an_erased_participant_s_pairs_are_withdrawn_and_the_curator_told(
     async with sessionmaker() as s:
         assert (await s.get(Pair, pair.id)).status == "withdrawn"
     # the curator hears it from domain.erasure, without the erased name (pairing's own notice
-    # would name the pair "Иванова Мария — —")
-    assert await outbox(sessionmaker, pairing.KIND_WITHDRAWN) == []
-    [notice] = await outbox(sessionmaker, erasure.KIND_CURATOR)
-    assert notice.chat_id == CURATOR_TG and notice.payload["key"] == "pair-erased-curator-ended"
-    assert notice.payload["args"] == {"programme": "Наставники 2026", "who": "mentee", "pending": "yes",
-                                      "group": "no", "has_mentor": "yes", "mentor": "Иванова Мария",
-                                      "mentees": "", "n": 0}
+    # would name the pair "Иванова Мария — —"): an item of their "needs your attention" list
+    assert await told(sessionmaker, pairing.KIND_WITHDRAWN) == []
+    [notice] = await told(sessionmaker, erasure.KIND_CURATOR)
+    assert notice.user_id == world.curator_id and notice.key == "pair-erased-curator-ended"
+    assert notice.args == {"programme": "Наставники 2026", "who": "mentee", "pending": "yes",
+                           "group": "no", "has_mentor": "yes", "mentor": "Иванова Мария",
+                           "mentees": "", "n": 0}
     cancelled = await outbox(sessionmaker, pairing.KIND_CANCELLED)
     assert [c.chat_id for c in cancelled] == [world.tg["Иванова Мария"]]
 
@@ -604,7 +612,7 @@ async def test_a_member_who_left_is_swept_with_their_open_proposals(sessionmaker
         assert await pairing.sweep_departed(s, clock()) == 1
         await s.commit()
         assert ("Петров Пётр", "Кузнецова Катя") in await pairs_by_names(s, world, "withdrawn")
-    assert await outbox(sessionmaker, pairing.KIND_WITHDRAWN) == []  # proposals only: nobody was invited
+    assert await told(sessionmaker, pairing.KIND_WITHDRAWN) == []  # proposals only: nobody was invited
     # approving a proposal whose mentee left meanwhile withdraws it
     async with sessionmaker() as s:
         pair = (await pairs_by_names(s, world, "proposed"))[("Иванова Мария", "Сидоров Саша")]
@@ -643,9 +651,9 @@ async def test_unanswered_sides_are_reminded_once_then_reported(sessionmaker, cl
     assert await tick(days=4) == (0, 0)  # once
     assert await tick(days=5, hours=23) == (0, 0)
     assert await tick(days=6) == (0, 1)
-    [report] = await outbox(sessionmaker, pairing.KIND_UNANSWERED)
-    assert report.chat_id == CURATOR_TG
-    assert report.payload["args"]["silent"] == "Сидоров Саша" and report.payload["args"]["days"] == 6
+    [report] = await told(sessionmaker, pairing.KIND_UNANSWERED)
+    assert report.user_id == world.curator_id and report.key == "pair-unanswered-notice"
+    assert report.args["silent"] == "Сидоров Саша" and report.args["days"] == 6
     assert await tick(days=9) == (0, 0)
     async with sessionmaker() as s:
         fresh = await s.get(Pair, pair.id)
@@ -708,12 +716,11 @@ async def test_the_last_two_answers_arriving_together_still_activate_the_group(s
     assert sorted(o.outcome for o in outcomes) == ["active", "waiting"]
     async with sessionmaker() as s:
         assert (await s.get(Pair, pair.id)).status == "active"
-    assert len(await outbox(sessionmaker, pairing.KIND_ACTIVE)) == 1
+    assert len(await told(sessionmaker, pairing.KIND_ACTIVE)) == 1
 
 
 async def test_a_revoked_curator_s_notices_are_dropped(sessionmaker, clock):
     from db.models import CuratorRole
-    from domain.outbox import is_relevant
 
     world = await seed(sessionmaker, clock())
     async with sessionmaker() as s:
@@ -723,13 +730,13 @@ async def test_a_revoked_curator_s_notices_are_dropped(sessionmaker, clock):
         await s.commit()
     await answer(sessionmaker, world, pair.id, "Иванова Мария", True, clock())
     await answer(sessionmaker, world, pair.id, "Сидоров Саша", True, clock())
-    [notice] = await outbox(sessionmaker, pairing.KIND_ACTIVE)
+    [notice] = await told(sessionmaker, pairing.KIND_ACTIVE)
     async with sessionmaker() as s:
-        assert await is_relevant(s, notice)
+        assert [i.id for i in await attention.open_items(s, world.curator_id, clock())] == [notice.id]
         role = await s.scalar(select(CuratorRole).where(CuratorRole.user_id == world.curator_id))
         role.revoked_at = clock()
         await s.flush()
-        assert not await is_relevant(s, notice)
+        assert await attention.open_items(s, world.curator_id, clock()) == []  # out of their reach
 
 
 # ---------------------------------------------------------------------------------------------
@@ -963,12 +970,12 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
             s.add(PairMentee(pair_id=pair.id, mentee_member_id=world.member[name], reasons=[]))
         await s.commit()
     await answer(sessionmaker, world, pair.id, "Иванова Мария", False, clock())
-    [notice] = await outbox(sessionmaker, pairing.KIND_DECLINED)
-    args = notice.payload["args"]
+    [notice] = await told(sessionmaker, pairing.KIND_DECLINED)
+    args = notice.args
     assert args["mode"] == "pairs"
     lines = args["suggested"].splitlines()
     assert 2 <= len(lines) <= pairing.GROUP_SUGGESTIONS
-    rows = [row[0] for row in notice.payload["buttons"]]
+    rows = [row[0] for row in notice.buttons]
     buttons = [b for b in rows if b["text_key"] == "pair-btn-make-suggested"]
     assert len(buttons) == len(lines)
     # three mentees left without a mentor: one "pair by hand" list, and one for the mentor's freed places
@@ -979,7 +986,7 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
         used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
     assert used.get("Орлова Ольга", 0) <= 2 and used.get("Зайцев Захар", 0) <= 1  # no place promised twice
     assert len({b["args"]["mentee"] for b in buttons}) == len(buttons)
-    text = T.get("ru", notice.payload["key"], **args)
+    text = T.get("ru", notice.key, **args)
     assert "{???}" not in text and lines[0] in text
 
 

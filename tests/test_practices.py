@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import OutboxMessage, Practice, User
+from db.models import AttentionItem, OutboxMessage, Practice, User
+from domain import attention
 from domain import practices as D
 from domain.curation import access_for
 from domain.outbox import is_relevant
@@ -284,9 +285,11 @@ async def test_submit_tells_the_nearest_level_above(sessionmaker, clock):
                            admin_tg_ids=[ADMIN_TG])
         await s.commit()
         assert (p.status, p.region_id, p.title, p.unit_id) == ("pending", tree.r.id, "Клуб наставников", tree.s1.id)
-        rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == D.KIND_SUBMITTED))).all()
-        assert [r.chat_id for r in rows] == [103]  # the municipal curator; the region is one more level up
-        assert rows[0].payload["buttons"][0][0]["callback_data"] == f"bo:{p.id}"
+        # an item of the municipal curator's "needs your attention" list; the region is one more level up
+        rows = (await s.scalars(select(AttentionItem).where(AttentionItem.kind == D.ATT_REVIEW))).all()
+        assert [(r.user_id, r.key, r.ref) for r in rows] == [(users["m1"], "bk-notice-submitted", f"b{p.id}")]
+        assert rows[0].buttons[0][0]["callback_data"] == f"bo:{p.id}"
+        assert rows[0].args == {"title": "Клуб наставников", "unit": tree.s1.name}
         # submitting the same practice's notice again writes nothing (dedupe)
         assert await D.notify_reviewers(s, p, tree.s1, clock(), [ADMIN_TG]) == 0
 
@@ -326,8 +329,8 @@ async def test_review_rules_and_notices(sessionmaker, clock):
         p = await D.submit(s, unit=tree.s1, user=submitter, title="Клуб наставников", form="teacher_teacher",
                            description="Молодые учителя встречаются раз в неделю.", file=None, now=clock())
         await s.commit()
-        notice = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == D.KIND_SUBMITTED))
-        assert await is_relevant(s, notice)
+        notice = await s.scalar(select(AttentionItem).where(AttentionItem.kind == D.ATT_REVIEW))
+        assert await attention.is_open(s, notice, clock())
 
         # not below them: the school's own curator, a neighbour school, the other municipality
         for who in ("s1", "s2", "m2"):
@@ -345,7 +348,7 @@ async def test_review_rules_and_notices(sessionmaker, clock):
         assert told.chat_id == 101 and told.payload["key"] == "bk-notice-rejected-note"
         assert told.payload["args"] == {"title": "Клуб наставников", "note": "Приложите план"}
         assert await is_relevant(s, told)
-        assert not await is_relevant(s, notice)  # reviewed: the "please review" notice is dropped
+        assert not await attention.is_open(s, notice, clock())  # reviewed: "please review" leaves the list
 
         access, reviewer = await access_of(s, users["r"])
         with pytest.raises(Invalid) as info:
@@ -371,7 +374,7 @@ async def test_withdraw(sessionmaker, clock):
         p = await D.submit(s, unit=tree.s1, user=submitter, title="Клуб наставников", form="teacher_teacher",
                            description="Молодые учителя встречаются раз в неделю.", file=None, now=clock())
         await s.commit()
-        notice = await s.scalar(select(OutboxMessage).where(OutboxMessage.kind == D.KIND_SUBMITTED))
+        notice = await s.scalar(select(AttentionItem).where(AttentionItem.kind == D.ATT_REVIEW))
         other = await s.get(User, users["m1"])
         with pytest.raises(Invalid) as info:
             await D.withdraw(s, p, other, clock())
@@ -379,7 +382,7 @@ async def test_withdraw(sessionmaker, clock):
         await D.withdraw(s, p, submitter, clock())
         await s.commit()
         assert p.status == "withdrawn"
-        assert not await is_relevant(s, notice)
+        assert not await attention.is_open(s, notice, clock())
         with pytest.raises(Invalid) as info:
             await D.withdraw(s, p, submitter, clock())
         assert info.value.code == "not-pending"

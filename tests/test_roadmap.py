@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.i18n import Translator
-from db.models import CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
-from domain import invitations
+from db.models import AttentionItem, CuratorRole, OutboxMessage, Programme, RoadmapItem, SurveyOccasion, Unit, User
+from domain import attention, invitations
 from domain import roadmap as R
-from domain.outbox import is_relevant, quiet_until
+from domain.outbox import quiet_until
 from domain.people import accept_curator
 from domain.programmes import create_programme
 from domain.rules import Invalid
@@ -79,9 +79,16 @@ async def run(sessionmaker, now: datetime) -> int:
         return n
 
 
-async def rows(sessionmaker) -> list[OutboxMessage]:
+async def rows(sessionmaker) -> list[AttentionItem]:
+    """Reminders: items of the curators' "needs your attention" lists (domain.attention)."""
     async with sessionmaker() as s:
-        return list((await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+        return list((await s.scalars(select(AttentionItem).order_by(AttentionItem.id))).all())
+
+
+async def summaries(sessionmaker) -> list[OutboxMessage]:
+    async with sessionmaker() as s:
+        return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == attention.KIND_SUMMARY)
+                                     .order_by(OutboxMessage.id))).all())
 
 
 def msk(day: date, hour: int, minute: int = 0) -> datetime:
@@ -321,17 +328,21 @@ async def test_reminders_at_7_3_1_days_and_missed_at_nine_local_once_each(sessio
         assert await run(sessionmaker, msk(day, 9, 30)) == 0, stage  # the next run: nothing again
         sent.append(stage)
     got = await rows(sessionmaker)
-    mine = [r for r in got if r.kind == R.KIND_REMIND]
+    mine = [r for r in got if r.kind == R.ATT_DEADLINE]
     assert [r.dedupe_key for r in mine] == [f"rm:{item_id}:{DUE.isoformat()}:{st}" for st in sent]
-    assert all(r.user_id == w.cur_s and r.chat_id == 8301 and r.tz == "Europe/Moscow" for r in mine)
-    assert [r.payload["key"] for r in mine] == ["rm-remind-d7", "rm-remind-d3", "rm-remind-d1", "rm-remind-missed"]
-    assert mine[0].payload["args"] == {"title": "Провести совещание", "unit": "Школа № 1", "date": "10.12.2026"}
-    assert mine[0].payload["buttons"][0][0]["callback_data"] == f"yi:{item_id}:0"
-    assert mine[0].due_at == msk(date(2026, 12, 3), 9)
+    assert all(r.user_id == w.cur_s and r.tz == "Europe/Moscow" and r.ref == f"y{item_id}" for r in mine)
+    assert [r.key for r in mine] == ["rm-remind-d7", "rm-remind-d3", "rm-remind-d1", "rm-remind-missed"]
+    assert [r.closed_why for r in mine] == ["replaced"] * 3 + [None]  # one line per item: the latest stage
+    assert mine[0].args == {"title": "Провести совещание", "unit": "Школа № 1", "date": "10.12.2026"}
+    assert mine[0].buttons[0][0]["callback_data"] == f"yi:{item_id}:0"
+    assert mine[0].created_at == msk(date(2026, 12, 3), 9)
+    # the summary that carries it leaves at 09:00 and the few minutes a summary gathers its run
+    first = (await summaries(sessionmaker))[0]
+    assert (first.user_id, first.chat_id, first.due_at) == (w.cur_s, 8301, msk(date(2026, 12, 3), 9) + attention.GATHER)
     # one level up: each curator of the municipality, one row each; not the region
-    up = [r for r in got if r.kind == R.KIND_UP]
+    up = [r for r in got if r.kind == R.ATT_BELOW]
     assert sorted(r.user_id for r in up) == sorted([w.cur_m, w.cur_m2])
-    assert all(r.payload["key"] == "rm-remind-up" for r in up)
+    assert all(r.key == "rm-remind-up" for r in up)
     # nothing more after that, ever
     assert await run(sessionmaker, msk(date(2026, 12, 20), 9)) == 0
 
@@ -344,12 +355,13 @@ async def test_after_downtime_only_the_latest_stage_is_sent_and_quiet_hours_hold
     assert await run(sessionmaker, back) == 1
     (row,) = await rows(sessionmaker)
     assert row.dedupe_key == f"rm:{item_id}:2026-12-10:d3"
-    # it is night in Moscow: the sender holds it until 08:00 there
-    assert quiet_until(row.due_at, row.tz, 22, 8) == msk(date(2026, 12, 8), 8)
+    # it is night in Moscow: the sender holds its summary until 08:00 there
+    (summary,) = await summaries(sessionmaker)
+    assert summary.tz == row.tz and quiet_until(summary.due_at, summary.tz, 22, 8) == msk(date(2026, 12, 8), 8)
     # a reminder at its normal time is outside quiet hours
     assert await run(sessionmaker, msk(date(2026, 12, 9), 9)) == 1
     last = (await rows(sessionmaker))[-1]
-    assert last.dedupe_key.endswith(":d1") and quiet_until(last.due_at, last.tz, 22, 8) is None
+    assert last.dedupe_key.endswith(":d1") and quiet_until(last.created_at + attention.GATHER, last.tz, 22, 8) is None
 
 
 async def test_a_stage_before_the_item_was_set_is_skipped_but_missed_is_not(sessionmaker):
@@ -394,8 +406,9 @@ async def test_restart_does_not_resend_and_a_moved_date_gets_fresh_reminders(ses
 
 
 async def relevant(sessionmaker, row_id: int) -> bool:
+    """Whether the reminder is still on its curator's list (checked live; nothing is written)."""
     async with sessionmaker() as s:
-        return await is_relevant(s, await s.get(OutboxMessage, row_id))
+        return await attention.is_open(s, await s.get(AttentionItem, row_id), NOW)
 
 
 async def test_a_queued_reminder_is_dropped_when_it_is_no_longer_relevant(sessionmaker):
@@ -425,7 +438,7 @@ async def test_a_queued_reminder_is_dropped_when_it_is_no_longer_relevant(sessio
     async with sessionmaker() as s:
         await s.execute(update(CuratorRole).where(CuratorRole.user_id == w.cur_s).values(revoked_at=NOW))
         await s.commit()
-    own = next(r for r in by_item[ids[3]] if r.kind == R.KIND_REMIND)
+    own = next(r for r in by_item[ids[3]] if r.kind == R.ATT_DEADLINE)
     assert not await relevant(sessionmaker, own.id)
 
 
@@ -467,6 +480,7 @@ async def test_programme_windows_are_added_done_by_their_occasion_and_cancelled_
                                          .where(RoadmapItem.programme_id == pid))).all())
         assert statuses == {"survey_start": "done", "survey_end": "cancelled"}
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert await s.scalar(select(func.count()).select_from(AttentionItem)) == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,7 +498,7 @@ async def test_a_responsible_who_lost_the_role_is_replaced_by_the_units_curators
     got = {int(r.dedupe_key.split(":")[1]): r for r in await rows(sessionmaker)}
     # the municipality's remaining curator (English: the date written her way) ...
     assert (got[mun_item].user_id, got[mun_item].dedupe_key) == (w.cur_m2, f"rm:{mun_item}:2026-12-10:d7:u{w.cur_m2}")
-    assert got[mun_item].payload["args"]["date"] == "10 Dec 2026"
+    assert got[mun_item].args["date"] == "10 Dec 2026"
     # ... and a school left without a curator: the nearest level above that has one
     assert got[school_item].user_id == w.cur_m2
     assert await relevant(sessionmaker, got[mun_item].id)
@@ -504,7 +518,7 @@ async def test_dates_in_reminders_are_written_the_recipients_way(sessionmaker):
     w = await seed(sessionmaker)
     await add(sessionmaker, w.s, DUE, w.cur_s)
     assert await run(sessionmaker, msk(date(2026, 12, 11), 9)) == 3
-    dates = {r.user_id: r.payload["args"]["date"] for r in await rows(sessionmaker)}
+    dates = {r.user_id: r.args["date"] for r in await rows(sessionmaker)}
     assert dates == {w.cur_s: "10.12.2026", w.cur_m: "10.12.2026", w.cur_m2: "10 Dec 2026"}
 
 

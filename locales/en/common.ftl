@@ -44,7 +44,7 @@ help-mentor =
     /practices — best mentoring practices of your region.
 help-curator =
     You are a curator.
-    /curator — your organisations, participants, parental consents and invitation links; programmes and pairs; the roadmap, indicators against targets, XLSX reports.
+    /curator — on top, what needs your attention (it also comes as one summary); your organisations, participants, parental consents and invitation links; programmes, pairs and pairs at risk; the roadmap, indicators against targets, XLSX reports.
     /practices — the best-practice bank: browse, submit a practice, approve.
 help-admin =
     You are an administrator.

@@ -24,6 +24,7 @@ outbox-kind-digest = the digest of new registrations
 outbox-kind-risk-alert = a warning about a pair at risk
 outbox-kind-roadmap_up = a notice of a roadmap item overdue one level down
 outbox-kind-outbox-unconfirmed = a report of unconfirmed messages
+outbox-kind-attention = a “needs your attention” summary
 outbox-kind-pair-card = a mentoring pair proposal
 outbox-kind-pair-active = a notice that a pair has started
 outbox-kind-pair-goals-prompt = a notice that a pair has started, asking to record goals

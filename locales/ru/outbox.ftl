@@ -25,6 +25,7 @@ outbox-kind-digest = сводка новых регистраций
 outbox-kind-risk-alert = предупреждение о паре в зоне риска
 outbox-kind-roadmap_up = сообщение о просроченном пункте дорожной карты уровнем ниже
 outbox-kind-outbox-unconfirmed = сообщение о неподтверждённых отправках
+outbox-kind-attention = сводка «Требует внимания»
 outbox-kind-pair-card = предложение наставнической пары
 outbox-kind-pair-active = уведомление о том, что пара начала работу
 outbox-kind-pair-goals-prompt = сообщение о начале работы пары с просьбой записать цели
