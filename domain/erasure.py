@@ -18,6 +18,10 @@ their "needs your attention" list) are told in plain words and without the erase
 sent, and the name must not outlive the erasure. The erased side is named by its role
 ("your mentee"), the others by name.
 
+:func:`scrub_messages` takes their name out of the messages already written for others (cards,
+notices, check-ins listing partners, curators' summaries): the outbox keeps sent rows, and the
+name must not stay in them.
+
 :func:`release_erased` does the same for active pairs with someone already erased (erasures made
 before this existed): called at start-up, it leaves nothing dangling. Elsewhere an erased person
 who still appears in a pair's history is shown as ``person-erased`` (see ``handlers.monitoring``
@@ -26,16 +30,16 @@ and ``domain.reports``). No aiogram here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Pair, PairMentee, Participant, Programme, ProgrammeMember, Unit
+from db.models import CuratorRole, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, Unit
 from domain import attention, checkins, pairing
-from domain.outbox import enqueue, register_relevance
+from domain.outbox import CLAIMED, DROPPED, FINAL_STATUSES, SENDING, enqueue, register_relevance
 
 log = logging.getLogger(__name__)
 
@@ -237,3 +241,88 @@ register_relevance(KIND_CURATOR, pairing._curator_relevant)  # noqa: SLF001 - ro
 attention.register_kind(ATT_CURATOR, order=55, fyi=True)  # news: done once seen, dismissed or a week old
 
 __all__ = ["KIND_PARTNER", "KIND_CURATOR", "ATT_CURATOR", "leave_pairs", "release_erased"]
+
+
+# ---------------------------------------------------------------------------------------------
+# their name in messages already written for others
+# ---------------------------------------------------------------------------------------------
+#: What stands for an erased name inside a stored message that nobody will read again.
+ERASED_MARK: Final = "[erased]"
+
+
+def _without(value: Any, names: Sequence[str]) -> tuple[Any, bool]:
+    """``value`` (a payload or a part of it) with every occurrence of the names replaced."""
+    if isinstance(value, str):
+        out = value
+        for name in names:
+            out = out.replace(name, ERASED_MARK)
+        return out, out != value
+    if isinstance(value, dict):
+        changed = False
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            result[key], hit = _without(item, names)
+            changed |= hit
+        return result, changed
+    if isinstance(value, list):
+        pairs = [_without(item, names) for item in value]
+        return [item for item, _ in pairs], any(hit for _, hit in pairs)
+    return value, False
+
+
+async def _related_users(session: AsyncSession, participant: Participant) -> set[int]:
+    """Who may hold a message naming the participant: everyone who shared a pair or a group or a
+    proposal with them, and the curators of their organisation and of the units above it (revoked
+    roles too: their old messages stay)."""
+    members = await _member_ids(session, participant.id)
+    pair_ids: set[int] = set()
+    for part in pairing.chunked(members):
+        pair_ids.update((await session.scalars(select(Pair.id).where(Pair.mentor_member_id.in_(part)))).all())
+        pair_ids.update((await session.scalars(
+            select(PairMentee.pair_id).where(PairMentee.mentee_member_id.in_(part)))).all())
+    other_members: set[int] = set()
+    for part in pairing.chunked(pair_ids):
+        other_members.update((await session.scalars(select(Pair.mentor_member_id).where(Pair.id.in_(part)))).all())
+        other_members.update((await session.scalars(
+            select(PairMentee.mentee_member_id).where(PairMentee.pair_id.in_(part)))).all())
+    users: set[int] = set()
+    for part in pairing.chunked(other_members - members):
+        users.update(u for u in (await session.scalars(
+            select(Participant.user_id).join(ProgrammeMember, ProgrammeMember.participant_id == Participant.id)
+            .where(ProgrammeMember.id.in_(part)))).all() if u is not None)
+    org = await session.get(Unit, participant.org_id)
+    above = {int(x) for x in (org.path if org is not None else "").split("/") if x.isdigit()} | {participant.org_id}
+    users.update((await session.scalars(select(CuratorRole.user_id).where(CuratorRole.unit_id.in_(sorted(above))))).all())
+    users.discard(participant.user_id)
+    return users
+
+
+async def scrub_messages(session: AsyncSession, participant: Participant, names: Iterable[str | None]) -> int:
+    """The participant's name goes from the outbox rows written for others (cards, notices,
+    check-ins listing partners, curators' summaries): in rows already sent it is replaced by
+    :data:`ERASED_MARK`; a row not yet sent that still names them is dropped (the pair it speaks
+    of has ended: :func:`leave_pairs` has told those concerned anew, without the name). Call
+    after :func:`leave_pairs` and before the name is wiped; returns how many rows changed."""
+    wanted = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
+    if not wanted:
+        return 0
+    changed = 0
+    for part in pairing.chunked(await _related_users(session, participant)):
+        rows = (await session.execute(
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload)
+            .where(OutboxMessage.user_id.in_(part)))).all()
+        for row_id, status, payload in rows:
+            clean, hit = _without(payload or {}, wanted)
+            if not hit:
+                continue
+            values: dict[str, Any] = {"payload": clean}
+            if status not in FINAL_STATUSES:
+                values.update(status=DROPPED, last_error="names an erased person", claimed_by=None)
+            # a row being sent right now keeps its status: its answer must still be recorded
+            where = [OutboxMessage.id == row_id, OutboxMessage.status.not_in((CLAIMED, SENDING))]
+            result = await session.execute(update(OutboxMessage).where(*where).values(**values)
+                                           .execution_options(synchronize_session=False))
+            changed += result.rowcount or 0
+    if changed:
+        log.info("erasure: participant %s: their name removed from %d stored messages", participant.id, changed)
+    return changed

@@ -194,12 +194,14 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
     participant = await participant_of(session, user)
     if participant is not None:
         from domain.checkins import forget_participant  # built on people: import at use
-        from domain.erasure import leave_pairs
+        from domain.erasure import leave_pairs, scrub_messages
 
         # first, while their pairs can still be read whole: they leave every pair and group, the
         # others in it and the curators are told (without their name)
         await leave_pairs(session, participant, now)
         await forget_participant(session, participant.id, now)  # goals, topics, free-text answers, curators' items
+        # their name in the messages already written for the others (sent ones keep no trace)
+        await scrub_messages(session, participant, (participant.full_name, user.full_name))
         participant.full_name = None
         participant.company = None
         participant.interests = []

@@ -217,3 +217,43 @@ async def test_queued_checkins_of_the_others_no_longer_name_the_erased(sessionma
                          TG["E4"]: before[TG["E4"]]}
         await no_row_names(s, "E1")
         await no_row_names(s, "E3")
+
+
+async def test_the_erased_name_leaves_messages_already_written_for_others(sessionmaker):
+    """Cards and summaries sent before the erasure named the person: the name goes from the stored
+    rows (sent ones keep the rest, unsent ones that still name them are dropped); a row to someone
+    unrelated is not touched."""
+    from domain.outbox import enqueue
+
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:
+        m1 = await s.get(User, world.user["M1"])
+        e2 = await s.get(User, world.user["E2"])
+        stranger = User(tg_id=7899, locale="ru")
+        s.add(stranger)
+        await s.flush()
+        sent_card = await enqueue(s, user_id=m1.id, chat_id=TG["M1"], kind="pair-card", key="pair-card-mentor",
+                                  args={"mentees": "E1", "programme": TITLE})
+        summary = await enqueue(s, user_id=world.curator_user_id, chat_id=CURATOR_TG, kind="attention",
+                                key="att-summary", args={"n": 2, "body": "• E1 — M1\n• E2 — M1"})
+        queued = await enqueue(s, user_id=m1.id, chat_id=TG["M1"], kind="pair-reminder", key="pair-reminder",
+                               args={"mentees": "E1"})
+        unrelated_partner = await enqueue(s, user_id=e2.id, chat_id=TG["E2"], kind="pair-card",
+                                          key="pair-card-mentee", args={"mentor": "M1"})
+        other = await enqueue(s, user_id=stranger.id, chat_id=7899, kind="digest", key="digest", args={"names": "E1"})
+        for row in (sent_card, summary):
+            row.status = "sent"
+        await s.commit()
+        ids = {"card": sent_card.id, "summary": summary.id, "queued": queued.id,
+               "partner": unrelated_partner.id, "other": other.id}
+
+    await erase(sessionmaker, world, "E1")
+
+    async with sessionmaker() as s:
+        got = {k: await s.get(OutboxMessage, v) for k, v in ids.items()}
+        assert (got["card"].status, got["card"].payload["args"]) == (
+            "sent", {"mentees": erasure.ERASED_MARK, "programme": TITLE})
+        assert got["summary"].payload["args"]["body"] == f"• {erasure.ERASED_MARK} — M1\n• E2 — M1"
+        assert (got["queued"].status, got["queued"].payload["args"]) == ("dropped", {"mentees": erasure.ERASED_MARK})
+        assert (got["partner"].status, got["partner"].payload["args"]) == ("pending", {"mentor": "M1"})
+        assert got["other"].payload["args"] == {"names": "E1"}  # not someone who had to do with them
