@@ -21,7 +21,7 @@ from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
 from bot.session import BotSession
-from bot.middlewares import CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
+from bot.middlewares import ShortLabels, CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
 from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
@@ -38,6 +38,7 @@ def utc_clock() -> datetime:
 def make_bot(settings: Settings) -> Bot:
     session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))  # skips unreadable updates
     session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
+    session.middleware(ShortLabels())  # no button label cut inside a word by a phone
     session.middleware(TrackEdits())  # notes the messages a handler edits (bot/questions.py)
     session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)

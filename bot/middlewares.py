@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.types import TelegramObject, Update, User as TgUser
+from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User as TgUser
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
 from aiohttp.client_exceptions import UploadAbortedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.fsm_storage import CURRENT_SESSION
 from bot.i18n import Translator, locale_from_telegram
 from domain.people import user_by_tg
+from domain.text import LABEL_MAX, shorten
 
 log = logging.getLogger(__name__)
 
@@ -229,3 +230,19 @@ class RetryDirectReplies(BaseRequestMiddleware):
             await self.sleep(delay)
             waited += delay
             attempt += 1
+
+
+class ShortLabels(BaseRequestMiddleware):
+    """No button label longer than ``domain.text.LABEL_MAX`` leaves the bot: a longer one (a long
+    name in a button) is shortened at a word boundary with "…", for replies and queued messages
+    alike. Phones would otherwise cut it wherever the width ends, inside a word; the screen the
+    button opens shows the full text."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod) -> Any:
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup) and any(
+                len(b.text) > LABEL_MAX for row in markup.inline_keyboard for b in row):
+            method.reply_markup = InlineKeyboardMarkup(inline_keyboard=[
+                [b if len(b.text) <= LABEL_MAX else b.model_copy(update={"text": shorten(b.text, LABEL_MAX)})
+                 for b in row] for row in markup.inline_keyboard])
+        return await make_request(bot, method)

@@ -61,6 +61,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AttentionItem, OutboxMessage, Unit, User
+from domain import text
 from domain.outbox import CLAIMED, PENDING, SENDING, SENT, build_payload, enqueue, register_relevance
 from domain.units import curator_scopes
 
@@ -75,7 +76,7 @@ SUMMARY_LINES: Final = 4  # lines per group in a summary (then "and n more")
 SUMMARY_BUDGET: Final = 2300  # characters of a summary's body (a Fluent placeable holds 2,500)
 ITEM_BUTTONS: Final = 6  # up to this many items get a button each; more get a button per group
 LINE_MAX: Final = 160  # characters of one line
-LABEL_MAX: Final = 48  # characters of an item's button
+LABEL_MAX: Final = text.LABEL_MAX  # characters of an item's button
 
 # why an item closed
 RESOLVED: Final = "resolved"

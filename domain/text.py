@@ -6,6 +6,9 @@ Limits, stated once:
 * ``BUTTON_MAX``: characters of a text inside an inline button (a name, a title). Telegram sets no
   hard limit, but phones cut a button visually after about 30–40 characters; the screen a button
   opens always shows the full text.
+* ``LABEL_MAX``: characters of a whole button label (an icon, words and a name). Labels are
+  written to stay under it; the bot's session shortens a longer one at a word boundary as it
+  leaves (``bot.middlewares.ShortLabels``), so that no phone cuts it inside a word.
 * ``MESSAGE_MAX``: characters of one message body (Telegram's 4096, with room for a notice or a
   "page n of m" line); longer texts are split with :func:`pages`, never cut.
 """
@@ -16,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 
 BUTTON_MAX = 36
+LABEL_MAX = 48
 MESSAGE_MAX = 3900
 CAPTION_MAX = 1000  # a photo's or a document's caption (Telegram: 1024)
 SHEET_NAME_MAX = 31  # an XLSX sheet's name (Excel refuses longer ones)

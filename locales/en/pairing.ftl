@@ -179,8 +179,8 @@ pair-card-cancelled =
 ## Notices to curators
 
 pair-btn-make-suggested = ✍ Pair { $mentor } and { $mentee }
-pair-btn-manual-mentor-for = ✍ A mentor for { $name }: choose by hand
-pair-btn-manual-mentee-for = ✍ A mentee for { $name }: choose by hand
+pair-btn-manual-mentor-for = ✍ Pick a mentor for { $name }
+pair-btn-manual-mentee-for = ✍ Pick a mentee for { $name }
 pair-active-notice = 🎉 “{ $programme }”: everyone accepted — { $n ->
     [1] the pair has started
    *[other] the group has started

@@ -186,8 +186,8 @@ pair-card-cancelled =
 ## Сообщения куратору
 
 pair-btn-make-suggested = ✍ Составить пару: { $mentor } и { $mentee }
-pair-btn-manual-mentor-for = ✍ Наставник для: { $name } — выбрать вручную
-pair-btn-manual-mentee-for = ✍ Наставляемый для: { $name } — выбрать вручную
+pair-btn-manual-mentor-for = ✍ Подобрать наставника: { $name }
+pair-btn-manual-mentee-for = ✍ Подобрать наставляемого: { $name }
 pair-active-notice = 🎉 «{ $programme }»: все согласились — { $n ->
     [1] пара начала работу
    *[other] группа начала работу
