@@ -1,6 +1,8 @@
 """domain/text.py (shortening between words, pages, Russian alphabetical order) and domain/dates.py."""
 from __future__ import annotations
 
+import random
+import unicodedata
 from datetime import date
 
 import pytest
@@ -49,6 +51,36 @@ def test_russian_alphabetical_order():
     assert sorted(names, key=collation_key) == ["10-й класс", "Абрамов", "Егорова Вера", "ежов Пётр", "Елкин Иван",
                                                 "Ёлкина Анна", "Иванов", "Йогуртов", "Яковлев", "Smith John"]
     assert collation_key("Елкин") < collation_key("Ёлкин")  # only YE / YO differ: YE first
+
+
+def _tuple_key(text: str | None) -> tuple:
+    """The order collation_key has always given, as the tuple of (rank, character) pairs it once
+    returned: the reference its compact string must agree with."""
+    def rank(ch: str) -> tuple[int, str]:
+        if ch.isspace():
+            return 0, " "
+        if ch.isdigit():
+            return 1, ch
+        if "\u0400" <= ch <= "\u04ff":
+            return 2, ch
+        if ch.isalpha():
+            return 3, ch
+        return 0, ""
+    folded = unicodedata.normalize("NFC", (text or "").strip()).casefold()
+    return tuple(r for r in (rank(c) for c in folded.replace("\u0451", "\u0435")) if r[1]), folded
+
+
+def test_collation_key_is_one_compact_string_in_the_same_order():
+    rnd = random.Random(7)
+    alphabet = "аАбеЕёЁжяЯйЙ" + "azAZéß" + "0129" + " -.,«»'" + "ҐӘ"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9))) for _ in range(3000)]
+    texts += ["Елкин", "Ёлкин", "елкин", "Римская-Корсакова Анна", "Римская Корсакова Анна", "", None]
+    for text in texts:
+        key = collation_key(text)
+        assert isinstance(key, str) and len(key) <= 2 * len((text or "").casefold()) + 1
+    assert sorted(texts, key=collation_key) == sorted(texts, key=_tuple_key)
+    for a, b in zip(texts, texts[1:]):
+        assert (collation_key(a) < collation_key(b)) == (_tuple_key(a) < _tuple_key(b))
 
 
 @pytest.mark.parametrize("text,expected", [
