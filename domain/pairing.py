@@ -60,7 +60,7 @@ from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import build_payload, enqueue, register_relevance
-from domain.text import shorten
+from domain.text import short_name, shorten
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -1347,16 +1347,19 @@ async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair,
         stranded = [me]
         others = mentor.name if mentor else "—"
     found = await suggestions(session, programme, now, stranded, mentor)
-    lines = [f"• {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)" for s_mentor, s_mentee, value in found]
+    # numbered, with the full names; each button carries the same number and short names (one
+    # mentor may be offered to several mentees: the number tells their buttons apart)
+    lines = [f"{n}. {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)"
+             for n, (s_mentor, s_mentee, value) in enumerate(found, 1)]
     args: dict[str, Any] = {
         "who": me.name, "role": me.side, "others": others,
         "reason": reason or "", "has_reason": "yes" if reason else "no",
         "mode": "pairs" if found else "none", "suggested": "\n".join(lines),
     }
     buttons = [[{"text_key": "pair-btn-make-suggested",
-                 "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
+                 "args": {"n": n, "mentor": short_name(s_mentor.name), "mentee": short_name(s_mentee.name)},
                  "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]
-               for s_mentor, s_mentee, _ in found]
+               for n, (s_mentor, s_mentee, _) in enumerate(found, 1)]
     buttons.extend(_manual_buttons(programme, stranded, mentor))
     await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
                         now=now, tag=f"{pair.id}:{me.id}", buttons=buttons or None)

@@ -95,6 +95,30 @@ def _split_long(line: str, limit: int) -> list[str]:
     return parts
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _initial(word: str) -> str:
+    """"А." of "Анна", "А.-М." of "Анна-Мария"; "" when the word has no letter."""
+    parts = [next((c for c in part if c.isalpha()), "") for part in word.split("-")]
+    return "-".join(f"{c.upper()}." for c in parts if c)
+
+
+def short_name(full_name: str | None) -> str:
+    """A person's name in short: the surname whole and the other names as initials, in the order
+    the name is written — Russian names surname first («Орлова Ольга Николаевна» → «Орлова О. Н.»),
+    others surname last ("Olivia Grace Robertson" → "O. G. Robertson"). A one-word name stays as
+    it is. For a button whose message gives the full name."""
+    words = (full_name or "").split()
+    if len(words) < 2:
+        return " ".join(words)
+    if _CYRILLIC.search(full_name or ""):
+        surname, others = words[0], words[1:]
+        return " ".join([surname, *filter(None, map(_initial, others))])
+    surname, others = words[-1], words[:-1]
+    return " ".join([*filter(None, map(_initial, others)), surname])
+
+
 class _Primary(dict):
     """What each character becomes in the first level of :func:`collation_key` (computed once per
     character, then looked up by ``str.translate``): one character whose code orders it as a
@@ -133,4 +157,4 @@ def collation_key(text: str | None) -> str:
     return folded.replace("\u0451", "\u0435").translate(_PRIMARY) + _KEY_SEP + folded
 
 
-__all__ = ["BUTTON_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key"]
+__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name"]

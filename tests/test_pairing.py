@@ -528,10 +528,12 @@ async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, c
     # a new mentor for the mentee first, then a mentee for the place the mentor's decline freed
     # (never the one she declined)
     made = [row[0]["args"] for row in notice.buttons if row[0]["text_key"] == "pair-btn-make-suggested"]
-    assert made[0] == {"mentor": "Орлова Ольга", "mentee": "Сидоров Саша"}
-    assert made[1]["mentor"] == "Иванова Мария" and made[1]["mentee"] in ("Кузнецова Катя", "Волков Ваня")
+    assert made[0] == {"n": 1, "mentor": "Орлова О.", "mentee": "Сидоров С."}
+    assert made[1]["n"] == 2 and made[1]["mentor"] == "Иванова М." and made[1]["mentee"] in ("Кузнецова К.",
+                                                                                             "Волков В.")
     lines = args["suggested"].splitlines()
-    assert lines[0].startswith("• Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
+    assert lines[0].startswith("1. Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
+    assert lines[1].startswith("2. ") and made[1]["mentee"].split()[0] in lines[1]
 
 
 async def test_group_answers_a_mentee_declining_leaves_the_rest(sessionmaker, clock):
@@ -984,8 +986,9 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
     used: dict[str, int] = {}
     for b in buttons:
         used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
-    assert used.get("Орлова Ольга", 0) <= 2 and used.get("Зайцев Захар", 0) <= 1  # no place promised twice
+    assert used.get("Орлова О.", 0) <= 2 and used.get("Зайцев З.", 0) <= 1  # no place promised twice
     assert len({b["args"]["mentee"] for b in buttons}) == len(buttons)
+    assert [b["args"]["n"] for b in buttons] == list(range(1, len(buttons) + 1))
     text = T.get("ru", notice.key, **args)
     assert "{???}" not in text and lines[0] in text
 

@@ -9,7 +9,7 @@ import pytest
 
 from domain.dates import parse_typed_date
 from domain.rules import Invalid
-from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, shorten
+from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, short_name, shorten
 
 TODAY = date(2026, 11, 23)
 
@@ -104,3 +104,18 @@ def test_typed_dates_refused_and_options():
     with pytest.raises(Invalid):
         parse_typed_date("сегодня", None)  # without a clock only full dates are read
     assert parse_typed_date("2026-10-05", None) == date(2026, 10, 5)
+
+
+@pytest.mark.parametrize("full,short", [
+    ("Орлова Ольга Николаевна", "Орлова О. Н."),
+    ("Римская-Корсакова Анна-Мария Ивановна", "Римская-Корсакова А.-М. И."),
+    ("Иванова Мария", "Иванова М."),
+    ("  Сидоров   Саша ", "Сидоров С."),
+    ("Olivia Grace Robertson", "O. G. Robertson"),
+    ("mary ann johnson", "M. A. johnson"),
+    ("Zimmer", "Zimmer"),
+    ("", ""),
+    (None, ""),
+])
+def test_short_name_keeps_the_surname_and_gives_initials(full, short):
+    assert short_name(full) == short
