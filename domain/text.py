@@ -99,16 +99,17 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def _initial(word: str) -> str:
-    """"А." of "Анна", "А.-М." of "Анна-Мария"; "" when the word has no letter."""
+    """"A." of "Anna", "A.-M." of "Anna-Maria"; "" when the word has no letter."""
     parts = [next((c for c in part if c.isalpha()), "") for part in word.split("-")]
     return "-".join(f"{c.upper()}." for c in parts if c)
 
 
 def short_name(full_name: str | None) -> str:
     """A person's name in short: the surname whole and the other names as initials, in the order
-    the name is written — Russian names surname first («Орлова Ольга Николаевна» → «Орлова О. Н.»),
-    others surname last ("Olivia Grace Robertson" → "O. G. Robertson"). A one-word name stays as
-    it is. For a button whose message gives the full name."""
+    the name is written: a name in Cyrillic surname first, as Russian names are written ("Orlova
+    Olga Nikolaevna" in Cyrillic → "Orlova O. N."), any other surname last ("Olivia Grace
+    Robertson" → "O. G. Robertson"). A one-word name stays as it is. For a button whose message
+    gives the full name."""
     words = (full_name or "").split()
     if len(words) < 2:
         return " ".join(words)
