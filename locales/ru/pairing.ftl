@@ -274,7 +274,7 @@ pair-waiting-line = { $n }. { $mentor } — { $mentees } (утверждена {
    *[no] {""}
 }
 pair-btn-withdraw = ↩ Снять { $n }: { $mentor } — { $mentees }
-pair-withdraw-ask = Снять пару { $mentor } — { $mentees }? Участникам придёт сообщение, что пара не состоится; место наставника освободится, а саму пару можно будет предложить снова.
+pair-withdraw-ask = Пара { $mentor } — { $mentees }: снять её? Участникам придёт сообщение, что пара не состоится; место наставника освободится, а саму пару можно будет предложить снова.
 pair-btn-withdraw-yes = ↩ Да, снять
 pair-btn-waiting-back = ⬅ К ждущим ответа
 pair-withdrawn-done = Пара снята, участникам сообщено.
