@@ -25,8 +25,9 @@ CAPTION_MAX = 1000  # a photo's or a document's caption (Telegram: 1024)
 SHEET_NAME_MAX = 31  # an XLSX sheet's name (Excel refuses longer ones)
 ELLIPSIS = "…"
 
-# a place where a text may be cut: after a space, or after a dash, slash or comma that ends a word
-_BREAK = re.compile(r"\s+|(?<=[-–—/,;])")
+# a place where a text may be cut: at a space, or after an en or em dash, a slash, a comma or a
+# semicolon; a hyphen is part of its word («Северо-Западный», «Римская-Корсакова») and never a break
+_BREAK = re.compile(r"\s+|(?<=[–—/,;])")
 
 
 def shorten(text: str | None, limit: int = BUTTON_MAX, *, hard: bool = False) -> str:

@@ -28,6 +28,22 @@ def test_shorten_cuts_between_words(text, limit, expected):
     assert shorten(text, limit) == expected
 
 
+@pytest.mark.parametrize("text,limit,expected", [
+    ("Северо-Западный федеральный округ", 12, "Северо-Западный…"),  # a hyphenated word is one word
+    ("Северо-Западный федеральный округ", 30, "Северо-Западный федеральный…"),
+    ("Римская-Корсакова Анна", 12, "Римская-Корсакова…"),
+    ("Римская-Корсакова Анна Сергеевна", 25, "Римская-Корсакова Анна…"),
+    ("Кузнецова-Лебедева-Орлова Мария", 20, "Кузнецова-Лебедева-Орлова…"),
+    ("школа-интернат № 3 имени героя", 15, "школа-интернат…"),
+    ("педагог-новатор – консервативный педагог", 19, "педагог-новатор…"),
+    ("наставник/куратор программы", 14, "наставник…"),  # after a slash, a comma, a dash: a break
+    ("1990–2000 годы обучения", 8, "1990…"),
+    ("ученик — ученик, учитель — ученик", 20, "ученик — ученик…"),
+])
+def test_shorten_breaks_at_spaces_and_dashes_never_at_a_hyphen(text, limit, expected):
+    assert shorten(text, limit) == expected
+
+
 def test_shorten_hard_limits_and_defaults():
     assert shorten("Сверхдлинноесловобезпробелов", 12, hard=True) == "Сверхдлинно" + ELLIPSIS
     assert len(shorten("слово " * 40, hard=True)) <= BUTTON_MAX
