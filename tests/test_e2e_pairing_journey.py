@@ -18,7 +18,7 @@ from domain import pairing
 from domain.exports import FIRST_TABLE_ROW
 from domain.text import ELLIPSIS, LABEL_MAX
 from handlers.callbacks import PairsCb
-from handlers.pairing import PrAnswer, PrMake, PrShow
+from handlers.pairing import PrAnswer, PrMake, PrPick, PrShow
 from tests.test_e2e_pairing import E2E_MENTEES, E2E_MENTORS, card_of, open_pairs
 from tests.test_pairing import CURATOR_TG, MENTEES, MENTORS, World, answer, pairs_by_names, seed
 
@@ -181,6 +181,34 @@ async def test_suggestions_after_a_declined_group_are_numbered_and_each_button_i
     async with sessionmaker() as s:
         made = await pairs_by_names(s, world, "approved")
         assert [pair for pair in made if pair[0] == names["free"]] == [(names["free"], second)]
+
+
+async def test_a_combination_the_curator_rejected_can_still_be_made_by_hand_for_the_mentee(
+        app, tg, sessionmaker, clock):
+    """A rejected proposal is the curator's own call on the engine's choice: the engine and the
+    replacements never offer it again, but the curator may make it by hand deliberately — from the
+    general list and from the mentor list for the mentee alike. A combination a participant
+    declined (or a dissolved pair) is never offered, in either list."""
+    world = await seed(sessionmaker, clock(), mentors=E2E_MENTORS, mentees=E2E_MENTEES)
+    async with sessionmaker() as s:
+        for mentor, status in (("Иванова Мария", "rejected"), ("Петров Пётр", "declined")):
+            pair = Pair(programme_id=world.programme_id, mentor_member_id=world.member[mentor], status=status,
+                        manual=False, score=0.5, created_at=clock(), version=1)
+            s.add(pair)
+            await s.flush()
+            s.add(PairMentee(pair_id=pair.id, mentee_member_id=world.member["Сидоров Саша"], reasons=[]))
+        await s.commit()
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    screen = await open_pairs_screen(curator, world, ru)
+    await curator.press_data(screen, PrPick(pid=world.programme_id, e=world.member["Сидоров Саша"]).pack())
+    pick = await curator.wait_message(contains=ru("pair-pick-mentor-for", mentee="Сидоров Саша", programme=TITLE))
+    labels = [b.text for b in pick.buttons]
+    assert ru("pair-pick-mentor-button", name="Иванова Мария", used=0, capacity=1) in labels
+    assert not any(label.startswith("Петров Пётр") for label in labels)
+    await curator.press(pick, ru("pair-pick-mentor-button", name="Иванова Мария", used=0, capacity=1))
+    await curator.wait_message(contains=ru("pair-made", mentor="Иванова Мария", mentee="Сидоров Саша"))
+    async with sessionmaker() as s:
+        assert ("Иванова Мария", "Сидоров Саша") in await pairs_by_names(s, world, "approved")
 
 
 # ---------------------------------------------------------------------------------------------
