@@ -60,7 +60,7 @@ from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import build_payload, enqueue, register_relevance
-from domain.text import shorten
+from domain.text import short_name, shorten
 from domain.units import curators_of_subtree_roots
 
 log = logging.getLogger(__name__)
@@ -335,6 +335,16 @@ async def _combos(session: AsyncSession, programme_id: int, statuses: Sequence[s
 async def excluded_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
     """Combinations never to propose again: rejected, declined, dissolved, and a mentee's own decline."""
     out = {(m, e) for _, m, e in await _combos(session, programme_id, EXCLUDING)}
+    out |= {(m, e) for _, m, e in await _combos(session, programme_id, None, DECLINED_ANSWER)}
+    return out
+
+
+async def refused_combos(session: AsyncSession, programme_id: int) -> set[tuple[int, int]]:
+    """Combinations not to be made even by hand: a pair someone declined or that was dissolved,
+    and a mentee's own decline. A proposal the curator rejected is not among them: that was the
+    curator's call on the engine's choice, and they may make the pair by hand deliberately (the
+    engine and the replacements never offer it again: :func:`excluded_combos`)."""
+    out = {(m, e) for _, m, e in await _combos(session, programme_id, (DECLINED, DISSOLVED))}
     out |= {(m, e) for _, m, e in await _combos(session, programme_id, None, DECLINED_ANSWER)}
     return out
 
@@ -819,9 +829,7 @@ async def check_manual(session: AsyncSession, programme: Programme, mentor: Memb
         raise PairingError("mentee-taken")
     if per_mentor[mentor.id] >= mentor.capacity:
         raise PairingError("over-capacity", capacity=mentor.capacity)
-    declined = {(m, e) for _, m, e in await _combos(session, pid, (DECLINED, DISSOLVED))}
-    declined |= {(m, e) for _, m, e in await _combos(session, pid, None, DECLINED_ANSWER)}
-    if (mentor.id, mentee.id) in declined:
+    if (mentor.id, mentee.id) in await refused_combos(session, pid):
         raise PairingError("declined-before")
     prefs = await _preferences(session, pid)
     a, b = to_person(mentor, prefs), to_person(mentee, prefs)
@@ -1347,16 +1355,19 @@ async def _tell_decline(session: AsyncSession, programme: Programme, pair: Pair,
         stranded = [me]
         others = mentor.name if mentor else "—"
     found = await suggestions(session, programme, now, stranded, mentor)
-    lines = [f"• {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)" for s_mentor, s_mentee, value in found]
+    # numbered, with the full names; each button carries the same number and short names (one
+    # mentor may be offered to several mentees: the number tells their buttons apart)
+    lines = [f"{n}. {s_mentee.name} ← {s_mentor.name} ({percent(value)} %)"
+             for n, (s_mentor, s_mentee, value) in enumerate(found, 1)]
     args: dict[str, Any] = {
         "who": me.name, "role": me.side, "others": others,
         "reason": reason or "", "has_reason": "yes" if reason else "no",
         "mode": "pairs" if found else "none", "suggested": "\n".join(lines),
     }
     buttons = [[{"text_key": "pair-btn-make-suggested",
-                 "args": {"mentor": s_mentor.name, "mentee": s_mentee.name},
+                 "args": {"n": n, "mentor": short_name(s_mentor.name), "mentee": short_name(s_mentee.name)},
                  "callback_data": f"{CB_MAKE}:{programme.id}:{s_mentor.id}:{s_mentee.id}:1"}]
-               for s_mentor, s_mentee, _ in found]
+               for n, (s_mentor, s_mentee, _) in enumerate(found, 1)]
     buttons.extend(_manual_buttons(programme, stranded, mentor))
     await tell_curators(session, programme, pair, kind=KIND_DECLINED, key="pair-declined-notice", args=args,
                         now=now, tag=f"{pair.id}:{me.id}", buttons=buttons or None)
@@ -1383,47 +1394,61 @@ def _manual_buttons(programme: Programme, stranded: Sequence[Member], mentor: Me
     return rows
 
 
+@dataclass
+class _Pool:
+    """What the replacements after a decline need of a programme, read once for all of them."""
+
+    per_mentor: dict[int, int]  # places taken (and promised to earlier suggestions) per mentor
+    taken: set[int]  # mentees in a fixed pair
+    excluded: set[tuple[int, int]]
+    prefs: dict[int, tuple[int, ...]]
+    spec: Any
+    mentors: list[Member]
+    mentees: list[Member]
+
+
+async def _pool(session: AsyncSession, programme: Programme, now: datetime) -> _Pool:
+    pid = programme.id
+    per_mentor, taken = load_of(await fixed_combos(session, pid))
+    everyone = await members(session, programme)
+    return _Pool(per_mentor, taken, await excluded_combos(session, pid), await _preferences(session, pid),
+                 make_spec(programme, now), [m for m in everyone if m.side == "mentor"],
+                 [m for m in everyone if m.side == "mentee"])
+
+
 async def suggestions(session: AsyncSession, programme: Programme, now: datetime, stranded: Sequence[Member],
                       mentor: Member | None) -> list[tuple[Member, Member, float]]:
     """Replacements after a decline, as (mentor, mentee, score): the best mentor with a free place
     for each mentee left without a pair (up to GROUP_SUGGESTIONS), then the best mentee nobody
     has for the mentor's freed place; never one mentor's free place promised twice, never a
     mentee suggested twice, never an excluded combination (the engine's hard rules and the
-    never-again list are :func:`suggest`'s)."""
-    reserved: dict[int, int] = defaultdict(int)
+    never-again list are :func:`suggest`'s). The programme is read once for all of them."""
+    pool = await _pool(session, programme, now)
     found: list[tuple[Member, Member, float]] = []
     for mentee in stranded:
         if len(found) >= GROUP_SUGGESTIONS:
             break
         if not mentee.present:
             continue
-        suggestion = await suggest(session, programme, now, mentee=mentee, reserved=reserved)
+        suggestion = suggest(pool, mentee=mentee)
         if suggestion is not None:
-            reserved[suggestion[0].id] += 1
+            pool.per_mentor[suggestion[0].id] += 1  # that place is promised now
             found.append(suggestion)
     if mentor is not None:
-        suggestion = await suggest(session, programme, now, mentor=mentor, reserved=reserved,
-                                   skip={m.id for _, m, _ in found})
+        suggestion = suggest(pool, mentor=mentor, skip={m.id for _, m, _ in found})
         if suggestion is not None:
             found.append(suggestion)
     return found
 
 
-async def suggest(session: AsyncSession, programme: Programme, now: datetime, *, mentor: Member | None = None,
-                  mentee: Member | None = None, reserved: dict[int, int] | None = None,
-                  skip: Iterable[int] = ()) -> tuple[Member, Member, float] | None:
+def suggest(pool: _Pool, *, mentor: Member | None = None, mentee: Member | None = None,
+            skip: Iterable[int] = ()) -> tuple[Member, Member, float] | None:
     """The best replacement, by the engine's ``eligible`` and ``score``: for a mentee, a mentor
     with free capacity; for a mentor, a mentee nobody has. Excluded combinations are skipped.
-    ``reserved``: places per mentor already promised to other suggestions; ``skip``: mentees
-    already suggested elsewhere."""
+    ``pool.per_mentor`` counts the places already promised to other suggestions; ``skip``:
+    mentees already suggested elsewhere."""
     skipped = set(skip)
-    pid = programme.id
-    per_mentor, taken = load_of(await fixed_combos(session, pid))
-    for mentor_id, n in (reserved or {}).items():
-        per_mentor[mentor_id] += n
-    excluded = await excluded_combos(session, pid)
-    prefs = await _preferences(session, pid)
-    spec = make_spec(programme, now)
+    per_mentor, prefs, spec = pool.per_mentor, pool.prefs, pool.spec
     if mentee is not None:
         fixed_side, side = to_person(mentee, prefs), "mentor"
     elif mentor is not None and mentor.present and per_mentor[mentor.id] < mentor.capacity:
@@ -1431,7 +1456,7 @@ async def suggest(session: AsyncSession, programme: Programme, now: datetime, *,
     else:
         return None
     best: tuple[Member, Member, float] | None = None
-    for cand in await members(session, programme, side):
+    for cand in pool.mentors if side == "mentor" else pool.mentees:
         if not cand.consent_ok:
             continue
         if side == "mentor":
@@ -1441,10 +1466,10 @@ async def suggest(session: AsyncSession, programme: Programme, now: datetime, *,
             a, b, who = to_person(cand, prefs), fixed_side, (cand, mentee)
         else:
             pair_ids = (mentor.id, cand.id)
-            if cand.id in taken or cand.id in skipped:
+            if cand.id in pool.taken or cand.id in skipped:
                 continue
             a, b, who = fixed_side, to_person(cand, prefs), (mentor, cand)
-        if pair_ids in excluded or engine.eligible(a, b, spec) is not None:
+        if pair_ids in pool.excluded or engine.eligible(a, b, spec) is not None:
             continue
         value = float(engine.score(a, b, spec)[0])
         if best is None or value > best[2]:
@@ -1716,11 +1741,11 @@ for _kind in (KIND_ACTIVE, KIND_DECLINED, KIND_UNANSWERED, KIND_WITHDRAWN):
 __all__ = [
     "PROPOSED", "APPROVED", "ACTIVE", "ENDED", "REJECTED", "DECLINED", "WITHDRAWN", "DISSOLVED",
     "REMIND_AFTER", "REPORT_AFTER", "PairingError", "Member", "members", "member", "run_matching",
-    "approve", "approve_all", "reject", "manual_pair", "check_manual", "answer", "suggest",
+    "approve", "approve_all", "reject", "manual_pair", "check_manual", "answer", "suggest", "suggestions",
     "sweep_departed", "remind_and_report", "annex_rows", "AnnexRow", "describe_reasons", "percent",
     "proposals", "status_counts", "last_run", "people_of", "get_pair", "pair_of_user",
     "chunked", "fail_stale_runs", "withdraw_approved", "unanswered_count", "weights_of", "adjust_weight",
-    "reset_weights", "card_shared",
+    "reset_weights", "card_shared", "excluded_combos", "refused_combos", "fixed_combos", "load_of",
 ]
 
 

@@ -39,6 +39,9 @@ INTERVALS = (7, 14, 30)  # how often pairs should meet, days
 TITLE_MIN = 3
 TITLE_MAX = 200
 SCHOOL_YEAR_START = (9, 1)  # the school year runs 1 September – 31 August
+# a start this many days back is accepted even before the school year began (a programme that
+# started in late August, entered in its first weeks)
+START_GRACE_DAYS = 30
 MAX_YEARS = 3  # a programme longer than this is a typing mistake
 MAX_PREFERENCES = 3
 # the engine's bounds (domain.matching.rules.student_mentor_age_ok): today.year - birth_year in 15..18
@@ -148,13 +151,21 @@ def school_year_start(today: date) -> date:
     return date(year, month, day)
 
 
+def earliest_start(today: date) -> date:
+    """The earliest start accepted on ``today``: 1 September of the current school year, or
+    ``START_GRACE_DAYS`` back when that is earlier (on 5 September, a programme that began on
+    25 August)."""
+    return min(school_year_start(today), today - timedelta(days=START_GRACE_DAYS))
+
+
 def check_start(starts_on: date, today: date) -> None:
     """A programme of the current school year may be entered at any time during it (a programme
-    that began in September is entered in December); an earlier start is refused, naming the
-    earliest date accepted (``Invalid.params["earliest"]``, a date)."""
-    earliest = school_year_start(today)
+    that began in September is entered in December), and one that began up to
+    ``START_GRACE_DAYS`` ago at any rate; an earlier start is refused, naming the earliest date
+    accepted (``Invalid.params["earliest"]``, a date)."""
+    earliest = earliest_start(today)
     if starts_on < earliest:
-        raise Invalid("start-past", earliest=earliest)
+        raise Invalid("start-past", earliest=earliest, days=START_GRACE_DAYS)
     if starts_on > today + timedelta(days=366 * MAX_YEARS):
         raise Invalid("period-long", years=MAX_YEARS)
 
@@ -628,7 +639,7 @@ async def members_with_preferences(session: AsyncSession, programme: Programme, 
 
 __all__ = [
     "Form", "forms", "form", "forms_for_unit", "all_role_models", "parse_title", "parse_date",
-    "school_year_start", "check_start", "check_end",
+    "school_year_start", "earliest_start", "START_GRACE_DAYS", "check_start", "check_end",
     "create_programme", "programmes_in_scope", "programme_in_access", "side_fits", "eligible_base",
     "add_member", "remove_member", "members", "member_counts", "member_of", "active_member",
     "memberships", "member_in_programme", "create_invitation", "active_invitations",

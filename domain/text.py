@@ -25,8 +25,9 @@ CAPTION_MAX = 1000  # a photo's or a document's caption (Telegram: 1024)
 SHEET_NAME_MAX = 31  # an XLSX sheet's name (Excel refuses longer ones)
 ELLIPSIS = "…"
 
-# a place where a text may be cut: after a space, or after a dash, slash or comma that ends a word
-_BREAK = re.compile(r"\s+|(?<=[-–—/,;])")
+# a place where a text may be cut: at a space, or after an en or em dash, a slash, a comma or a
+# semicolon; a hyphen is part of its word («Северо-Западный», «Римская-Корсакова») and never a break
+_BREAK = re.compile(r"\s+|(?<=[–—/,;])")
 
 
 def shorten(text: str | None, limit: int = BUTTON_MAX, *, hard: bool = False) -> str:
@@ -95,25 +96,67 @@ def _split_long(line: str, limit: int) -> list[str]:
     return parts
 
 
-def _letter_rank(ch: str) -> tuple[int, str]:
-    if ch.isspace():
-        return 0, " "
-    if ch.isdigit():
-        return 1, ch
-    if "\u0400" <= ch <= "\u04ff":  # Cyrillic before Latin, as in the Russian alphabetical order
-        return 2, ch
-    if ch.isalpha():
-        return 3, ch
-    return 0, ""  # punctuation is ignored at the first level
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
-def collation_key(text: str | None) -> tuple:
+def _initial(word: str) -> str:
+    """"A." of "Anna", "A.-M." of "Anna-Maria"; "" when the word has no letter."""
+    parts = [next((c for c in part if c.isalpha()), "") for part in word.split("-")]
+    return "-".join(f"{c.upper()}." for c in parts if c)
+
+
+def short_name(full_name: str | None) -> str:
+    """A person's name in short: the surname whole and the other names as initials, in the order
+    the name is written: a name in Cyrillic surname first, as Russian names are written ("Orlova
+    Olga Nikolaevna" in Cyrillic → "Orlova O. N."), any other surname last ("Olivia Grace
+    Robertson" → "O. G. Robertson"). A one-word name stays as it is. For a button whose message
+    gives the full name."""
+    words = (full_name or "").split()
+    if len(words) < 2:
+        return " ".join(words)
+    if _CYRILLIC.search(full_name or ""):
+        surname, others = words[0], words[1:]
+        return " ".join([surname, *filter(None, map(_initial, others))])
+    surname, others = words[-1], words[:-1]
+    return " ".join([*filter(None, map(_initial, others)), surname])
+
+
+class _Primary(dict):
+    """What each character becomes in the first level of :func:`collation_key` (computed once per
+    character, then looked up by ``str.translate``): one character whose code orders it as a
+    Russian reader does — a space first, then digits by value, then Cyrillic, then every other
+    letter; punctuation drops out (``None``)."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        if ch.isspace():
+            out = "\x01"
+        elif ch.isdigit():
+            out = chr(0x10 + unicodedata.digit(ch, 0))  # 0x10..0x19
+        elif "\u0400" <= ch <= "\u04ff":  # Cyrillic before Latin, as in the Russian alphabetical order
+            out = chr(0x20 + code - 0x0400)  # 0x20..0x11f
+        elif ch.isalpha():
+            out = chr(0x120 + code)  # above every Cyrillic letter, in code order
+        else:
+            out = None  # punctuation is ignored at the first level
+        self[code] = out
+        return out
+
+
+_PRIMARY = _Primary()
+_KEY_SEP = "\x00"  # below every character of the first level: a shorter first level sorts first
+
+
+def collation_key(text: str | None) -> str:
     """A sort key for names as a Russian reader orders them: case-insensitive, YO with YE
     (and YE before YO when that is the only difference), Cyrillic before Latin, digits first;
-    punctuation matters only on a tie."""
+    punctuation matters only on a tie.
+
+    One compact string (the first level, a separator below all its characters, then the folded
+    text as the tie-break): about twice the text's length, so that sorting a whole region's
+    names costs little memory."""
     folded = unicodedata.normalize("NFC", (text or "").strip()).casefold()
-    primary = tuple(r for r in (_letter_rank(c) for c in folded.replace("\u0451", "\u0435")) if r[1])
-    return primary, folded
+    return folded.replace("\u0451", "\u0435").translate(_PRIMARY) + _KEY_SEP + folded
 
 
-__all__ = ["BUTTON_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key"]
+__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name"]

@@ -205,6 +205,15 @@ GROUPS: dict[str, tuple[str, ...]] = {
 # offers other items, the ones no longer offered are dropped (refit), and an emptied answer is asked.
 ONLY_IF_EMPTY: dict[str, frozenset[str]] = {"category": frozenset({"interests", "goals", "strengths"})}
 
+# Whatever group asks the category (the category itself, the role) may empty a catalogue answer:
+# each walks every catalogue step, a step it does not ask anyway only when refit emptied it.
+for _group, _steps in list(GROUPS.items()):
+    if "category" in _steps:
+        _added = CATALOGUE_STEPS - set(_steps)
+        GROUPS[_group] = tuple(name for name in FULL if name in _steps or name in _added)
+        ONLY_IF_EMPTY[_group] = ONLY_IF_EMPTY.get(_group, frozenset()) | _added
+del _group, _steps, _added
+
 
 def refit(a: Answers) -> None:
     """Drop the catalogue choices the (new) category is not offered."""

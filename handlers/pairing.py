@@ -317,8 +317,9 @@ async def proposal_view(session: AsyncSession, ctx: Ctx, programme: Programme, i
 async def pick_view(session: AsyncSession, ctx: Ctx, programme: Programme, mentor_id: int, page: int,
                     notice: str | None = None, mentee_id: int = 0) -> View | None:
     """Choose a mentor (only those with a free place: in brackets, places taken of all), for one
-    mentee when ``mentee_id`` is set (not those she may never be paired with again); then a
-    mentee nobody has yet."""
+    mentee when ``mentee_id`` is set (not those she may never be paired with by hand: a pair one
+    of them declined or that was dissolved; a proposal the curator rejected may be made
+    deliberately, as from the general list); then a mentee nobody has yet."""
     pid = programme.id
     per_mentor, taken = pairing.load_of(await pairing.fixed_combos(session, pid))
     lines: list[str] = []
@@ -333,8 +334,8 @@ async def pick_view(session: AsyncSession, ctx: Ctx, programme: Programme, mento
             if mentee.id in taken:
                 notice = notice or error_text(ctx.t, PairingError("mentee-taken"))
                 people = []
-            excluded = await pairing.excluded_combos(session, pid)
-            people = [m for m in people if (m.id, mentee.id) not in excluded]
+            refused = await pairing.refused_combos(session, pid)  # what check_manual refuses, no more
+            people = [m for m in people if (m.id, mentee.id) not in refused]
             lines.append(ctx.t("pair-pick-mentor-for", programme=programme.title, mentee=mentee.name))
             make = lambda m: PrMake(pid=pid, m=m.id, e=mentee_id)
         else:

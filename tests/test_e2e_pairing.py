@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from db.models import Pair
 from domain import pairing
 from domain.exports import FIRST_TABLE_ROW
+from domain.text import short_name
 from handlers.callbacks import PairsCb
 from handlers.pairing import PrAnswer, PrDo, PrMake, PrShow, PrWeights, PrWithdraw
 from tests.test_pairing import CURATOR_TG, MENTEES, MENTORS, World, pairs_by_names, seed
@@ -167,7 +168,10 @@ async def test_curator_proposes_reviews_decides_and_participants_answer(app, tg,
     declined = await curator.wait_message(timeout=10, contains=mentee2_name)
     assert "Не совпадает расписание" in declined.text
     rejected_mentee = order[1].mentee  # free again, and eligible for the freed mentor
-    expected_button = ru("pair-btn-make-suggested", mentor=mentor2_name, mentee=rejected_mentee)
+    [n] = [int(line.split(". ", 1)[0]) for line in declined.text.splitlines()
+           if line.split(". ", 1)[-1].startswith(f"{rejected_mentee} ← {mentor2_name} (")]
+    expected_button = ru("pair-btn-make-suggested", n=n, mentor=short_name(mentor2_name),
+                         mentee=short_name(rejected_mentee))
     assert expected_button in [b.text for b in declined.buttons]
     # the mentor of that pair, who had a card, hears which pair will not happen
     mentor2 = tg.user(world.tg[mentor2_name])

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 from io import BytesIO
 
+import pytest
+
 from openpyxl import load_workbook
 from bot.i18n import Translator
 from db.models import Pair, PairMentee, Preference, Programme, User
 from domain import pairing
 from domain.exports import FIRST_TABLE_ROW
+from domain.text import ELLIPSIS, LABEL_MAX
 from handlers.callbacks import PairsCb
-from handlers.pairing import PrAnswer, PrMake, PrShow
+from handlers.pairing import PrAnswer, PrMake, PrPick, PrShow
 from tests.test_e2e_pairing import E2E_MENTEES, E2E_MENTORS, card_of, open_pairs
 from tests.test_pairing import CURATOR_TG, MENTEES, MENTORS, World, answer, pairs_by_names, seed
 
@@ -98,11 +101,11 @@ async def test_a_mentee_who_declines_is_offered_a_mentor_with_free_places(app, t
     clock.advance(minutes=3)  # the curator's summary gathers what its run brings (attention.GATHER)
     notice = await curator.wait_message(timeout=10, contains="Сидоров Саша")
     labels = [b.text for b in notice.buttons]
-    suggested = ru("pair-btn-make-suggested", mentor="Орлова Ольга", mentee="Сидоров Саша")
+    suggested = ru("pair-btn-make-suggested", n=1, mentor="Орлова О.", mentee="Сидоров С.")
     assert suggested in labels
     assert ru("pair-btn-manual-mentor-for", name="Сидоров Саша") in labels  # "pair by hand", either way
     assert ru("pair-btn-manual-mentee-for", name="Иванова Мария") in labels
-    assert "Сидоров Саша ← Орлова Ольга" in notice.text
+    assert "\n1. Сидоров Саша ← Орлова Ольга (" in notice.text
 
     # "pair by hand" for her: a new message listing the mentors with a free place, not the declined one
     await curator.press(notice, ru("pair-btn-manual-mentor-for", name="Сидоров Саша"))
@@ -117,6 +120,95 @@ async def test_a_mentee_who_declines_is_offered_a_mentor_with_free_places(app, t
     await curator.wait_message(contains=ru("pair-made", mentor="Орлова Ольга", mentee="Сидоров Саша"))
     async with sessionmaker() as s:
         assert ("Орлова Ольга", "Сидоров Саша") in await pairs_by_names(s, world, "approved")
+
+
+# three-word names: a mentor whose group is declined, another with free places, the group's mentees,
+# each with the short form a button may show (surname and initials, as the name is written)
+LONG_NAMES = {
+    "ru": dict(declining="Иванова Мария Петровна", free="Орлова Ольга Николаевна", free_short="Орлова О. Н.",
+               mentees={"Сидоров Александр Николаевич": "Сидоров А. Н.",
+                        "Кузнецова Екатерина Андреевна": "Кузнецова Е. А.",
+                        "Константинопольская Анастасия Сергеевна": "Константинопольская А. С."}),
+    "en": dict(declining="Mary Ann Johnson", free="Olivia Grace Robertson", free_short="O. G. Robertson",
+               mentees={"Alexander James Sinclair": "A. J. Sinclair",
+                        "Katherine Louise Fitzgerald": "K. L. Fitzgerald",
+                        "Benjamin Thomas Wainwright": "B. T. Wainwright"}),
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_suggestions_after_a_declined_group_are_numbered_and_each_button_is_its_own(
+        app, tg, sessionmaker, clock, lang):
+    t, names = T.bind(lang), LONG_NAMES[lang]
+    teacher = dict(category="teacher", interests=["music", "it"], strengths=["exams", "projects"], days=[0, 2],
+                   times=["evening"], format="online", capacity=3)
+    pupil = dict(category="school_student", grade=7, interests=["music", "it"], goals=["exams"], days=[0],
+                 times=["evening"], format="online")
+    world = await seed(sessionmaker, clock(), mentors={names["declining"]: teacher, names["free"]: teacher},
+                       mentees={name: pupil for name in names["mentees"]}, group_mode=True, curator_locale=lang)
+    async with sessionmaker() as s:  # the declining mentor's group, approved and awaiting answers
+        group = Pair(programme_id=world.programme_id, mentor_member_id=world.member[names["declining"]],
+                     status="approved", manual=True, score=0.5, created_at=clock(), approved_at=clock(), version=1)
+        s.add(group)
+        await s.flush()
+        for name in names["mentees"]:
+            s.add(PairMentee(pair_id=group.id, mentee_member_id=world.member[name], reasons=[]))
+        await s.commit()
+    await answer(sessionmaker, world, group.id, names["declining"], False, clock())
+
+    clock.advance(minutes=3)  # the curator's summary gathers what its run brings
+    curator = tg.user(CURATOR_TG, language_code=lang)
+    notice = await curator.wait_message(timeout=10, contains=names["declining"])
+    # one mentor for three children: numbered lines with the full names, a numbered button each
+    numbered = {}
+    for line in notice.text.splitlines():
+        for mentee in names["mentees"]:
+            for n in (1, 2, 3):
+                if line.startswith(f"{n}. {mentee} ← {names['free']} ("):
+                    numbered[n] = mentee
+    assert sorted(numbered) == [1, 2, 3] and set(numbered.values()) == set(names["mentees"])
+    labels = [b.text for b in notice.buttons]
+    expected = {n: t("pair-btn-make-suggested", n=n, mentee=names["mentees"][mentee], mentor=names["free_short"])
+                for n, mentee in numbered.items()}
+    for label in expected.values():
+        assert label in labels and len(label) <= LABEL_MAX and ELLIPSIS not in label
+    assert len(set(expected.values())) == 3
+
+    # the second button pairs the second child, nobody else
+    second = numbered[2]
+    await curator.press(notice, expected[2])
+    await curator.wait_message(contains=t("pair-made", mentor=names["free"], mentee=second))
+    async with sessionmaker() as s:
+        made = await pairs_by_names(s, world, "approved")
+        assert [pair for pair in made if pair[0] == names["free"]] == [(names["free"], second)]
+
+
+async def test_a_combination_the_curator_rejected_can_still_be_made_by_hand_for_the_mentee(
+        app, tg, sessionmaker, clock):
+    """A rejected proposal is the curator's own call on the engine's choice: the engine and the
+    replacements never offer it again, but the curator may make it by hand deliberately — from the
+    general list and from the mentor list for the mentee alike. A combination a participant
+    declined (or a dissolved pair) is never offered, in either list."""
+    world = await seed(sessionmaker, clock(), mentors=E2E_MENTORS, mentees=E2E_MENTEES)
+    async with sessionmaker() as s:
+        for mentor, status in (("Иванова Мария", "rejected"), ("Петров Пётр", "declined")):
+            pair = Pair(programme_id=world.programme_id, mentor_member_id=world.member[mentor], status=status,
+                        manual=False, score=0.5, created_at=clock(), version=1)
+            s.add(pair)
+            await s.flush()
+            s.add(PairMentee(pair_id=pair.id, mentee_member_id=world.member["Сидоров Саша"], reasons=[]))
+        await s.commit()
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    screen = await open_pairs_screen(curator, world, ru)
+    await curator.press_data(screen, PrPick(pid=world.programme_id, e=world.member["Сидоров Саша"]).pack())
+    pick = await curator.wait_message(contains=ru("pair-pick-mentor-for", mentee="Сидоров Саша", programme=TITLE))
+    labels = [b.text for b in pick.buttons]
+    assert ru("pair-pick-mentor-button", name="Иванова Мария", used=0, capacity=1) in labels
+    assert not any(label.startswith("Петров Пётр") for label in labels)
+    await curator.press(pick, ru("pair-pick-mentor-button", name="Иванова Мария", used=0, capacity=1))
+    await curator.wait_message(contains=ru("pair-made", mentor="Иванова Мария", mentee="Сидоров Саша"))
+    async with sessionmaker() as s:
+        assert ("Иванова Мария", "Сидоров Саша") in await pairs_by_names(s, world, "approved")
 
 
 # ---------------------------------------------------------------------------------------------

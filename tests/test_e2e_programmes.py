@@ -161,7 +161,7 @@ async def test_school_programme_from_creation_to_wishes(app, tg, sessionmaker, c
         await curator.send(bad)
         assert (await curator.wait_message()).text == t(key)
     await curator.send("31.08.2026")  # before the current school year
-    assert (await curator.wait_message()).text == t("prog-invalid-start-past", earliest="01.09.2026")
+    assert (await curator.wait_message()).text == t("prog-invalid-start-past", earliest="01.09.2026", days=30)
     await curator.send("01.12.2026")
     assert (await curator.wait_message()).text == t("prog-new-ask-end", example="01.12.2027")
     await curator.send("30.11.2026")
@@ -633,11 +633,11 @@ async def test_participants_and_strangers_pressing_curator_buttons(app, tg, sess
     await curator.press(await curator.wait_message(), ru("prog-interval-7"))
     await curator.press(await curator.wait_message(), ru("prog-btn-mode-one"))
     summary = await curator.wait_message()
-    clock.advance(days=300)  # 19.09.2027: a new school year has begun
+    clock.advance(days=300)  # 19.09.2027: a new school year has begun (and 30 days back is 20.08.2027)
     await curator.press(summary, ru("prog-btn-create"))
-    assert await alert(curator) == ru("prog-invalid-start-past", earliest="01.09.2027")
+    assert await alert(curator) == ru("prog-invalid-start-past", earliest="20.08.2027", days=30)
     again = await curator.wait_message()
-    assert again.text == ru("prog-invalid-start-past", earliest="01.09.2027") + "\n\n" + \
+    assert again.text == ru("prog-invalid-start-past", earliest="20.08.2027", days=30) + "\n\n" + \
         ru("prog-new-ask-start", example="26.09.2027")
     await curator.send("10.09.2027")
     await curator.wait_message()

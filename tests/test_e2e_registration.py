@@ -625,6 +625,40 @@ async def test_summary_corrections_come_back_to_the_summary(app, tg, sessionmake
     assert participant.goals == [] and participant.goals_text is None and participant.course is None
 
 
+async def test_a_category_changed_with_the_role_asks_again_for_interests_it_emptied(app, tg, sessionmaker, clock):
+    """A teacher who chose only teachers' subjects corrects the role and becomes an employer's
+    representative: those subjects are not offered to her new category, so the interests are
+    asked again before the summary (never saved empty)."""
+    org_id = await seed_org(sessionmaker)
+    payload = await seed_invite(sessionmaker, clock, org_id)  # the role is not fixed by the invitation
+    chat = Chat(tg, 10_011, "en")
+    ans = Answers(role="mentor", category="teacher", course=None, birth_year=1980, full_name="Anna Smith",
+                  interests=("s:pedagogy", "s:methodology"), strengths=("career",))
+    summary = await register(chat, payload, ans, confirm=False)
+    t = chat.bound
+    await chat.click(summary, forms.group_label(t, "role"))
+    role = await chat.expect("reg-ask-role")
+    await chat.click(role, t("cat-role-mentor"))
+    category = await chat.expect("reg-ask-category")
+    await chat.click(category, t("cat-employer_rep"))
+    await chat.expect("reg-ask-company")
+    await chat.say("Acme Ltd")
+    interests = await chat.expect("reg-ask-interests")
+    assert forms.STEPS["interests"].button_label(t, "s:pedagogy") not in chat.shown(interests)
+    assert (await chat.click(interests, chat.t("reg-btn-done", count=0)))["text"] == chat.t("reg-choose-at-least-one")
+    await chat.pick_many("interests", ("s:informatics",), interests)
+    strengths = await chat.expect("reg-ask-strengths")
+    await chat.click(strengths, chat.t("reg-btn-done", count=1))  # "career" is offered to employers too
+    capacity = await chat.expect("reg-ask-capacity")
+    await chat.click(capacity, "2")
+    summary = await chat.expect("reg-summary-title")
+    await chat.click(summary, chat.t("reg-btn-confirm"))
+    await chat.expect("reg-done", role="mentor")
+    _, participant = await participant_by_tg(sessionmaker, chat)
+    assert (participant.category, participant.company, participant.capacity) == ("employer_rep", "Acme Ltd", 2)
+    assert participant.interests == ["s:informatics"] and participant.strengths == ["career"]
+
+
 async def test_invitation_used_up_before_confirm(app, tg, sessionmaker, clock):
     org_id = await seed_org(sessionmaker)
     payload = await seed_invite(sessionmaker, clock, org_id, max_uses=1)

@@ -12,7 +12,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.i18n import Translator
 from db.models import AttentionItem, MatchRun, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, User
@@ -528,10 +528,46 @@ async def test_a_mentor_declining_gets_the_mentee_another_mentor(sessionmaker, c
     # a new mentor for the mentee first, then a mentee for the place the mentor's decline freed
     # (never the one she declined)
     made = [row[0]["args"] for row in notice.buttons if row[0]["text_key"] == "pair-btn-make-suggested"]
-    assert made[0] == {"mentor": "Орлова Ольга", "mentee": "Сидоров Саша"}
-    assert made[1]["mentor"] == "Иванова Мария" and made[1]["mentee"] in ("Кузнецова Катя", "Волков Ваня")
+    assert made[0] == {"n": 1, "mentor": "Орлова О.", "mentee": "Сидоров С."}
+    assert made[1]["n"] == 2 and made[1]["mentor"] == "Иванова М." and made[1]["mentee"] in ("Кузнецова К.",
+                                                                                             "Волков В.")
     lines = args["suggested"].splitlines()
-    assert lines[0].startswith("• Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
+    assert lines[0].startswith("1. Сидоров Саша ← Орлова Ольга (") and len(lines) == 2
+    assert lines[1].startswith("2. ") and made[1]["mentee"].split()[0] in lines[1]
+
+
+async def test_suggestions_read_the_programme_once_however_many_are_stranded(sessionmaker, clock):
+    """The replacements after a decline are worked out inside the participant's press, under the
+    programme's lock: the programme (pairs, exclusions, preferences, members) is read once, not
+    once per mentee left without a mentor."""
+    mentors = {"Иванова Мария": dict(MENTORS["Иванова Мария"], capacity=3), "Петров Пётр": MENTORS["Петров Пётр"],
+               "Орлова Ольга": dict(category="teacher", interests=["music"], strengths=["exams"], days=[0],
+                                    times=["evening"], format="any", capacity=2)}
+    world = await seed(sessionmaker, clock(), mentors=mentors, group_mode=True)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = sessionmaker.kw["bind"].sync_engine
+    found = {}
+    async with sessionmaker() as s:
+        prog = await programme(s, world)
+        mentor = await pairing.member(s, prog, world.member["Иванова Мария"])
+        stranded = [await pairing.member(s, prog, world.member[name])
+                    for name in ("Сидоров Саша", "Кузнецова Катя", "Волков Ваня")]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for n in (1, 3):
+                statements.clear()
+                found[n] = (await pairing.suggestions(s, prog, clock(), stranded[:n], mentor), len(statements))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    (one, one_reads), (three, three_reads) = found[1], found[3]
+    assert len(three) > len(one) >= 1  # more suggestions for more stranded mentees...
+    assert three_reads == one_reads  # ...from the same reads
+    names = [(a.name, b.name) for a, b, _ in three]
+    assert len({b for _, b in names}) == len(names)  # never a mentee twice
 
 
 async def test_group_answers_a_mentee_declining_leaves_the_rest(sessionmaker, clock):
@@ -984,8 +1020,9 @@ async def test_a_group_mentor_declining_suggests_a_mentor_for_each_mentee(sessio
     used: dict[str, int] = {}
     for b in buttons:
         used[b["args"]["mentor"]] = used.get(b["args"]["mentor"], 0) + 1
-    assert used.get("Орлова Ольга", 0) <= 2 and used.get("Зайцев Захар", 0) <= 1  # no place promised twice
+    assert used.get("Орлова О.", 0) <= 2 and used.get("Зайцев З.", 0) <= 1  # no place promised twice
     assert len({b["args"]["mentee"] for b in buttons}) == len(buttons)
+    assert [b["args"]["n"] for b in buttons] == list(range(1, len(buttons) + 1))
     text = T.get("ru", notice.key, **args)
     assert "{???}" not in text and lines[0] in text
 

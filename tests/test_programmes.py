@@ -89,10 +89,22 @@ def test_titles_dates_intervals_role_models():
     assert P.school_year_start(date(2027, 1, 10)) == date(2026, 9, 1)
     P.check_start(date(2026, 9, 1), date(2026, 12, 20))
     P.check_start(date(2025, 9, 1), date(2026, 8, 31))
-    for start, today in ((date(2026, 8, 31), date(2026, 12, 20)), (date(2026, 8, 31), date(2026, 9, 1))):
+    # ... and, early in a school year, a programme that started a few days before it (up to 30 days back)
+    P.check_start(date(2026, 8, 31), date(2026, 9, 1))
+    P.check_start(date(2026, 8, 2), date(2026, 9, 1))
+    P.check_start(date(2026, 8, 25), date(2026, 9, 5))
+    P.check_start(date(2026, 8, 30), date(2026, 9, 29))
+    for start, today, earliest in ((date(2026, 8, 31), date(2026, 12, 20), date(2026, 9, 1)),
+                                   (date(2026, 8, 31), date(2026, 10, 1), date(2026, 9, 1)),
+                                   (date(2026, 8, 1), date(2026, 9, 1), date(2026, 8, 2)),
+                                   (date(2026, 8, 5), date(2026, 9, 5), date(2026, 8, 6)),
+                                   (date(2025, 8, 31), date(2026, 8, 31), date(2025, 9, 1))):
+        assert P.earliest_start(today) == earliest
         with pytest.raises(Invalid) as exc:
             P.check_start(start, today)
-        assert (exc.value.code, exc.value.params) == ("start-past", {"earliest": date(2026, 9, 1)})
+        assert (exc.value.code, exc.value.params) == ("start-past", {"earliest": earliest,
+                                                                     "days": P.START_GRACE_DAYS})
+    assert P.START_GRACE_DAYS == 30
     P.check_end(date(2026, 9, 1), date(2026, 12, 20), date(2026, 12, 20))  # ends today: still running
     with pytest.raises(Invalid) as exc:
         P.check_end(date(2026, 9, 1), date(2026, 12, 19), date(2026, 12, 20))

@@ -202,6 +202,46 @@ async def test_participants_keyset_paging_gives_the_same_rows_in_small_chunks(se
     assert len(whole) == 7
 
 
+async def test_participants_sort_each_organisation_once_and_its_people_alone(sessionmaker, monkeypatch):
+    """The sort keys do not grow with the region: an organisation's (and its municipality's) name
+    is keyed once, not once per participant, and people are ordered inside one organisation at a
+    time, never all of the scope at once."""
+    w = await seed_world(sessionmaker)
+    async with sessionmaker() as s:  # many people in one school
+        for n in range(12):
+            s.add(_person(w.s1, f"Ученик {n:02d}", "mentee", "school_student", NOW, grade=5 + n % 3))
+        await s.commit()
+    keyed: list[str | None] = []
+    sorted_at_once: list[int] = []
+    real_key, real_order = reports.collation_key, reports.participant_order
+
+    def counting_key(text):
+        keyed.append(text)
+        return real_key(text)
+
+    def order(*args):
+        sorted_at_once.append(args[-1])
+        return real_order(*args)
+
+    monkeypatch.setattr(reports, "collation_key", counting_key)
+    monkeypatch.setattr(reports, "participant_order", order)
+    sc = await scope(sessionmaker, w.r, chunk=4)
+    produced = reports.participant_rows(sc)
+    rows = await anext(produced)
+    ordered_before_the_first_rows = len(sorted_at_once)
+    async for chunk in produced:
+        rows.extend(chunk)
+    assert len(rows) == 19 and len(sorted_at_once) == 19
+    first_school = [r for r in rows if r[1] == "Школа № 1"]
+    assert rows[:len(first_school)] == first_school  # the first organisation, alone, was sorted first
+    assert ordered_before_the_first_rows == len(first_school) == 15
+    for unit in (w.s1, w.s2, w.s3):
+        assert keyed.count(sc.unit_name(unit)) == 1
+    assert keyed.count("г. Рязань") == 2 and keyed.count("Касимов") == 1  # once per organisation
+    assert [r[2] for r in rows if r[2].startswith("Ученик")] == sorted(
+        (f"Ученик {n:02d}" for n in range(12)), key=lambda name: (int(name[-2:]) % 3, name))
+
+
 async def test_an_organisation_sees_only_itself(sessionmaker):
     w = await seed_world(sessionmaker)
     rows = await collect(reports.participant_rows(await scope(sessionmaker, w.s3)))

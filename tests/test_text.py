@@ -1,13 +1,15 @@
 """domain/text.py (shortening between words, pages, Russian alphabetical order) and domain/dates.py."""
 from __future__ import annotations
 
+import random
+import unicodedata
 from datetime import date
 
 import pytest
 
 from domain.dates import parse_typed_date
 from domain.rules import Invalid
-from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, shorten
+from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, short_name, shorten
 
 TODAY = date(2026, 11, 23)
 
@@ -23,6 +25,22 @@ TODAY = date(2026, 11, 23)
     ("Сверхдлинноесловобезпробелов и ещё", 12, "Сверхдлинноесловобезпробелов…"),  # a word is never cut
 ])
 def test_shorten_cuts_between_words(text, limit, expected):
+    assert shorten(text, limit) == expected
+
+
+@pytest.mark.parametrize("text,limit,expected", [
+    ("Северо-Западный федеральный округ", 12, "Северо-Западный…"),  # a hyphenated word is one word
+    ("Северо-Западный федеральный округ", 30, "Северо-Западный федеральный…"),
+    ("Римская-Корсакова Анна", 12, "Римская-Корсакова…"),
+    ("Римская-Корсакова Анна Сергеевна", 25, "Римская-Корсакова Анна…"),
+    ("Кузнецова-Лебедева-Орлова Мария", 20, "Кузнецова-Лебедева-Орлова…"),
+    ("школа-интернат № 3 имени героя", 15, "школа-интернат…"),
+    ("педагог-новатор – консервативный педагог", 19, "педагог-новатор…"),
+    ("наставник/куратор программы", 14, "наставник…"),  # after a slash, a comma, a dash: a break
+    ("1990–2000 годы обучения", 8, "1990…"),
+    ("ученик — ученик, учитель — ученик", 20, "ученик — ученик…"),
+])
+def test_shorten_breaks_at_spaces_and_dashes_never_at_a_hyphen(text, limit, expected):
     assert shorten(text, limit) == expected
 
 
@@ -51,6 +69,36 @@ def test_russian_alphabetical_order():
     assert collation_key("Елкин") < collation_key("Ёлкин")  # only YE / YO differ: YE first
 
 
+def _tuple_key(text: str | None) -> tuple:
+    """The order collation_key has always given, as the tuple of (rank, character) pairs it once
+    returned: the reference its compact string must agree with."""
+    def rank(ch: str) -> tuple[int, str]:
+        if ch.isspace():
+            return 0, " "
+        if ch.isdigit():
+            return 1, ch
+        if "\u0400" <= ch <= "\u04ff":
+            return 2, ch
+        if ch.isalpha():
+            return 3, ch
+        return 0, ""
+    folded = unicodedata.normalize("NFC", (text or "").strip()).casefold()
+    return tuple(r for r in (rank(c) for c in folded.replace("\u0451", "\u0435")) if r[1]), folded
+
+
+def test_collation_key_is_one_compact_string_in_the_same_order():
+    rnd = random.Random(7)
+    alphabet = "аАбеЕёЁжяЯйЙ" + "azAZéß" + "0129" + " -.,«»'" + "ҐӘ"
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9))) for _ in range(3000)]
+    texts += ["Елкин", "Ёлкин", "елкин", "Римская-Корсакова Анна", "Римская Корсакова Анна", "", None]
+    for text in texts:
+        key = collation_key(text)
+        assert isinstance(key, str) and len(key) <= 2 * len((text or "").casefold()) + 1
+    assert sorted(texts, key=collation_key) == sorted(texts, key=_tuple_key)
+    for a, b in zip(texts, texts[1:]):
+        assert (collation_key(a) < collation_key(b)) == (_tuple_key(a) < _tuple_key(b))
+
+
 @pytest.mark.parametrize("text,expected", [
     ("сегодня", TODAY), ("СЕГОДНЯ!", TODAY), ("Вчера.", date(2026, 11, 22)), ("позавчера", date(2026, 11, 21)),
     ("завтра", date(2026, 11, 24)), ("Послезавтра", date(2026, 11, 25)), ("today", TODAY),
@@ -72,3 +120,18 @@ def test_typed_dates_refused_and_options():
     with pytest.raises(Invalid):
         parse_typed_date("сегодня", None)  # without a clock only full dates are read
     assert parse_typed_date("2026-10-05", None) == date(2026, 10, 5)
+
+
+@pytest.mark.parametrize("full,short", [
+    ("Орлова Ольга Николаевна", "Орлова О. Н."),
+    ("Римская-Корсакова Анна-Мария Ивановна", "Римская-Корсакова А.-М. И."),
+    ("Иванова Мария", "Иванова М."),
+    ("  Сидоров   Саша ", "Сидоров С."),
+    ("Olivia Grace Robertson", "O. G. Robertson"),
+    ("mary ann johnson", "M. A. johnson"),
+    ("Zimmer", "Zimmer"),
+    ("", ""),
+    (None, ""),
+])
+def test_short_name_keeps_the_surname_and_gives_initials(full, short):
+    assert short_name(full) == short

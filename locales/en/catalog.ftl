@@ -53,7 +53,7 @@ cat-role-mentee = Mentee
 
 cat-school_student = School student
 cat-college_student = College student
-cat-young_specialist = Young specialist (teacher with under 3 years of work)
+cat-young_specialist = Young specialist (under 3 years of teaching)
 cat-teacher = Teacher
 cat-employer_rep = Employer's representative
 cat-grade = grade { $n }

@@ -140,12 +140,18 @@ cur-confirm-all-ask =
 
     { $names }
 
-    Confirm only if you hold the written consent of a parent (legal guardian) of each of them. You can undo it within { $minutes } minutes.
+    Confirm only if you hold the written consent of a parent (legal guardian) of each of them. You can undo it within { $minutes ->
+        [one] a minute
+       *[other] { $minutes } minutes
+    }.
 cur-btn-confirm-all-yes = ✅ Yes, confirm ({ $n })
 cur-consents-done = Parental consent confirmed for { $n ->
     [one] { $n } participant
    *[other] { $n } participants
-}. You can undo it within { $minutes } minutes with “↩ Undo” below.
+}. You can undo it within { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+} with “↩ Undo” below.
 cur-consents-already = Already confirmed before: { $n }.
 cur-consents-skipped = Skipped (no consent needed, or participant not found): { $n }.
 cur-consents-none-marked = Nobody is marked. Mark participants with the buttons bearing their names.
@@ -159,7 +165,10 @@ cur-consents-undone = Confirmation undone: { $n ->
 cur-consents-undone-told = Already told that their consent was confirmed: { $names }. The bot will send them a correction.
 cur-consents-undone-paired = Consent kept for { $names }: already in a pair or a proposed pair. If the confirmation was a mistake, withdraw the pair in the programme and press “↩ Undo” again.
 cur-consents-undone-nothing = There is nothing left to undo. Nothing was changed.
-cur-consent-undo-expired = A confirmation can be undone only within { $minutes } minutes. Nothing was changed.
+cur-consent-undo-expired = A confirmation can be undone only within { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+}. Nothing was changed.
 cur-consent-undo-already = This confirmation has already been undone. Nothing was changed.
 cur-consent-confirmed = Parental consent for { $name } is confirmed.
 cur-consent-already = Parental consent for { $name } has already been confirmed. Nothing was changed.

@@ -178,7 +178,7 @@ pair-card-cancelled =
 
 ## Notices to curators
 
-pair-btn-make-suggested = ✍ Pair { $mentor } and { $mentee }
+pair-btn-make-suggested = ✍ { $n }. { $mentee } ← { $mentor }
 pair-btn-manual-mentor-for = ✍ Pick a mentor for { $name }
 pair-btn-manual-mentee-for = ✍ Pick a mentee for { $name }
 pair-active-notice = 🎉 “{ $programme }”: everyone accepted — { $n ->
@@ -198,7 +198,7 @@ pair-declined-notice =
        *[no] No reason given.
     }
     { $mode ->
-        [pairs] Pairs you could make instead (mentee ← mentor, compatibility):
+        [pairs] Pairs you could make instead (mentee ← mentor, compatibility; the button with the same number makes the pair):
     { $suggested }
        *[none] No suitable replacement with a free place right now — pair them by hand.
     }

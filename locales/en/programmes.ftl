@@ -56,7 +56,10 @@ prog-invalid-role-model = This role model does not belong to the chosen form.
 prog-invalid-title-short = The title is too short: at least { $min } characters. Send the title again.
 prog-invalid-title-long = The title is longer than { $max } characters. Send a shorter one.
 prog-invalid-date-format = I can't read this date. Send it as DD.MM.YYYY, for example 01.09.2027, or as a word: today, tomorrow.
-prog-invalid-start-past = The start date cannot be before the current school year began. Send a date no earlier than { $earliest }.
+prog-invalid-start-past = This start date is too early: a date since the current school year began or within the last { $days ->
+        [one] day
+       *[other] { $days } days
+    } is accepted. Send a date no earlier than { $earliest }.
 prog-invalid-end-before-start = The end date must be after the start date. Send another date.
 prog-invalid-end-past = This end date has already passed. Send today's date or a later one.
 prog-invalid-period-long = A programme cannot last more than { $years ->

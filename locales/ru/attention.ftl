@@ -46,7 +46,7 @@ att-line-risk-low-rating-person = { $who } («{ $programme }»): оценка { 
        *[end] итоговом
     } опросе
 att-line-pair-active-notice = { $mentor } — { $mentees } («{ $programme }»)
-att-line-pair-declined-notice = { $who } отказывается от пары с { $others } («{ $programme }»)
+att-line-pair-declined-notice = { $who } отказывается от пары с: { $others } («{ $programme }»)
 att-line-pair-unanswered-notice = { $mentor } — { $mentees } («{ $programme }»): не ответили { $silent }
 att-line-pair-withdrawn-notice = { $mentor } — { $mentees } («{ $programme }»)
 att-line-digest-new-registrations = { $unit }: { $total } (наставников: { $mentors }, наставляемых: { $mentees })
@@ -72,11 +72,11 @@ att-line-pair-erased-curator-ended = «{ $programme }»: { $who ->
            *[other] , нужен новый наставник: { $mentees }
         }
        *[mentee] наставляемый удалил свои данные{ $has_mentor ->
-            [yes] , свободно место у наставника { $mentor }
+            [yes] , у наставника освободилось место: { $mentor }
            *[no] {""}
         }
     }
-att-line-pair-erased-curator-left = «{ $programme }»: группа наставника { $mentor } продолжает работу без одного наставляемого
+att-line-pair-erased-curator-left = «{ $programme }»: группа (наставник — { $mentor }) продолжает работу без одного наставляемого
 
 # Список в /curator
 att-title = 🔔 Требует внимания: { $n }

@@ -9,12 +9,12 @@ checkin-btn-yes = Да, встречались
 checkin-btn-no = Нет
 checkin-btn-later = Напомнить позже
 
-risk-no-meeting = ⚠️ «{ $programme }»: у пары { $mentor } — { $mentees } нет встреч уже { $days } { $days ->
+risk-no-meeting = ⚠️ «{ $programme }», пара { $mentor } — { $mentees }: нет встреч уже { $days } { $days ->
         [one] день
         [few] дня
        *[other] дней
     }.
-risk-low-rating = ⚠️ «{ $programme }»: в последнем опросе пары { $mentor } — { $mentees } есть оценка { $score } из 10.
+risk-low-rating = ⚠️ «{ $programme }», пара { $mentor } — { $mentees }: в последнем опросе есть оценка { $score } из 10.
 risk-fit-declined = ⚠️ «{ $programme }»: { $who } считает, что пара { $mentor } — { $mentees } не сложилась. Причина: { $reason }. Возможно, стоит подобрать замену.
 risk-unreachable = ⚠️ «{ $programme }»: { $who } заблокировал(а) бота, и пара { $mentor } — { $mentees } не получает часть сообщений.
 risk-btn-open = Открыть пару

@@ -185,7 +185,7 @@ pair-card-cancelled =
 
 ## Сообщения куратору
 
-pair-btn-make-suggested = ✍ Составить пару: { $mentor } и { $mentee }
+pair-btn-make-suggested = ✍ { $n }. { $mentee } ← { $mentor }
 pair-btn-manual-mentor-for = ✍ Подобрать наставника: { $name }
 pair-btn-manual-mentee-for = ✍ Подобрать наставляемого: { $name }
 pair-active-notice = 🎉 «{ $programme }»: все согласились — { $n ->
@@ -205,7 +205,7 @@ pair-declined-notice =
        *[no] Причина не указана.
     }
     { $mode ->
-        [pairs] Можно составить вместо неё (наставляемый ← наставник, совместимость):
+        [pairs] Можно составить вместо неё (наставляемый ← наставник, совместимость; кнопка с тем же номером составит пару):
     { $suggested }
        *[none] Подходящей замены со свободным местом сейчас нет — составьте пару вручную.
     }
@@ -274,7 +274,7 @@ pair-waiting-line = { $n }. { $mentor } — { $mentees } (утверждена {
    *[no] {""}
 }
 pair-btn-withdraw = ↩ Снять { $n }: { $mentor } — { $mentees }
-pair-withdraw-ask = Снять пару { $mentor } — { $mentees }? Участникам придёт сообщение, что пара не состоится; место наставника освободится, а саму пару можно будет предложить снова.
+pair-withdraw-ask = Пара { $mentor } — { $mentees }: снять её? Участникам придёт сообщение, что пара не состоится; место наставника освободится, а саму пару можно будет предложить снова.
 pair-btn-withdraw-yes = ↩ Да, снять
 pair-btn-waiting-back = ⬅ К ждущим ответа
 pair-withdrawn-done = Пара снята, участникам сообщено.
