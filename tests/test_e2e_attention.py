@@ -174,10 +174,14 @@ def risk_line(t, pair: str, programme: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # the weekend in Russian: seven items, one summary with a button per group
 # ---------------------------------------------------------------------------------------------
-async def test_a_weekend_comes_as_one_summary_and_tops_the_curator_menu(app, tg, sessionmaker, clock):
+async def test_a_weekend_comes_as_one_summary_and_tops_the_curator_menu(start_app, make_settings, tg, sessionmaker,
+                                                                         clock):
     ru = T.bind("ru")
     curator = tg.user(CURATOR_TG, language_code="ru")
-    w = await weekend(sessionmaker, clock, app.settings, locale="ru", third_risk=True)
+    # the world first, then the bot: its start-up jobs (pairs at risk, the digest) must see the
+    # weekend as over, not run half-way through it with Friday's clock
+    w = await weekend(sessionmaker, clock, make_settings(), locale="ru", third_risk=True)
+    app = await start_app()
     clock.advance(minutes=3)  # the summary gathers its run (attention.GATHER), then leaves
 
     summary = await curator.wait_message(timeout=10)
@@ -307,10 +311,13 @@ async def test_a_weekend_comes_as_one_summary_and_tops_the_curator_menu(app, tg,
 # ---------------------------------------------------------------------------------------------
 # the weekend in English: six items, a button each
 # ---------------------------------------------------------------------------------------------
-async def test_a_short_weekend_in_english_has_a_button_per_item(app, tg, sessionmaker, clock):
+async def test_a_short_weekend_in_english_has_a_button_per_item(start_app, make_settings, tg, sessionmaker, clock):
     en = T.bind("en")
     curator = tg.user(CURATOR_TG, language_code="en")
-    w = await weekend(sessionmaker, clock, app.settings, locale="en", third_risk=False)
+    # the world first, then the bot: its start-up jobs (pairs at risk, the digest) must see the
+    # weekend as over, not run half-way through it with Friday's clock
+    w = await weekend(sessionmaker, clock, make_settings(), locale="en", third_risk=False)
+    app = await start_app()
     clock.advance(minutes=3)
 
     summary = await curator.wait_message(timeout=10)
