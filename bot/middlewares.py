@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User as TgUser
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, TelegramObject, Update, User as TgUser
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
 from aiohttp.client_exceptions import UploadAbortedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -170,10 +170,15 @@ class RetryDirectReplies(BaseRequestMiddleware):
       request was sent. Only idempotent methods are retried (``get*``, ``edit*``, ``set*``,
       ``delete*``, ``answerCallbackQuery``, ``sendChatAction``); ``send*``, ``forward*`` and
       ``copy*`` are not (a second message cannot be taken back): the error goes to the handler.
-      If the first attempt did arrive, the retry of an edit answers "message is not modified"
-      (raised as usual: the handlers treat it as done), and that of answerCallbackQuery "query
-      is too old or invalid", which is taken as answered.
+      If the first attempt did arrive, the retry of an edit answers "message is not modified":
+      that is the edit done, and the call returns as a successful edit does (the message as
+      edited, or True for an inline one), so no handler has to know about it.
     * **Anything else** (400, 403, 404, 409, 413 …) is an answer: raised at once.
+
+    ``answerCallbackQuery`` never turns a successful action into an error: on a retry, "query is
+    too old" (answered by an earlier attempt, or expired during the waits) counts as answered, and
+    a callback answer that runs out of attempts is given up quietly (True; the spinner stops by
+    itself).
 
     Bounds: at most ``attempts`` tries in all and ``max_wait`` seconds of waiting in all
     (``REPLY_RETRY_ATTEMPTS``, ``REPLY_RETRY_MAX_WAIT``). A ``retry_after`` longer than what is
@@ -210,9 +215,15 @@ class RetryDirectReplies(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramBadRequest as exc:
-                if maybe_arrived and name == "answerCallbackQuery" and "query is too old" in exc.message.lower():
-                    log.info("%s: answered by an earlier attempt", name)
+                reason = exc.message.lower()
+                if attempt > 1 and name == "answerCallbackQuery" and "query is too old" in reason:
+                    # answered by an earlier attempt, or too late after the waits: either way the
+                    # action itself went through, and a late answer must not turn it into an error
+                    log.info("%s: query answered or expired during the retries; taken as answered", name)
                     return True
+                if maybe_arrived and name.startswith("edit") and "not modified" in reason:
+                    log.info("%s: carried out by an earlier attempt", name)
+                    return edited(bot, method)
                 raise
             except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
                 delay = self._delay(exc, method, attempt)
@@ -222,6 +233,8 @@ class RetryDirectReplies(BaseRequestMiddleware):
                 if attempt >= self.attempts or waited + delay > self.max_wait:
                     log.warning("%s failed (%s) after %d attempt(s), %.1f s of waiting: giving up", name,
                                 type(exc).__name__, attempt, waited)
+                    if name == "answerCallbackQuery":
+                        return True  # the spinner stops by itself; the action is not undone for it
                     raise
                 log.info("%s failed (%s): attempt %d of %d in %.1f s", name, type(exc).__name__, attempt + 1,
                          self.attempts, delay)
@@ -230,6 +243,19 @@ class RetryDirectReplies(BaseRequestMiddleware):
             await self.sleep(delay)
             waited += delay
             attempt += 1
+
+
+def edited(bot: Bot, method: TelegramMethod[Any]) -> Message | bool:
+    """What a successful ``edit*`` call returns, for an edit an earlier attempt carried out (its
+    answer was lost): True for an inline message, else the message as the edit left it."""
+    chat_id = getattr(method, "chat_id", None)
+    message_id = getattr(method, "message_id", None)
+    if getattr(method, "inline_message_id", None) or not isinstance(chat_id, int) or not isinstance(message_id, int):
+        return True
+    return Message(message_id=message_id, date=datetime.now(timezone.utc),
+                   chat=Chat(id=chat_id, type="private" if chat_id > 0 else "group"),
+                   text=getattr(method, "text", None), caption=getattr(method, "caption", None),
+                   reply_markup=getattr(method, "reply_markup", None)).as_(bot)
 
 
 class ShortLabels(BaseRequestMiddleware):

@@ -17,6 +17,8 @@ from db.models import Participant, User
 from domain.outbox import enqueue
 from handlers.monitoring import RiskOpen
 from tests.test_e2e_monitoring import KATYA, PETR, TITLE, seed_work, wait_status
+from tests.test_e2e_pairing import E2E_MENTEES, E2E_MENTORS, open_pairs
+from tests.test_pairing import seed
 from tests.test_e2e_registration import Chat, register, seed_invite, seed_org
 from tests.test_pairing import CURATOR_TG
 
@@ -120,6 +122,43 @@ async def test_the_outbox_keeps_its_own_429_handling(app, tg, sessionmaker, cloc
     clock.advance(seconds=2)
     await wait_status(sessionmaker, row.id, "sent")
     assert tg.delivered == [(7604, T.get("ru", "cancel-nothing"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# item 3, after review: a retried edit that had arrived, a callback answer that came late
+# ---------------------------------------------------------------------------------------------
+async def test_an_edit_that_arrived_before_its_answer_was_lost_lets_the_handler_go_on(app, tg, sessionmaker, clock):
+    """"Propose pairs" first turns the screen into a progress message; that edit is carried out but
+    its answer is lost, and the retry is told "message is not modified": the edit is done, so the
+    matching runs and its summary replaces the progress, with no apology."""
+    world = await seed(sessionmaker, clock(), mentors=E2E_MENTORS, mentees=E2E_MENTEES)
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    screen = await open_pairs(curator, world)
+    tg.fail_next("editMessageText", 0, after_delivery=True)
+    await curator.press(screen, ru("pair-btn-propose"))
+    summary = await curator.wait_message(timeout=15, contains=ru("pair-summary-title", programme=TITLE))
+    assert summary.message_id == screen.message_id
+    assert ru("pair-summary-counts", pairs=3, groups=0, mentees=3) in summary.text
+    assert len(tg.calls("editMessageText")) >= 3  # the dropped edit, its retry, the summary
+    assert all(m.text != ru("error-apology") for m in curator.messages)
+
+
+async def test_a_late_callback_answer_does_not_turn_a_done_action_into_an_apology(app, tg):
+    """Choosing a language: the callback answer meets a 429 and, after the wait, "query is too
+    old". The language is set all the same and said so, without an apology (English)."""
+    guest = tg.user(7626, language_code="ru")
+    await guest.send("/language")
+    menu = await guest.wait_message(timeout=10)
+    tg.fail_next("answerCallbackQuery", 429, retry_after=1)
+    tg.fail_next("answerCallbackQuery", 400, description="Bad Request: query is too old and response timeout "
+                                                         "expired or query ID is invalid")
+    await guest.press(menu, T.get("en", "language-name"))
+    done = await guest.wait_message(timeout=10)
+    assert done.message_id == menu.message_id and done.text == T.get("en", "language-set")
+    assert len(tg.calls("answerCallbackQuery")) == 2
+    await guest.expect_no_message(0.5)  # no apology
+    await guest.send("/help")
+    assert T.get("en", "help-guest") in (await guest.wait_message(timeout=10)).text  # and English it is
 
 
 # ---------------------------------------------------------------------------------------------
