@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.fsm_storage import CURRENT_SESSION
 from bot.i18n import Translator, locale_from_telegram
+from domain.outbox import mark_reachable
 from domain.people import user_by_tg
 from domain.text import LABEL_MAX, shorten
 
@@ -99,8 +100,10 @@ class ContextMiddleware(BaseMiddleware):
         if not locale:
             locale = locale_from_telegram(tg_user.language_code if tg_user else None, self.settings.default_locale)
         if user is not None and user.unreachable_at is not None and isinstance(event, Update) and event.message:
-            user.unreachable_at = None  # they wrote to us (so they unblocked the bot): reachable again
-            log.info("user %s wrote to the bot again: reachable", user.id)
+            # they wrote to us (so they unblocked the bot): reachable again, what was dropped meanwhile back
+            restored = await mark_reachable(session, user.id, self.clock())
+            user.unreachable_at = None
+            log.info("user %s wrote to the bot again: reachable; %s queued messages brought back", user.id, restored)
         data["user"] = user
         data["locale"] = locale
         data["t"] = self.translator.bind(locale)

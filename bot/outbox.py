@@ -11,8 +11,9 @@ Life cycle of a row::
                                                 └─ worker died ─┬─▶ pending again (a kind that may repeat)
                                                    (after the   └─▶ unknown + administrators told
                                                     lease)
-    pending / claimed ──▶ dropped (user unreachable or erased — also at once when they block the bot
-                          (my_chat_member) — or the row's relevance check says no)
+    claimed ──▶ dropped when it comes due and the user is erased, or unreachable (they blocked the
+                bot: a 403 or my_chat_member) — 'blocked', queued again if they unblock it
+                (domain.outbox.mark_reachable) — or when the row's relevance check says no
 
 Why 'sending' is committed before the request, and what a crash in flight leads to
 -----------------------------------------------------------------------------------
@@ -121,6 +122,7 @@ from domain.outbox import (
     BLOCKED,
     CLAIMED,
     DROPPED,
+    ERASED,
     FAILED,
     PENDING,
     SENDING,
@@ -133,7 +135,6 @@ from domain.outbox import (
     is_relevant,
     mark_unreachable,
     quiet_until,
-    recipient_reachable,
     render_text,
     repeatable_kinds,
 )
@@ -167,6 +168,7 @@ class _Prepared:
     markup: InlineKeyboardMarkup | None
     parse_mode: str | None
     edit_message_id: int | None = None  # an edit of this earlier message instead of a new one
+    sending_at: datetime | None = None  # when it was marked 'sending'
 
 
 def _default_worker_id() -> str:
@@ -563,8 +565,10 @@ class OutboxSender:
                 return None
             user = await session.get(User, row.user_id) if row.user_id is not None else None
             reason: str | None = None
-            if not recipient_reachable(user):
-                reason = "recipient unreachable or erased"
+            if user is not None and (user.erased_at is not None or user.tg_id is None):
+                reason = ERASED
+            elif user is not None and user.unreachable_at is not None:
+                reason = BLOCKED  # brought back if they unblock the bot (domain.outbox.mark_reachable)
             elif not await is_relevant(session, row):
                 reason = "not relevant any more"
             if reason is not None:
@@ -595,7 +599,7 @@ class OutboxSender:
                 return None
         edit = (row.payload or {}).get("edit_message_id")
         return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode,
-                         int(edit) if edit is not None else None)
+                         int(edit) if edit is not None else None, sending_at=now)
 
     def _render(
         self, row: OutboxMessage, user: User | None
@@ -664,7 +668,9 @@ class OutboxSender:
         log.warning("outbox: flood control on row %s; pausing %.1f s", p.row_id, retry_after)
 
     async def _on_unreachable(self, p: _Prepared, exc: BaseException) -> None:
-        """403 / chat not found: the user is unreachable; fail this row, drop their others."""
+        """403 / chat not found: this row fails and the user is unreachable (since this attempt),
+        so their other rows are dropped as they come due, and come back if they unblock the bot
+        (domain.outbox.mark_unreachable, mark_reachable)."""
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(O)
@@ -672,12 +678,9 @@ class OutboxSender:
                 .values(status=FAILED, last_error=BLOCKED)
                 .execution_options(**_NO_SYNC)
             )
-            dropped = await mark_unreachable(session, user_id=p.user_id, chat_id=p.chat_id, now=self.now(),
-                                             except_row=p.row_id)
-        log.info(
-            "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
-            p.row_id, p.user_id, type(exc).__name__, dropped,
-        )
+            if p.user_id is not None:
+                await mark_unreachable(session, user_id=p.user_id, now=p.sending_at or self.now())
+        log.info("outbox: row %s: user %s unreachable (%s)", p.row_id, p.user_id, type(exc).__name__)
 
     async def _on_refused(self, p: _Prepared, reason: str) -> None:
         """A request Telegram will never accept (retrying cannot help): failed at once."""

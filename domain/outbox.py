@@ -308,40 +308,59 @@ def recipient_reachable(user: User | None) -> bool:
 
 
 BLOCKED: Final = "blocked"  # last_error of the rows failed or dropped because the person blocked the bot
+ERASED: Final = "recipient erased"  # last_error of the rows dropped because the person was erased
+
+#: How far back :func:`mark_reachable` brings back a row of a kind without a relevance check (a
+#: plain notice, a reply): one due longer ago would arrive stale. Kinds with a check decide for
+#: themselves when they are sent.
+RESTORE_FRESH: Final = timedelta(days=1)
 
 
-async def mark_unreachable(session: AsyncSession, *, user_id: int | None, chat_id: int, now: datetime,
-                           except_row: int | None = None) -> int:
-    """The person behind ``chat_id`` cannot be messaged (they blocked the bot: a 403 or a
-    ``my_chat_member`` "kicked"; or the chat is gone): the user is marked unreachable (once; the
-    first moment is kept) and their queued rows, pending or claimed, are dropped. Rows in flight
-    ('sending') are left to their sender, and so is ``except_row``. In the caller's transaction;
-    returns the number of rows dropped.
+async def mark_unreachable(session: AsyncSession, *, user_id: int, now: datetime) -> bool:
+    """The person cannot be messaged (they blocked the bot: a 403, or a ``my_chat_member``
+    "kicked"): the user is marked unreachable (once; the first moment is kept). In the caller's
+    transaction; True when it changed anything.
+
+    Nothing queued for them is dropped here: a row waiting for later (a check-in due in the
+    morning, a card held by quiet hours) may well find them back by then. The sender drops each
+    row that comes due while they are unreachable (``last_error`` :data:`BLOCKED`), and
+    :func:`mark_reachable` brings those back when they unblock the bot.
     """
-    if user_id is not None:
-        await session.execute(
-            update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
-        )
-    same_recipient = OutboxMessage.chat_id == chat_id
-    if user_id is not None:
-        same_recipient = or_(same_recipient, OutboxMessage.user_id == user_id)
-    stmt = update(OutboxMessage).where(same_recipient, OutboxMessage.status.in_((PENDING, CLAIMED)))
-    if except_row is not None:
-        stmt = stmt.where(OutboxMessage.id != except_row)
-    dropped = await session.execute(
-        stmt.values(status=DROPPED, last_error=BLOCKED, claimed_by=None)
-        .execution_options(synchronize_session=False)
-    )
-    return dropped.rowcount or 0
-
-
-async def mark_reachable(session: AsyncSession, user_id: int) -> bool:
-    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
-    to them. Rows dropped while they were unreachable stay dropped. True when it changed anything."""
     changed = await session.execute(
-        update(User).where(User.id == user_id, User.unreachable_at.is_not(None)).values(unreachable_at=None)
+        update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
     )
     return bool(changed.rowcount)
+
+
+async def mark_reachable(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
+    to them, and the rows that came due while they were unreachable — dropped or failed as
+    :data:`BLOCKED` since then — are queued again, as they were (their relevance checks still
+    run when they are sent, so a card whose proposal was cancelled meanwhile stays unsent; a row
+    of a kind without a check comes back only if it was due within :data:`RESTORE_FRESH`).
+
+    In the caller's transaction. None when the person was not unreachable; else the number of
+    rows queued again."""
+    since = await session.scalar(select(User.unreachable_at).where(User.id == user_id))
+    if since is None:
+        return None
+    await session.execute(
+        update(User).where(User.id == user_id).values(unreachable_at=None)
+    )
+    fresh = now - RESTORE_FRESH
+    restored = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.status.in_((DROPPED, FAILED)),
+            OutboxMessage.last_error == BLOCKED,
+            OutboxMessage.claimed_at >= since,  # dropped or refused since they became unreachable
+            or_(OutboxMessage.kind.in_(sorted(_RELEVANCE)), OutboxMessage.due_at >= fresh),
+        )
+        .values(status=PENDING, last_error=None, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return restored.rowcount or 0
 
 
 # --- Pure rules ----------------------------------------------------------------------------
@@ -567,6 +586,8 @@ __all__ = [
     "is_relevant",
     "recipient_reachable",
     "BLOCKED",
+    "ERASED",
+    "RESTORE_FRESH",
     "mark_unreachable",
     "mark_reachable",
     "quiet_until",

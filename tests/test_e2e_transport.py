@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from db.models import Participant, User
+from db.models import OutboxMessage, Participant, Programme, ProgrammeMember, User
+from domain import checkins, pairing
 from domain.outbox import enqueue
 from handlers.monitoring import RiskOpen
-from tests.test_e2e_monitoring import KATYA, PETR, TITLE, seed_work, wait_status
+from tests.test_e2e_monitoring import KATYA, MARIA, OLGA, PETR, TITLE, make_active, seed_work, wait_status
 from tests.test_e2e_pairing import E2E_MENTEES, E2E_MENTORS, open_pairs
 from tests.test_pairing import seed
 from tests.test_e2e_registration import Chat, register, seed_invite, seed_org
@@ -206,6 +207,23 @@ async def pair_screen(curator, pair_id: int):
     return await curator.wait_message(timeout=10, contains=ru("mon-pair-title", programme=TITLE))
 
 
+async def nudge_until(clock, predicate, timeout: float = 20.0, step: float = 5.0):
+    """Move the frozen test clock on (the outbox's due dates and per-chat pacing follow it) until
+    ``predicate()`` is true; returns its value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := predicate()):
+        assert loop.time() < deadline, "condition not met in time"
+        clock.advance(seconds=step)
+        await asyncio.sleep(0.2)
+    return result
+
+
+def received(user, text: str):
+    """The first message of the chat showing exactly ``text`` (None while there is none)."""
+    return next((m for m in user.messages if m.text == text), None)
+
+
 async def reachable(sessionmaker, user_id: int) -> bool:
     async with sessionmaker() as s:
         return (await s.get(User, user_id)).unreachable_at is None
@@ -236,9 +254,9 @@ async def test_blocking_and_unblocking_the_bot_is_known_at_once(app, tg, session
 
     katya.block(notify=True)
     await eventually(lambda: _not(reachable(sessionmaker, world.user[KATYA])))
-    dropped = await wait_status(sessionmaker, later.id, "dropped")
-    assert dropped.last_error == "blocked"
-    assert (await wait_status(sessionmaker, other.id, "pending")).status == "pending"  # others' rows stay
+    # what waits for later stays queued (dropped only if it comes due while she is unreachable)
+    assert (await wait_status(sessionmaker, later.id, "pending")).status == "pending"
+    assert (await wait_status(sessionmaker, other.id, "pending")).status == "pending"
     screen = await pair_screen(curator, p2)
     assert unreachable_words in screen.text
     assert tg.calls("sendMessage") and not sends_to(tg, world.tg[KATYA])  # learnt without a failed send
@@ -275,3 +293,115 @@ async def test_writing_to_the_bot_again_makes_a_person_reachable(app, tg, sessio
     await katya.send("/help")
     await katya.wait_message(timeout=10)
     assert await reachable(sessionmaker, world.user[KATYA])
+    # and the message the block refused is queued again, and arrives (the frozen clock is moved
+    # on: the per-chat pacing the row met before the block set it a little later)
+    back = await nudge_until(clock, lambda: received(katya, ru("cancel-nothing")), step=1)
+    assert back.text == ru("cancel-nothing")
+    assert (await wait_status(sessionmaker, row.id, "sent")).attempts == 0
+
+
+async def programme_of(s, world, title: str, mentor: str, mentee: str, now) -> tuple[Programme, int, int]:
+    """One more programme of the school with two people of the seeded one: (it, mentor's member id,
+    mentee's member id)."""
+    prog = Programme(unit_id=world.org_id, form="teacher_student", role_models=["teacher_underachiever"], title=title,
+                     starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31), weights={}, status="active", created_at=now)
+    s.add(prog)
+    await s.flush()
+    ids = []
+    for name, side in ((mentor, "mentor"), (mentee, "mentee")):
+        participant_id = (await s.get(ProgrammeMember, world.member[name])).participant_id
+        member = ProgrammeMember(programme_id=prog.id, participant_id=participant_id, side=side, joined_at=now)
+        s.add(member)
+        await s.flush()
+        ids.append(member.id)
+    return prog, ids[0], ids[1]
+
+
+async def held_until(sessionmaker, row_id: int, moment: datetime) -> bool:
+    async with sessionmaker() as s:
+        row = await s.get(OutboxMessage, row_id)
+        return row.status == "pending" and row.due_at == moment
+
+
+async def rows_of(sessionmaker, user_id: int) -> dict[int, OutboxMessage]:
+    async with sessionmaker() as s:
+        rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user_id))).all()
+        return {r.id: r for r in rows}
+
+
+async def test_a_night_block_loses_nothing_that_still_holds(start_app, tg, sessionmaker, clock):
+    """Katya blocks the bot at night and unblocks it in the morning, after her messages held by the
+    quiet hours came due: the morning's check-in and a proposal card arrive; the card of a proposal
+    the curator withdrew in the night does not."""
+    clock.set(datetime(2026, 11, 23, 20, 30, tzinfo=timezone.utc))  # 23:30 in Ryazan
+    now = clock()
+    morning = datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)  # 08:00 there: the quiet hours end
+    world = await seed(sessionmaker, now, mentors=E2E_MENTORS, mentees=E2E_MENTEES)
+    async with sessionmaker() as s:
+        await make_active(s, world.programme_id, world.member[PETR], world.member[KATYA], now - timedelta(days=30))
+        kept_prog, olga, katya_x = await programme_of(s, world, "Профориентация", OLGA, KATYA, now)
+        gone_prog, maria, katya_y = await programme_of(s, world, "Проектная смена", MARIA, KATYA, now)
+        kept = await pairing.manual_pair(s, kept_prog, olga, katya_x, curator_id=world.curator_id, now=now,
+                                         translator=T)
+        gone = await pairing.manual_pair(s, gone_prog, maria, katya_y, curator_id=world.curator_id, now=now,
+                                         translator=T)
+        await s.commit()
+    assert await checkins.run_due_checkins(sessionmaker, now, default_tz="Europe/Moscow")
+    await start_app(quiet_hours_start=22, quiet_hours_end=8)
+    katya = tg.user(world.tg[KATYA], language_code="ru")
+    mine = await rows_of(sessionmaker, world.user[KATYA])
+    checkin_row = next(r.id for r in mine.values() if r.kind == "checkin")
+    card_row = next(r.id for r in mine.values() if r.kind == "pair-card" and r.dedupe_key.startswith(f"pair-card:{kept.id}:"))
+    gone_row = next(r.id for r in mine.values() if r.kind == "pair-card" and r.dedupe_key.startswith(f"pair-card:{gone.id}:"))
+    for row_id in (checkin_row, card_row, gone_row):  # held by the quiet hours
+        await eventually(lambda: held_until(sessionmaker, row_id, morning))
+
+    katya.block(notify=True)
+    await eventually(lambda: _not(reachable(sessionmaker, world.user[KATYA])))
+    for row_id in (checkin_row, card_row, gone_row):
+        assert (await wait_status(sessionmaker, row_id, "pending")).status == "pending"  # nothing dropped for it
+    async with sessionmaker() as s:  # in the night the curator withdraws one of the proposals
+        await pairing.withdraw_approved(s, gone_prog, await s.get(type(gone), gone.id), now=clock(),
+                                        curator_id=world.curator_id)
+        await s.commit()
+
+    clock.set(morning + timedelta(minutes=10))  # they come due while she still blocks the bot
+
+    async def all_dropped() -> bool:  # (one a second per chat: the frozen clock is moved on)
+        rows = await rows_of(sessionmaker, world.user[KATYA])
+        if all(rows[i].status == "dropped" for i in (checkin_row, card_row, gone_row)):
+            return True
+        clock.advance(seconds=2)
+        return False
+
+    await eventually(all_dropped)
+    rows = await rows_of(sessionmaker, world.user[KATYA])
+    assert {rows[i].last_error for i in (checkin_row, card_row, gone_row)} == {"blocked"}
+    assert katya.messages == []
+
+    katya.unblock(notify=True)
+
+    async def both_sent() -> bool:
+        rows = await rows_of(sessionmaker, world.user[KATYA])
+        if all(rows[i].status == "sent" for i in (checkin_row, card_row)):
+            return True
+        clock.advance(seconds=2)
+        return False
+
+    await eventually(both_sent)
+    rows = await rows_of(sessionmaker, world.user[KATYA])
+    delivered = {m.message_id: m for m in katya.messages}
+    for row_id in (checkin_row, card_row):
+        row = rows[row_id]
+        assert row.tg_message_id in delivered
+        assert delivered[row.tg_message_id].text == ru(row.payload["key"], **row.payload["args"])
+    assert "Профориентация" in delivered[rows[card_row].tg_message_id].text
+    assert (await wait_status(sessionmaker, gone_row, "dropped")).last_error == "not relevant any more"
+    clock.advance(minutes=5)
+    await asyncio.sleep(0.5)
+    gone_card = ru(rows[gone_row].payload["key"], **rows[gone_row].payload["args"])
+    answers_gone = f"{pairing.CB_ANSWER}:{gone.id}:"
+    assert all(m.text != gone_card and not any(b.value.startswith(answers_gone) for b in m.buttons)
+               for m in katya.messages)
+    assert sum(1 for m in katya.messages if m.message_id in {rows[checkin_row].tg_message_id,
+                                                             rows[card_row].tg_message_id}) == 2

@@ -29,6 +29,8 @@ from domain.outbox import (
     RateLimiter,
     backoff,
     enqueue,
+    mark_reachable,
+    mark_unreachable,
     quiet_until,
     register_relevance,
     unregister_relevance,
@@ -489,7 +491,7 @@ async def test_unreachable_user_is_marked_and_never_messaged_again(
     assert await sender.tick() == 1
     assert tg.delivered == [(2002, "Сообщение 3")]
     assert (await row(sm, a.id)).status == "failed" and (await row(sm, a.id)).last_error == "blocked"
-    assert (await row(sm, later.id)).status == "dropped"
+    assert (await row(sm, later.id)).status == "pending"  # dropped only if it comes due while they block the bot
     async with sm() as s:
         assert (await s.get(User, gone)).unreachable_at == clock.now  # type: ignore[union-attr]
         assert (await s.get(User, fine)).unreachable_at is None  # type: ignore[union-attr]
@@ -500,8 +502,11 @@ async def test_unreachable_user_is_marked_and_never_messaged_again(
     clock.advance(hours=2)
     requests_before = len(sent_requests(tg, 2001))
     assert await sender.tick() == 0
+    clock.advance(seconds=1)  # one row a pass per chat
+    assert await sender.tick() == 0
     assert len(sent_requests(tg, 2001)) == requests_before == 1
-    assert (await row(sm, newer.id)).status == "dropped"
+    for dropped in (newer, later):
+        assert ((await row(sm, dropped.id)).status, (await row(sm, dropped.id)).last_error) == ("dropped", "blocked")
 
 
 async def test_server_errors_retried_with_backoff_then_failed(
@@ -557,6 +562,53 @@ async def test_network_error_is_retried(
     assert await sender.tick() == 1
 
 
+async def test_unblocking_brings_back_what_came_due_meanwhile(
+    sm: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """mark_reachable queues again the rows dropped or refused as 'blocked' since the person became
+    unreachable: a kind with a relevance check whatever its age (the check decides when it is
+    sent), another only if it was due within a day; nothing dropped for another reason or before."""
+    [who] = await add_users(sm, [4001])
+    blocked_at = clock.now
+    register_relevance("test-checked", lambda session, r: asyncio.sleep(0, True))
+    try:
+        async with sm() as s, s.begin():
+            assert await mark_unreachable(s, user_id=who, now=blocked_at)
+            assert not await mark_unreachable(s, user_id=who, now=blocked_at + timedelta(hours=1))  # first kept
+        made = {}
+        for name, kind, status, error, due, claimed in (
+            ("refused", "test", "failed", "blocked", blocked_at, blocked_at),  # the 403 itself
+            ("checked_old", "test-checked", "dropped", "blocked", blocked_at - timedelta(days=5),
+             blocked_at + timedelta(hours=1)),
+            ("plain_fresh", "test", "dropped", "blocked", blocked_at + timedelta(hours=1),
+             blocked_at + timedelta(hours=1)),
+            ("plain_stale", "test", "dropped", "blocked", blocked_at - timedelta(days=3),
+             blocked_at + timedelta(hours=1)),
+            ("earlier_block", "test-checked", "dropped", "blocked", blocked_at, blocked_at - timedelta(days=1)),
+            ("irrelevant", "test-checked", "dropped", "not relevant any more", blocked_at,
+             blocked_at + timedelta(hours=1)),
+            ("waiting", "test", "pending", None, blocked_at + timedelta(days=2), None),
+        ):
+            r = await put(sm, user_id=who, chat_id=4001, kind=kind, due_at=due)
+            async with sm() as s, s.begin():
+                await s.execute(update(OutboxMessage).where(OutboxMessage.id == r.id)
+                                .values(status=status, last_error=error, claimed_at=claimed))
+            made[name] = r.id
+        now = blocked_at + timedelta(hours=2)
+        async with sm() as s, s.begin():
+            assert await mark_reachable(s, who, now) == 3
+        async with sm() as s, s.begin():
+            assert await mark_reachable(s, who, now) is None  # reachable already: nothing to do
+            assert (await s.get(User, who)).unreachable_at is None  # type: ignore[union-attr]
+    finally:
+        unregister_relevance("test-checked")
+    status = {r.id: r.status for r in await rows(sm)}
+    assert {name for name, rid in made.items() if status[rid] == "pending"} == {
+        "refused", "checked_old", "plain_fresh", "waiting"}
+    back = await row(sm, made["checked_old"])
+    assert back.last_error is None and back.claimed_at is None and back.due_at == blocked_at - timedelta(days=5)
+
+
 async def test_irrelevant_and_unreachable_rows_are_dropped(
     sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
 ) -> None:
@@ -590,8 +642,9 @@ async def test_irrelevant_and_unreachable_rows_are_dropped(
     status = {r.id: (r.status, r.last_error) for r in await rows(sm)}
     assert status[odd.id] == ("dropped", "not relevant any more")
     assert status[even.id][0] == "sent"
-    for dropped in (to_erased, to_no_tg, to_blocked):
-        assert status[dropped.id] == ("dropped", "recipient unreachable or erased")
+    for dropped in (to_erased, to_no_tg):
+        assert status[dropped.id] == ("dropped", "recipient erased")
+    assert status[to_blocked.id] == ("dropped", "blocked")  # brought back if they unblock the bot
     assert [int(p["chat_id"]) for p in sent_requests(tg)] == [3005]
 
 
