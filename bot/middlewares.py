@@ -1,6 +1,7 @@
 """Outer middlewares: one database session per update, then who the sender is and their language.
 Request middlewares (around every Bot API call): commit the update's work first, and let direct
-replies survive flood control and transient failures."""
+replies survive flood control and transient failures (retried here; handed to the outbox when
+they cannot be delivered in time: bot/replies.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -37,9 +38,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-#: True while Bot API calls are direct replies: set for the handling of an update (by
-#: DbSessionMiddleware) and by background work that answers someone (the report exports); see
-#: RetryDirectReplies. Tasks copy their creator's context: the outbox sender sets it to False.
+#: True while Bot API calls are direct replies: set for the whole handling of an update, its error
+#: handler included (``bot.replies.reply_scope``, entered by ``bot.app.Dispatcher``), and by
+#: background work that answers someone (the report exports); see RetryDirectReplies. Tasks copy
+#: their creator's context: the outbox sender sets it to False.
 REPLYING: ContextVar[bool] = ContextVar("replying", default=False)
 
 
@@ -57,7 +59,8 @@ def replying(enabled: bool = True) -> Iterator[None]:
 class DbSessionMiddleware(BaseMiddleware):
     """Opens a session for the update; commits when the handler returns, rolls back when it raises.
 
-    The handling is also the scope of direct replies (:data:`REPLYING`).
+    (The scope of direct replies, :data:`REPLYING`, is wider: the whole update, the error handler
+    included, which aiogram runs outside this middleware: ``bot.replies.reply_scope``.)
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -68,8 +71,7 @@ class DbSessionMiddleware(BaseMiddleware):
             token = CURRENT_SESSION.set(session)
             data["session"] = session
             try:
-                with replying():
-                    result = await handler(event, data)
+                result = await handler(event, data)
                 await session.commit()
                 return result
             except BaseException:
@@ -151,8 +153,9 @@ def never_sent(exc: TelegramNetworkError) -> bool:
 class RetryDirectReplies(BaseRequestMiddleware):
     """Direct replies survive flood control (429) and transient failures, never sent twice.
 
-    Scope: only calls made while :data:`REPLYING` is set, i.e. while an update is handled (and by
-    the report exports, which answer a curator from a task of their own). The outbox sender
+    Scope: only calls made while :data:`REPLYING` is set, i.e. while an update is handled, its
+    error handler included (and by the report exports, which answer a curator from a task of their
+    own). The outbox sender
     (bot/outbox.py) runs with it unset: a 429 there pauses the whole sender and puts the row back
     in the queue, other errors go back to the queue with backoff, and its 'sending' mark must
     stay the only attempt in flight. ``getUpdates`` is never retried here (aiogram's polling loop
@@ -185,8 +188,12 @@ class RetryDirectReplies(BaseRequestMiddleware):
 
     Bounds: at most ``attempts`` tries in all and ``max_wait`` seconds of waiting in all
     (``REPLY_RETRY_ATTEMPTS``, ``REPLY_RETRY_MAX_WAIT``). A ``retry_after`` longer than what is
-    left is not waited for: the 429 is raised at once (the handler fails, the error handler
-    apologises). Logs name the method and the error class, never the text.
+    left is not waited for: the 429 is raised at once, to :class:`bot.replies.DeferReplies` (just
+    outside this one), which hands a message or an edit of an update to the outbox — sent when
+    Telegram allows, once, in order — instead of letting the handler fail. What cannot be handed
+    over (a file, a send that may have arrived, background work) reaches the handler, whose error
+    handler apologises (itself a reply of the same kind). Logs name the method and the error
+    class, never the text.
     """
 
     def __init__(self, attempts: int = 4, max_wait: float = 20.0, *,

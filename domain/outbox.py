@@ -5,8 +5,9 @@ rules the sender applies (:func:`quiet_until`, :func:`backoff`, :class:`RateLimi
 :class:`PerChatPacer`) and the relevance registry (:func:`register_relevance`). The sender
 itself lives in ``bot/outbox.py``.
 
-Payload format (JSON, no rendered text: texts are rendered at send time in the recipient's
-*current* locale, so nothing personal is frozen here)::
+Payload format (JSON; texts are rendered at send time in the recipient's *current* locale, so
+nothing personal is frozen here — the one exception, a direct reply handed over already
+rendered, is described below)::
 
     {
         "key": "<fluent-key>",                   # Fluent message id
@@ -19,12 +20,25 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
         "parse_mode": "HTML",                     # optional: string args are HTML-escaped
         "edit_message_id": 123,                   # optional: edit this earlier message of the chat
                                                   # (text and buttons replaced) instead of sending one
+        "markup_only": true,                      # optional, with edit_message_id: replace the
+                                                  # buttons only (the text stays)
+        "after": 41,                              # optional: not sent before row 41 is settled
         "data": {"rows": [17, 18]}                # optional: ids for a kind's renderer (no text)
     }
 
 An edit is a row like any other (paced, held in quiet hours, sent once); it is how the bot
 updates something it said before, e.g. a card whose proposal was cancelled. Its producer takes
-the message id from the earlier row's ``tg_message_id``.
+the message id from the earlier row's ``tg_message_id``; a negative ``edit_message_id`` ``-N``
+stands for "the message row N becomes" and is resolved when the edit is sent (the edit is dropped
+if row N was never sent).
+
+**Pre-rendered rows.** A direct reply Telegram would not take in time (``bot/replies.py``) is
+handed over as it was rendered for the person: ``"text"`` instead of ``"key"``/``"args"``, and
+buttons with ``"text"`` instead of ``"text_key"``/``"args"``. Storing that text is accepted: it
+is what the handler had just rendered from this same database for this recipient, it stays in the
+row only until the row is sent (then the payload is cleared, :data:`CLEARED`), it is never logged
+(no payload is), and erasure treats it as any payload (the person's own rows are deleted, their
+name is scrubbed from the rows of others).
 
 Most kinds are rendered from ``key`` and ``args``; a kind can register a renderer
 (:func:`register_renderer`) that builds its text at send time from the database (e.g. the names
@@ -110,6 +124,9 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType({
     "consent-confirmed": REPORT,  # domain/consents.py: parental consent recorded
     "consent-undone": REPORT,  # ... and a correction after the curator's undo
     "export-interrupted": REPORT,  # bot/exports.py: a report was interrupted by a restart
+    # direct replies Telegram would not take in time (bot/replies.py), sent by the outbox instead
+    "reply": REPORT,  # an answer to what the person just did (a copy would read as a second answer)
+    "reply-edit": REPEAT,  # an edit of such an answer or of an earlier message (same result twice)
 })
 
 
@@ -134,34 +151,46 @@ ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
 # --- Writing rows ---------------------------------------------------------------------------
 
 
+#: The payload of a pre-rendered row once it is sent: its text is not kept.
+CLEARED: Final[Mapping[str, Any]] = MappingProxyType({"cleared": True})
+
+
 def build_payload(
-    key: str,
+    key: str | None = None,
     args: Mapping[str, Any] | None = None,
     buttons: ButtonRows | None = None,
     *,
+    text: str | None = None,
     urgent: bool = False,
     parse_mode: str | None = None,
     edit_message_id: int | None = None,
+    markup_only: bool = False,
+    after: int | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Validate and normalise a payload (see the module docstring for the format)."""
-    if not key:
-        raise ValueError("an outbox message needs a Fluent key")
-    payload: dict[str, Any] = {"key": key, "args": dict(args or {})}
+    """Validate and normalise a payload (see the module docstring for the format): a Fluent
+    ``key`` with ``args``, or an already rendered ``text`` (buttons then carry ``text`` too)."""
+    if bool(key) == (text is not None):
+        raise ValueError("an outbox message needs a Fluent key or a rendered text, not both")
+    if markup_only and edit_message_id is None:
+        raise ValueError("markup_only is for edits")
+    payload: dict[str, Any] = {"key": key, "args": dict(args or {})} if key else {"text": str(text)}
     if buttons:
         rows: list[list[ButtonSpec]] = []
         for row in buttons:
             out_row: list[ButtonSpec] = []
             for button in row:
-                if not button.get("text_key"):
-                    raise ValueError("a button needs a text_key")
+                rendered = text is not None
+                if not button.get("text" if rendered else "text_key"):
+                    raise ValueError("a button needs a text" if rendered else "a button needs a text_key")
                 has_cb = button.get("callback_data") is not None
                 has_url = button.get("url") is not None
                 if has_cb == has_url:
                     raise ValueError("a button needs exactly one of callback_data and url")
                 if has_cb and len(str(button["callback_data"]).encode()) > 64:
                     raise ValueError("callback_data is limited to 64 bytes by Telegram")
-                spec: ButtonSpec = {"text_key": button["text_key"], "args": dict(button.get("args") or {})}
+                spec: ButtonSpec = ({"text": str(button["text"])} if rendered else
+                                    {"text_key": button["text_key"], "args": dict(button.get("args") or {})})
                 if has_cb:
                     spec["callback_data"] = str(button["callback_data"])
                 else:
@@ -177,6 +206,10 @@ def build_payload(
         payload["parse_mode"] = parse_mode
     if edit_message_id is not None:
         payload["edit_message_id"] = int(edit_message_id)
+    if markup_only:
+        payload["markup_only"] = True
+    if after is not None:
+        payload["after"] = int(after)
     if data:
         payload["data"] = dict(data)
     return payload
@@ -188,7 +221,7 @@ async def enqueue(
     user_id: int | None,
     chat_id: int,
     kind: str,
-    key: str,
+    key: str | None = None,
     args: Mapping[str, Any] | None = None,
     buttons: ButtonRows | None = None,
     due_at: datetime | None = None,
@@ -198,12 +231,17 @@ async def enqueue(
     parse_mode: str | None = None,
     edit_message_id: int | None = None,
     data: Mapping[str, Any] | None = None,
+    text: str | None = None,
+    markup_only: bool = False,
+    after: int | None = None,
 ) -> OutboxMessage | None:
     """Write a pending outbox row in the caller's transaction (the caller commits).
 
     ``due_at`` (aware) defaults to now. ``tz`` is the recipient's IANA zone for quiet hours
     (the bot's zone when None). ``edit_message_id``: edit that message of the chat instead of
-    sending a new one. With a ``dedupe_key`` that already exists nothing is written
+    sending a new one. ``text``: a pre-rendered row instead of ``key``/``args`` (see the module
+    docstring). ``after``: sent only once that row is settled (sent, failed, dropped).
+    With a ``dedupe_key`` that already exists nothing is written
     and None is returned; the check is race-free on SQLite and PostgreSQL.
     """
     if due_at is not None and due_at.tzinfo is None:
@@ -214,8 +252,8 @@ async def enqueue(
         user_id=user_id,
         chat_id=chat_id,
         kind=kind,
-        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode,
-                              edit_message_id=edit_message_id, data=data),
+        payload=build_payload(key, args, buttons, text=text, urgent=urgent, parse_mode=parse_mode,
+                              edit_message_id=edit_message_id, markup_only=markup_only, after=after, data=data),
         dedupe_key=dedupe_key,
         tz=tz,
         due_at=due_at or utcnow(),
@@ -587,6 +625,7 @@ __all__ = [
     "recipient_reachable",
     "BLOCKED",
     "ERASED",
+    "CLEARED",
     "RESTORE_FRESH",
     "mark_unreachable",
     "mark_reachable",

@@ -20,7 +20,7 @@ from handlers.monitoring import RiskOpen
 from tests.test_e2e_monitoring import KATYA, MARIA, OLGA, PETR, TITLE, make_active, seed_work, wait_status
 from tests.test_e2e_pairing import E2E_MENTEES, E2E_MENTORS, open_pairs
 from tests.test_pairing import seed
-from tests.test_e2e_registration import Chat, register, seed_invite, seed_org
+from tests.test_e2e_registration import Chat, edition_of, register, seed_invite, seed_org
 from tests.test_pairing import CURATOR_TG
 
 T = Translator()
@@ -126,8 +126,138 @@ async def test_the_outbox_keeps_its_own_429_handling(app, tg, sessionmaker, cloc
 
 
 # ---------------------------------------------------------------------------------------------
-# item 3, after review: a retried edit that had arrived, a callback answer that came late
+# item 3, after review: a reply that gives up is handed to the outbox, not lost
 # ---------------------------------------------------------------------------------------------
+async def nudge_until(clock, predicate, timeout: float = 20.0, step: float = 5.0):
+    """Move the frozen test clock on (the outbox's due dates and per-chat pacing follow it) until
+    ``predicate()`` is true; returns its value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := predicate()):
+        assert loop.time() < deadline, "condition not met in time"
+        clock.advance(seconds=step)
+        await asyncio.sleep(0.2)
+    return result
+
+
+def received(user, text: str):
+    """The first message of the chat showing exactly ``text`` (None while there is none)."""
+    return next((m for m in user.messages if m.text == text), None)
+
+
+async def queued_replies(sessionmaker, chat_id: int) -> list[OutboxMessage]:
+    async with sessionmaker() as s:
+        return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
+                                     .order_by(OutboxMessage.id))).all())
+
+
+async def test_help_through_five_429s_arrives_later_through_the_outbox_once(app, tg, sessionmaker, clock):
+    """Four tries of the reply meet a 429 (the attempts run out): the answer goes to the outbox,
+    which meets the fifth, waits it out as it does for any row, and delivers it, once."""
+    guest = tg.user(7621, language_code="ru")
+    help_text = T.get("ru", "help-guest")
+    tg.fail_next("sendMessage", 429, retry_after=1, times=5)
+    await guest.send("/help")
+    reply = await nudge_until(clock, lambda: next((m for m in guest.messages if help_text in m.text), None), step=1)
+    assert tg.count_429 == 5
+    assert len(sends_to(tg, 7621)) == 6  # four tries of the reply, the outbox's refused one, and the delivery
+    assert delivered_to(tg, 7621, reply.text) == 1
+    [row] = await queued_replies(sessionmaker, 7621)
+    assert row.status == "sent" and row.tg_message_id == reply.message_id
+    guest.skip()
+    clock.advance(seconds=30)
+    await guest.expect_no_message(0.5)  # no second copy, no apology
+    assert delivered_to(tg, 7621, reply.text) == 1
+
+
+async def test_help_waits_out_a_long_429_in_the_outbox(app, tg, sessionmaker, clock):
+    """A retry_after longer than a reply may wait (20 s in all): not waited for in the update, not
+    lost either: queued, due when Telegram allows, and sent then (English). The answer to the
+    next command does not overtake it: it follows it, in order."""
+    guest = tg.user(7622, language_code="en")
+    help_text = T.get("en", "help-guest")
+    tg.fail_next("sendMessage", 429, retry_after=30)
+    await guest.send("/help")
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    await guest.send("/language")  # handled at once (nothing was held), its answer queued behind
+    await eventually(lambda: _has_rows(sessionmaker, 7622, 2))
+    help_row, language_row = await queued_replies(sessionmaker, 7622)
+    assert help_row.due_at == clock() + timedelta(seconds=30) and language_row.payload["after"] == help_row.id
+    await guest.expect_no_message(0.5)
+    clock.advance(seconds=31)
+    reply = await guest.wait_message(timeout=10)
+    assert help_text in reply.text
+    menu = await nudge_until(clock, lambda: next((m for m in guest.messages if m.message_id > reply.message_id), None),
+                             step=1)
+    assert menu.text == T.get("en", "language-choose") and menu.buttons  # with its buttons
+    assert delivered_to(tg, 7622, reply.text) == 1 and tg.count_429 == 1
+    assert len(sends_to(tg, 7622)) == 3  # the refused reply, then each once from the outbox
+
+
+async def _has_rows(sessionmaker, chat_id: int, n: int) -> bool:
+    return len(await queued_replies(sessionmaker, chat_id)) >= n
+
+
+async def test_a_finished_registration_is_told_after_a_long_429(app, tg, sessionmaker, clock):
+    org = await seed_org(sessionmaker)
+    payload = await seed_invite(sessionmaker, clock, org)
+    chat = Chat(tg, 7623, lang="ru")
+    summary = await register(chat, payload, confirm=False)
+    tg.fail_next("sendMessage", 429, retry_after=60)
+    await chat.click(summary, chat.t("reg-btn-confirm"))
+    async with sessionmaker() as s:  # stored at once
+        user = await s.scalar(select(User).where(User.tg_id == 7623))
+        assert user is not None
+        assert await s.scalar(select(Participant).where(Participant.user_id == user.id)) is not None
+    done_text = chat.t("reg-done", role="mentee")
+    clock.advance(seconds=61)
+    done = await chat.user.wait_message(timeout=10, contains=done_text)
+    assert done.text.startswith(done_text)
+    assert delivered_to(tg, 7623, done.text) == 1
+    await chat.user.expect_no_message(0.5)
+    assert all(m.text != chat.t("error-apology") for m in chat.user.messages)
+
+
+async def test_the_apology_is_not_lost_to_a_429_either(app, tg, sessionmaker, clock):
+    """The error handler answers as a reply does: retried, and handed to the outbox when it must
+    wait longer."""
+    user = tg.user(7624, language_code="ru")
+    tg.fail_next("sendMessage", 0, after_delivery=True)  # the answer arrives, its confirmation does not
+    tg.fail_next("sendMessage", 429, retry_after=40)  # and the apology meets flood control
+    await user.send("/help")
+    assert T.get("ru", "help-guest") in (await user.wait_message(timeout=10)).text
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    clock.advance(seconds=41)
+    apology = await user.wait_message(timeout=10)
+    assert apology.text == T.get("ru", "error-apology")
+    assert delivered_to(tg, 7624, apology.text) == 1
+
+
+async def test_after_a_reply_was_queued_the_rest_of_the_update_follows_it_in_order(app, tg, sessionmaker, clock):
+    """The closing edit of a question meets a long 429: it is queued, and so is the next question
+    (sent after it, not before); that question's buttons work once it arrives."""
+    org = await seed_org(sessionmaker)
+    payload = await seed_invite(sessionmaker, clock, org)
+    chat = Chat(tg, 7625, lang="en")
+    await chat.say(f"/start {payload}")
+    question = await chat.expect("reg-ask-language")
+    tg.fail_next("editMessageText", 429, retry_after=30)
+    await chat.click(question, T.get("en", "language-name"))
+    await tg.wait_until(lambda: True if tg.count_429 else None, timeout=10)
+    consent_text = chat.t("reg-consent-text", edition=edition_of(chat))
+    await chat.user.expect_no_message(0.5)  # neither the edit nor the next question went ahead
+    clock.advance(seconds=31)
+    closed = await chat.user.wait_message(timeout=10)
+    assert closed.message_id == question.message_id and closed.edited  # the edit first...
+    assert closed.text.endswith(T.get("en", "language-name")) and not closed.buttons
+    consent = await nudge_until(clock, lambda: next((m for m in chat.user.messages if consent_text in m.text), None),
+                                step=1)  # ... then the question (one message a second per chat)
+    assert consent.message_id > question.message_id
+    await chat.click(consent, chat.t("reg-btn-agree"))  # its buttons are the dialog's current ones
+    await chat.expect("reg-ask-role")
+    assert len([p for p in tg.calls("sendMessage") if int(p["chat_id"]) == 7625]) == 3  # no copy was sent twice
+
+
 async def test_an_edit_that_arrived_before_its_answer_was_lost_lets_the_handler_go_on(app, tg, sessionmaker, clock):
     """"Propose pairs" first turns the screen into a progress message; that edit is carried out but
     its answer is lost, and the retry is told "message is not modified": the edit is done, so the
@@ -205,23 +335,6 @@ async def pair_screen(curator, pair_id: int):
     anchor = await curator.wait_message(timeout=10)
     await curator.press_data(anchor, RiskOpen(id=pair_id).pack())
     return await curator.wait_message(timeout=10, contains=ru("mon-pair-title", programme=TITLE))
-
-
-async def nudge_until(clock, predicate, timeout: float = 20.0, step: float = 5.0):
-    """Move the frozen test clock on (the outbox's due dates and per-chat pacing follow it) until
-    ``predicate()`` is true; returns its value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (result := predicate()):
-        assert loop.time() < deadline, "condition not met in time"
-        clock.advance(seconds=step)
-        await asyncio.sleep(0.2)
-    return result
-
-
-def received(user, text: str):
-    """The first message of the chat showing exactly ``text`` (None while there is none)."""
-    return next((m for m in user.messages if m.text == text), None)
 
 
 async def reachable(sessionmaker, user_id: int) -> bool:

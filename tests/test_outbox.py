@@ -6,6 +6,7 @@ test). With CI=true an unreachable PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,9 +26,11 @@ from bot.outbox import JOB_ID, OutboxSender
 from db.engine import create_engine_and_sessionmaker
 from db.models import OutboxMessage, User
 from domain.outbox import (
+    CLEARED,
     PerChatPacer,
     RateLimiter,
     backoff,
+    build_payload,
     enqueue,
     mark_reachable,
     mark_unreachable,
@@ -607,6 +610,64 @@ async def test_unblocking_brings_back_what_came_due_meanwhile(
         "refused", "checked_old", "plain_fresh", "waiting"}
     back = await row(sm, made["checked_old"])
     assert back.last_error is None and back.claimed_at is None and back.due_at == blocked_at - timedelta(days=5)
+
+
+async def test_pre_rendered_rows_in_order_edits_of_placeholders_and_no_text_kept(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
+) -> None:
+    """A direct reply handed over as rendered: sent as written (buttons too), urgent, its text
+    cleared once sent; a row ``after`` another waits while that one is put back by a 429; an edit
+    of a placeholder (-row id) edits the message that row became, and one of a row never sent is
+    dropped; a markup-only edit keeps the text."""
+    who, other = await add_users(sm, [4101, 4102])
+    tg.user(4101)
+    clock.set(datetime(2025, 3, 12, 21, 0, tzinfo=UTC))  # midnight in Moscow: urgent rows ignore quiet hours
+    async with sm() as s, s.begin():
+        first = await enqueue(s, user_id=who, chat_id=4101, kind="reply", text="<b>Готово</b>: «как было»",
+                              parse_mode="HTML", urgent=True, due_at=clock.now,
+                              buttons=[[{"text": "Дальше", "callback_data": "go:1"}]])
+        edit = await enqueue(s, user_id=who, chat_id=4101, kind="reply-edit", text="Готово, исправлено",
+                             edit_message_id=-first.id, after=first.id, urgent=True, due_at=clock.now)
+        keys = await enqueue(s, user_id=who, chat_id=4101, kind="reply-edit", text="", edit_message_id=-first.id,
+                             markup_only=True, after=edit.id, urgent=True, due_at=clock.now,
+                             buttons=[[{"text": "Назад", "callback_data": "go:0"}]])
+        ghost = await enqueue(s, user_id=other, chat_id=4102, kind="reply", text="никогда", urgent=True,
+                              due_at=clock.now + timedelta(days=1))
+        orphan = await enqueue(s, user_id=other, chat_id=4102, kind="reply-edit", text="правка", urgent=True,
+                               edit_message_id=-ghost.id, after=ghost.id, due_at=clock.now)
+    async with sm() as s, s.begin():  # the message it would edit is dropped
+        await s.execute(update(OutboxMessage).where(OutboxMessage.id == ghost.id).values(status="dropped"))
+    skipped = [0.0]  # seconds the sender's monotonic clock is ahead of the real one
+    sender = OutboxSender(bot, sm, sender_settings(outbox_per_chat_interval=0.1), translator, worker_id="w1",
+                          clock=clock, concurrency=1, monotonic=lambda: time.monotonic() + skipped[0])
+    tg.fail_next("sendMessage", 429, retry_after=5)
+    await sender.tick()
+    assert tg.count_429 == 1 and tg.delivered == []
+    assert (await row(sm, edit.id)).status == "pending"  # waits for the row it follows
+    for _ in range(6):  # the pause, then one a pass per chat
+        clock.advance(seconds=6)
+        skipped[0] += 6
+        await sender.tick()
+    sent = await row(sm, first.id)
+    assert sent.status == "sent" and dict(sent.payload) == dict(CLEARED)
+    message = tg.message(4101, sent.tg_message_id)
+    assert message.text == "Готово, исправлено"
+    assert [b.text for b in message.buttons] == ["Назад"]
+    assert tg.delivered == [(4101, "Готово: «как было»")]  # one message; the rest edits of it
+    assert [(await row(sm, r.id)).status for r in (edit, keys)] == ["sent", "sent"]
+    assert dict((await row(sm, edit.id)).payload) == dict(CLEARED)
+    gone = await row(sm, orphan.id)
+    assert (gone.status, gone.last_error) == ("dropped", "the message to edit was never sent")
+    assert not tg.calls("editMessageText") or all(int(p["chat_id"]) == 4101 for p in tg.calls("editMessageText"))
+
+
+def test_a_payload_has_a_key_or_a_rendered_text() -> None:
+    assert build_payload(text="Готово", buttons=[[{"text": "Да", "callback_data": "y"}]]) == {
+        "text": "Готово", "buttons": [[{"text": "Да", "callback_data": "y"}]]}
+    for bad in (dict(), dict(key="k", text="t"), dict(text="t", buttons=[[{"text_key": "k", "callback_data": "y"}]]),
+                dict(key="k", buttons=[[{"text": "Да", "callback_data": "y"}]]), dict(text="t", markup_only=True)):
+        with pytest.raises(ValueError):
+            build_payload(**bad)
 
 
 async def test_irrelevant_and_unreachable_rows_are_dropped(
