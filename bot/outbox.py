@@ -110,7 +110,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -157,6 +157,7 @@ class _Job:
     row_id: int
     chat_id: int
     user_id: int | None
+    rendered: bool = False  # a pre-rendered payload (a direct reply): its text goes once it is settled
 
 
 @dataclass(slots=True)
@@ -467,7 +468,7 @@ class OutboxSender:
             wait = self.pacer.ready_in(row.chat_id)
             if row.chat_id not in planned and wait <= budget:
                 planned[row.chat_id] = wait
-                jobs.append(_Job(row.id, row.chat_id, row.user_id))
+                jobs.append(_Job(row.id, row.chat_id, row.user_id, (row.payload or {}).get("text") is not None))
                 continue
             k = deferred.get(row.chat_id, 0)
             deferred[row.chat_id] = k + 1
@@ -531,6 +532,22 @@ class OutboxSender:
             return await self._send(job)
         finally:
             self._in_flight.discard(job.row_id)
+            if job.rendered:
+                try:
+                    await self._forget_text(job.row_id)
+                except Exception:  # noqa: BLE001 - the row is settled either way; only its text stays
+                    log.warning("outbox: row %s: its text could not be cleared", job.row_id)
+
+    async def _forget_text(self, row_id: int) -> None:
+        """A pre-rendered row keeps its text only while it may still be sent: once it is settled
+        (sent, failed, dropped) the payload is cleared — unless the person blocked the bot, since
+        such a row comes back if they unblock it (domain.outbox.mark_reachable)."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O).where(O.id == row_id, O.status.in_((SENT, FAILED, DROPPED)),
+                                or_(O.last_error.is_(None), O.last_error != BLOCKED))
+                .values(payload=dict(CLEARED)).execution_options(**_NO_SYNC)
+            )
 
     async def _send(self, job: _Job) -> bool:
         prepared = await self._prepare(job)

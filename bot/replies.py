@@ -13,8 +13,8 @@ instead of letting the handler fail:
   restart, and never sends twice (a ``reply`` caught in flight by a crash is reported to the
   administrators, not sent again);
 * with its text and buttons as the handler rendered them (a pre-rendered payload; the text
-  stays in the row only until it is sent, see ``domain.outbox``), in the person's language of
-  the moment;
+  stays in the row only while it may still be sent, see ``domain.outbox``), in the person's
+  language of the moment;
 * the handler goes on as if it had been sent: a sent message comes back as a stand-in
   ``Message`` whose ``message_id`` is a placeholder, ``-<row id>``. A dialog that keeps it as its
   current question (the FSM's ``*mid`` keys) gets the real id from :func:`resolve_placeholders`

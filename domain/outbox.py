@@ -36,9 +36,10 @@ if row N was never sent).
 handed over as it was rendered for the person: ``"text"`` instead of ``"key"``/``"args"``, and
 buttons with ``"text"`` instead of ``"text_key"``/``"args"``. Storing that text is accepted: it
 is what the handler had just rendered from this same database for this recipient, it stays in the
-row only until the row is sent (then the payload is cleared, :data:`CLEARED`), it is never logged
-(no payload is), and erasure treats it as any payload (the person's own rows are deleted, their
-name is scrubbed from the rows of others).
+row only while the row may still be sent (once it is sent, failed or dropped the payload becomes
+:data:`CLEARED`; a row dropped because the person blocked the bot keeps it, as it comes back if
+they unblock it), it is never logged (no payload is), and erasure treats it as any payload (the
+person's own rows are deleted, their name is scrubbed from the rows of others).
 
 Most kinds are rendered from ``key`` and ``args``; a kind can register a renderer
 (:func:`register_renderer`) that builds its text at send time from the database (e.g. the names
@@ -151,7 +152,7 @@ ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
 # --- Writing rows ---------------------------------------------------------------------------
 
 
-#: The payload of a pre-rendered row once it is sent: its text is not kept.
+#: The payload of a pre-rendered row once it is settled: its text is not kept.
 CLEARED: Final[Mapping[str, Any]] = MappingProxyType({"cleared": True})
 
 

@@ -619,7 +619,7 @@ async def test_pre_rendered_rows_in_order_edits_of_placeholders_and_no_text_kept
     cleared once sent; a row ``after`` another waits while that one is put back by a 429; an edit
     of a placeholder (-row id) edits the message that row became, and one of a row never sent is
     dropped; a markup-only edit keeps the text."""
-    who, other = await add_users(sm, [4101, 4102])
+    who, other, away = await add_users(sm, [4101, 4102, 4103])
     tg.user(4101)
     clock.set(datetime(2025, 3, 12, 21, 0, tzinfo=UTC))  # midnight in Moscow: urgent rows ignore quiet hours
     async with sm() as s, s.begin():
@@ -635,6 +635,9 @@ async def test_pre_rendered_rows_in_order_edits_of_placeholders_and_no_text_kept
                               due_at=clock.now + timedelta(days=1))
         orphan = await enqueue(s, user_id=other, chat_id=4102, kind="reply-edit", text="правка", urgent=True,
                                edit_message_id=-ghost.id, after=ghost.id, due_at=clock.now)
+        blocked = await enqueue(s, user_id=away, chat_id=4103, kind="reply", text="потом", urgent=True,
+                                due_at=clock.now)
+        assert await mark_unreachable(s, user_id=away, now=clock.now)
     async with sm() as s, s.begin():  # the message it would edit is dropped
         await s.execute(update(OutboxMessage).where(OutboxMessage.id == ghost.id).values(status="dropped"))
     skipped = [0.0]  # seconds the sender's monotonic clock is ahead of the real one
@@ -658,6 +661,9 @@ async def test_pre_rendered_rows_in_order_edits_of_placeholders_and_no_text_kept
     assert dict((await row(sm, edit.id)).payload) == dict(CLEARED)
     gone = await row(sm, orphan.id)
     assert (gone.status, gone.last_error) == ("dropped", "the message to edit was never sent")
+    assert dict(gone.payload) == dict(CLEARED)  # settled: no text kept
+    held = await row(sm, blocked.id)  # except while it may come back (they blocked the bot)
+    assert (held.status, held.last_error, held.payload["text"]) == ("dropped", "blocked", "потом")
     assert not tg.calls("editMessageText") or all(int(p["chat_id"]) == 4101 for p in tg.calls("editMessageText"))
 
 
