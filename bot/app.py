@@ -7,7 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from aiogram import Bot, Dispatcher, Router
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram import Dispatcher as AiogramDispatcher
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
+from aiogram.types import Update
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -22,6 +27,7 @@ from bot.i18n import Translator
 from bot.outbox import OutboxSender
 from bot.session import BotSession
 from bot.middlewares import ShortLabels, CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
+from bot.replies import DeferReplies, reply_scope
 from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
@@ -35,13 +41,27 @@ def utc_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: Settings, defer: BaseRequestMiddleware | None = None) -> Bot:
+    """The bot and its request middlewares, outermost first. ``defer`` (the running bot's
+    :class:`bot.replies.DeferReplies`) hands the replies the retry gives up on to the outbox."""
     session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))  # skips unreadable updates
     session.middleware(CommitBeforeRequest())  # the outer one: commits once, before any attempt
     session.middleware(ShortLabels())  # no button label cut inside a word by a phone
     session.middleware(TrackEdits())  # notes the messages a handler edits (bot/questions.py)
+    if defer is not None:
+        session.middleware(defer)  # what the retry gives up on goes to the outbox (bot/replies.py)
     session.middleware(RetryDirectReplies(settings.reply_retry_attempts, settings.reply_retry_max_wait))
     return Bot(token=settings.bot_token, session=session)
+
+
+class Dispatcher(AiogramDispatcher):
+    """aiogram's dispatcher, with each update handled as one scope of direct replies, its error
+    handler included (aiogram runs that outside every middleware we register): retried, and
+    handed to the outbox in order when they cannot be delivered in time (bot/replies.py)."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        with reply_scope():
+            return await super().feed_update(bot, update, **kwargs)
 
 
 @dataclass
@@ -132,7 +152,7 @@ def build_app(
 
     engine, sessionmaker = create_engine_and_sessionmaker(settings.db_url, echo=settings.db_echo)
     translator = Translator(default=settings.default_locale)
-    bot = make_bot(settings)
+    bot = make_bot(settings, DeferReplies(sessionmaker, clock))
     dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))

@@ -1,6 +1,7 @@
 """Outer middlewares: one database session per update, then who the sender is and their language.
 Request middlewares (around every Bot API call): commit the update's work first, and let direct
-replies survive flood control and transient failures."""
+replies survive flood control and transient failures (retried here; handed to the outbox when
+they cannot be delivered in time: bot/replies.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, TelegramObject, Update, User as TgUser
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, TelegramObject, Update, User as TgUser
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
 from aiohttp.client_exceptions import UploadAbortedError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.fsm_storage import CURRENT_SESSION
 from bot.i18n import Translator, locale_from_telegram
+from domain.outbox import mark_reachable
 from domain.people import user_by_tg
 from domain.text import LABEL_MAX, shorten
 
@@ -36,9 +38,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-#: True while Bot API calls are direct replies: set for the handling of an update (by
-#: DbSessionMiddleware) and by background work that answers someone (the report exports); see
-#: RetryDirectReplies. Tasks copy their creator's context: the outbox sender sets it to False.
+#: True while Bot API calls are direct replies: set for the whole handling of an update, its error
+#: handler included (``bot.replies.reply_scope``, entered by ``bot.app.Dispatcher``), and by
+#: background work that answers someone (the report exports); see RetryDirectReplies. Tasks copy
+#: their creator's context: the outbox sender sets it to False.
 REPLYING: ContextVar[bool] = ContextVar("replying", default=False)
 
 
@@ -56,7 +59,8 @@ def replying(enabled: bool = True) -> Iterator[None]:
 class DbSessionMiddleware(BaseMiddleware):
     """Opens a session for the update; commits when the handler returns, rolls back when it raises.
 
-    The handling is also the scope of direct replies (:data:`REPLYING`).
+    (The scope of direct replies, :data:`REPLYING`, is wider: the whole update, the error handler
+    included, which aiogram runs outside this middleware: ``bot.replies.reply_scope``.)
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -67,8 +71,7 @@ class DbSessionMiddleware(BaseMiddleware):
             token = CURRENT_SESSION.set(session)
             data["session"] = session
             try:
-                with replying():
-                    result = await handler(event, data)
+                result = await handler(event, data)
                 await session.commit()
                 return result
             except BaseException:
@@ -99,8 +102,10 @@ class ContextMiddleware(BaseMiddleware):
         if not locale:
             locale = locale_from_telegram(tg_user.language_code if tg_user else None, self.settings.default_locale)
         if user is not None and user.unreachable_at is not None and isinstance(event, Update) and event.message:
-            user.unreachable_at = None  # they wrote to us (so they unblocked the bot): reachable again
-            log.info("user %s wrote to the bot again: reachable", user.id)
+            # they wrote to us (so they unblocked the bot): reachable again, what was dropped meanwhile back
+            restored = await mark_reachable(session, user.id, self.clock())
+            user.unreachable_at = None
+            log.info("user %s wrote to the bot again: reachable; %s queued messages brought back", user.id, restored)
         data["user"] = user
         data["locale"] = locale
         data["t"] = self.translator.bind(locale)
@@ -148,8 +153,9 @@ def never_sent(exc: TelegramNetworkError) -> bool:
 class RetryDirectReplies(BaseRequestMiddleware):
     """Direct replies survive flood control (429) and transient failures, never sent twice.
 
-    Scope: only calls made while :data:`REPLYING` is set, i.e. while an update is handled (and by
-    the report exports, which answer a curator from a task of their own). The outbox sender
+    Scope: only calls made while :data:`REPLYING` is set, i.e. while an update is handled, its
+    error handler included (and by the report exports, which answer a curator from a task of their
+    own). The outbox sender
     (bot/outbox.py) runs with it unset: a 429 there pauses the whole sender and puts the row back
     in the queue, other errors go back to the queue with backoff, and its 'sending' mark must
     stay the only attempt in flight. ``getUpdates`` is never retried here (aiogram's polling loop
@@ -170,15 +176,24 @@ class RetryDirectReplies(BaseRequestMiddleware):
       request was sent. Only idempotent methods are retried (``get*``, ``edit*``, ``set*``,
       ``delete*``, ``answerCallbackQuery``, ``sendChatAction``); ``send*``, ``forward*`` and
       ``copy*`` are not (a second message cannot be taken back): the error goes to the handler.
-      If the first attempt did arrive, the retry of an edit answers "message is not modified"
-      (raised as usual: the handlers treat it as done), and that of answerCallbackQuery "query
-      is too old or invalid", which is taken as answered.
+      If the first attempt did arrive, the retry of an edit answers "message is not modified":
+      that is the edit done, and the call returns as a successful edit does (the message as
+      edited, or True for an inline one), so no handler has to know about it.
     * **Anything else** (400, 403, 404, 409, 413 …) is an answer: raised at once.
+
+    ``answerCallbackQuery`` never turns a successful action into an error: on a retry, "query is
+    too old" (answered by an earlier attempt, or expired during the waits) counts as answered, and
+    a callback answer that runs out of attempts is given up quietly (True; the spinner stops by
+    itself).
 
     Bounds: at most ``attempts`` tries in all and ``max_wait`` seconds of waiting in all
     (``REPLY_RETRY_ATTEMPTS``, ``REPLY_RETRY_MAX_WAIT``). A ``retry_after`` longer than what is
-    left is not waited for: the 429 is raised at once (the handler fails, the error handler
-    apologises). Logs name the method and the error class, never the text.
+    left is not waited for: the 429 is raised at once, to :class:`bot.replies.DeferReplies` (just
+    outside this one), which hands a message or an edit of an update to the outbox — sent when
+    Telegram allows, once, in order — instead of letting the handler fail. What cannot be handed
+    over (a file, a send that may have arrived, background work) reaches the handler, whose error
+    handler apologises (itself a reply of the same kind). Logs name the method and the error
+    class, never the text.
     """
 
     def __init__(self, attempts: int = 4, max_wait: float = 20.0, *,
@@ -210,9 +225,15 @@ class RetryDirectReplies(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramBadRequest as exc:
-                if maybe_arrived and name == "answerCallbackQuery" and "query is too old" in exc.message.lower():
-                    log.info("%s: answered by an earlier attempt", name)
+                reason = exc.message.lower()
+                if attempt > 1 and name == "answerCallbackQuery" and "query is too old" in reason:
+                    # answered by an earlier attempt, or too late after the waits: either way the
+                    # action itself went through, and a late answer must not turn it into an error
+                    log.info("%s: query answered or expired during the retries; taken as answered", name)
                     return True
+                if maybe_arrived and name.startswith("edit") and "not modified" in reason:
+                    log.info("%s: carried out by an earlier attempt", name)
+                    return edited(bot, method)
                 raise
             except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
                 delay = self._delay(exc, method, attempt)
@@ -222,6 +243,8 @@ class RetryDirectReplies(BaseRequestMiddleware):
                 if attempt >= self.attempts or waited + delay > self.max_wait:
                     log.warning("%s failed (%s) after %d attempt(s), %.1f s of waiting: giving up", name,
                                 type(exc).__name__, attempt, waited)
+                    if name == "answerCallbackQuery":
+                        return True  # the spinner stops by itself; the action is not undone for it
                     raise
                 log.info("%s failed (%s): attempt %d of %d in %.1f s", name, type(exc).__name__, attempt + 1,
                          self.attempts, delay)
@@ -230,6 +253,19 @@ class RetryDirectReplies(BaseRequestMiddleware):
             await self.sleep(delay)
             waited += delay
             attempt += 1
+
+
+def edited(bot: Bot, method: TelegramMethod[Any]) -> Message | bool:
+    """What a successful ``edit*`` call returns, for an edit an earlier attempt carried out (its
+    answer was lost): True for an inline message, else the message as the edit left it."""
+    chat_id = getattr(method, "chat_id", None)
+    message_id = getattr(method, "message_id", None)
+    if getattr(method, "inline_message_id", None) or not isinstance(chat_id, int) or not isinstance(message_id, int):
+        return True
+    return Message(message_id=message_id, date=datetime.now(timezone.utc),
+                   chat=Chat(id=chat_id, type="private" if chat_id > 0 else "group"),
+                   text=getattr(method, "text", None), caption=getattr(method, "caption", None),
+                   reply_markup=getattr(method, "reply_markup", None)).as_(bot)
 
 
 class ShortLabels(BaseRequestMiddleware):

@@ -6,13 +6,14 @@ Life cycle of a row::
     pending ──claim──▶ claimed ──(commit)──▶ sending ──HTTP──▶ sent
        ▲                  │                     │
        │   quiet hours,   │                     ├─ 429 ────────────▶ pending (due = now+retry_after)
-       └── per-chat pace ─┘                     ├─ 403 / chat not found ▶ failed 'blocked' (+ user unreachable)
-       └── lease expired ─┘                     ├─ other error ─────▶ pending (due = now+backoff) … failed
-                                                └─ worker died ─┬─▶ pending again (a kind that may repeat)
-                                                   (after the   └─▶ unknown + administrators told
+       └── per-chat pace, ┘                     ├─ 403 / chat not found ▶ failed 'blocked' (+ user unreachable)
+       └── waiting for ───┘                     ├─ other error ─────▶ pending (due = now+backoff) … failed
+           the row it follows                   └─ worker died ─┬─▶ pending again (a kind that may repeat)
+       └── lease expired ─┘                        (after the   └─▶ unknown + administrators told
                                                     lease)
-    pending / claimed ──▶ dropped (user unreachable or erased — also at once when they block the bot
-                          (my_chat_member) — or the row's relevance check says no)
+    claimed ──▶ dropped when it comes due and the user is erased, or unreachable (they blocked the
+                bot: a 403 or my_chat_member) — 'blocked', queued again if they unblock it
+                (domain.outbox.mark_reachable) — or when the row's relevance check says no
 
 Why 'sending' is committed before the request, and what a crash in flight leads to
 -----------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -120,8 +121,11 @@ from db.models import OutboxMessage, User
 from domain.outbox import (
     BLOCKED,
     CLAIMED,
+    CLEARED,
     DROPPED,
+    ERASED,
     FAILED,
+    FINAL_STATUSES,
     PENDING,
     SENDING,
     SENT,
@@ -133,7 +137,6 @@ from domain.outbox import (
     is_relevant,
     mark_unreachable,
     quiet_until,
-    recipient_reachable,
     render_text,
     repeatable_kinds,
 )
@@ -154,6 +157,7 @@ class _Job:
     row_id: int
     chat_id: int
     user_id: int | None
+    rendered: bool = False  # a pre-rendered payload (a direct reply): its text goes once it is settled
 
 
 @dataclass(slots=True)
@@ -167,6 +171,9 @@ class _Prepared:
     markup: InlineKeyboardMarkup | None
     parse_mode: str | None
     edit_message_id: int | None = None  # an edit of this earlier message instead of a new one
+    markup_only: bool = False  # the edit replaces the buttons only
+    rendered: bool = False  # a pre-rendered payload: its text is cleared once sent
+    sending_at: datetime | None = None  # when it was marked 'sending'
 
 
 def _default_worker_id() -> str:
@@ -415,7 +422,30 @@ class OutboxSender:
             rows = (
                 await session.execute(select(O).where(O.id.in_(ids)).order_by(O.due_at, O.id))
             ).scalars().all()
+            rows = await self._hold_followers(session, rows, now)
             return self._plan(rows, now), len(ids) >= self._claim_limit()
+
+    async def _hold_followers(self, session: AsyncSession, rows: Sequence[OutboxMessage],
+                              now: datetime) -> list[OutboxMessage]:
+        """Rows to be sent ``after`` another (a direct reply's next steps, bot/replies.py) wait
+        while that row is not settled: it may have been put back by a 429, and the person must
+        see the steps in their order. Runs inside the claim transaction."""
+        wanted = sorted({int(a) for r in rows if (a := (r.payload or {}).get("after")) is not None})
+        if not wanted:
+            return list(rows)
+        ahead = {rid: (status, due) for rid, status, due in (await session.execute(
+            select(O.id, O.status, O.due_at).where(O.id.in_(wanted)))).all()}
+        step = timedelta(seconds=max(self.pacer.interval, 1.0))
+        kept: list[OutboxMessage] = []
+        for row in rows:
+            after = (row.payload or {}).get("after")
+            first = ahead.get(int(after)) if after is not None else None
+            if first is not None and first[0] not in FINAL_STATUSES:
+                self._unclaim(row, max(row.due_at, first[1], now + step))
+                log.debug("outbox: row %s waits for row %s", row.id, after)
+                continue
+            kept.append(row)
+        return kept
 
     def _plan(self, rows: Sequence[OutboxMessage], now: datetime) -> list[_Job]:
         """Keep the rows to send in this pass; push back the others (they stay pending).
@@ -438,7 +468,7 @@ class OutboxSender:
             wait = self.pacer.ready_in(row.chat_id)
             if row.chat_id not in planned and wait <= budget:
                 planned[row.chat_id] = wait
-                jobs.append(_Job(row.id, row.chat_id, row.user_id))
+                jobs.append(_Job(row.id, row.chat_id, row.user_id, (row.payload or {}).get("text") is not None))
                 continue
             k = deferred.get(row.chat_id, 0)
             deferred[row.chat_id] = k + 1
@@ -502,6 +532,22 @@ class OutboxSender:
             return await self._send(job)
         finally:
             self._in_flight.discard(job.row_id)
+            if job.rendered:
+                try:
+                    await self._forget_text(job.row_id)
+                except Exception:  # noqa: BLE001 - the row is settled either way; only its text stays
+                    log.warning("outbox: row %s: its text could not be cleared", job.row_id)
+
+    async def _forget_text(self, row_id: int) -> None:
+        """A pre-rendered row keeps its text only while it may still be sent: once it is settled
+        (sent, failed, dropped) the payload is cleared — unless the person blocked the bot, since
+        such a row comes back if they unblock it (domain.outbox.mark_reachable)."""
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(O).where(O.id == row_id, O.status.in_((SENT, FAILED, DROPPED)),
+                                or_(O.last_error.is_(None), O.last_error != BLOCKED))
+                .values(payload=dict(CLEARED)).execution_options(**_NO_SYNC)
+            )
 
     async def _send(self, job: _Job) -> bool:
         prepared = await self._prepare(job)
@@ -538,8 +584,12 @@ class OutboxSender:
         """Edit an earlier message; its id, or None when it cannot be edited any more (deleted by
         the person, too old): retrying would not help. "Not modified" counts as done."""
         try:
-            await self.bot.edit_message_text(text=prepared.text, chat_id=prepared.chat_id,
-                                             message_id=prepared.edit_message_id, **kwargs)
+            if prepared.markup_only:
+                await self.bot.edit_message_reply_markup(chat_id=prepared.chat_id, message_id=prepared.edit_message_id,
+                                                         reply_markup=kwargs.get("reply_markup"))
+            else:
+                await self.bot.edit_message_text(text=prepared.text, chat_id=prepared.chat_id,
+                                                 message_id=prepared.edit_message_id, **kwargs)
         except TelegramBadRequest as exc:
             if "not modified" in str(exc):
                 return prepared.edit_message_id
@@ -562,9 +612,14 @@ class OutboxSender:
                 log.info("outbox: row %s no longer leased by this worker; skipped", job.row_id)
                 return None
             user = await session.get(User, row.user_id) if row.user_id is not None else None
+            edit = (row.payload or {}).get("edit_message_id")
             reason: str | None = None
-            if not recipient_reachable(user):
-                reason = "recipient unreachable or erased"
+            if user is not None and (user.erased_at is not None or user.tg_id is None):
+                reason = ERASED
+            elif user is not None and user.unreachable_at is not None:
+                reason = BLOCKED  # brought back if they unblock the bot (domain.outbox.mark_reachable)
+            elif edit is not None and int(edit) < 0 and (edit := await self._sent_as(session, -int(edit))) is None:
+                reason = "the message to edit was never sent"
             elif not await is_relevant(session, row):
                 reason = "not relevant any more"
             if reason is not None:
@@ -593,9 +648,17 @@ class OutboxSender:
             )
             if marked.rowcount != 1:
                 return None
-        edit = (row.payload or {}).get("edit_message_id")
+        payload = row.payload or {}
         return _Prepared(row.id, row.chat_id, row.user_id, text, markup, parse_mode,
-                         int(edit) if edit is not None else None)
+                         int(edit) if edit is not None else None, bool(payload.get("markup_only")),
+                         payload.get("text") is not None, now)
+
+    @staticmethod
+    async def _sent_as(session: AsyncSession, row_id: int) -> int | None:
+        """The message row ``row_id`` became (for an edit that names it by ``-row_id``); None when
+        it was never sent (the edit follows it, so it is settled by now: failed or dropped)."""
+        found = (await session.execute(select(O.status, O.tg_message_id).where(O.id == row_id))).first()
+        return found[1] if found is not None and found[0] == SENT else None
 
     def _render(
         self, row: OutboxMessage, user: User | None
@@ -604,17 +667,21 @@ class OutboxSender:
         payload = row.payload or {}
         locale = user.locale if user is not None else None
         parse_mode = payload.get("parse_mode")
-        args = dict(payload.get("args") or {})
-        if parse_mode and parse_mode.upper() == "HTML":
-            args = {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in args.items()}
-        text = self.translator.get(locale, payload["key"], **args)
+        if payload.get("text") is not None:  # pre-rendered (a direct reply): as it was written
+            text = payload["text"]
+        else:
+            args = dict(payload.get("args") or {})
+            if parse_mode and parse_mode.upper() == "HTML":
+                args = {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in args.items()}
+            text = self.translator.get(locale, payload["key"], **args)
         markup = None
         if payload.get("buttons"):
             keyboard: list[list[InlineKeyboardButton]] = []
             for spec_row in payload["buttons"]:
                 buttons = []
                 for spec in spec_row:
-                    label = self.translator.get(locale, spec["text_key"], **(spec.get("args") or {}))
+                    label = spec["text"] if spec.get("text") is not None else \
+                        self.translator.get(locale, spec["text_key"], **(spec.get("args") or {}))
                     if spec.get("url") is not None:
                         buttons.append(InlineKeyboardButton(text=label, url=spec["url"]))
                     else:
@@ -635,11 +702,15 @@ class OutboxSender:
             )
 
     async def _on_sent(self, p: _Prepared, message_id: int) -> None:
+        values: dict[str, Any] = {"status": SENT, "sent_at": self.now(), "tg_message_id": message_id,
+                                  "last_error": None}
+        if p.rendered:
+            values["payload"] = dict(CLEARED)  # a rendered text is not kept once it is delivered
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(O)
                 .where(O.id == p.row_id, O.status.in_((SENDING, UNKNOWN)))
-                .values(status=SENT, sent_at=self.now(), tg_message_id=message_id, last_error=None)
+                .values(**values)
                 .execution_options(**_NO_SYNC)
             )
         log.debug("outbox: row %s sent (user %s)", p.row_id, p.user_id)
@@ -664,7 +735,9 @@ class OutboxSender:
         log.warning("outbox: flood control on row %s; pausing %.1f s", p.row_id, retry_after)
 
     async def _on_unreachable(self, p: _Prepared, exc: BaseException) -> None:
-        """403 / chat not found: the user is unreachable; fail this row, drop their others."""
+        """403 / chat not found: this row fails and the user is unreachable (since this attempt),
+        so their other rows are dropped as they come due, and come back if they unblock the bot
+        (domain.outbox.mark_unreachable, mark_reachable)."""
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 update(O)
@@ -672,12 +745,9 @@ class OutboxSender:
                 .values(status=FAILED, last_error=BLOCKED)
                 .execution_options(**_NO_SYNC)
             )
-            dropped = await mark_unreachable(session, user_id=p.user_id, chat_id=p.chat_id, now=self.now(),
-                                             except_row=p.row_id)
-        log.info(
-            "outbox: row %s: user %s unreachable (%s); %d other rows dropped",
-            p.row_id, p.user_id, type(exc).__name__, dropped,
-        )
+            if p.user_id is not None:
+                await mark_unreachable(session, user_id=p.user_id, now=p.sending_at or self.now())
+        log.info("outbox: row %s: user %s unreachable (%s)", p.row_id, p.user_id, type(exc).__name__)
 
     async def _on_refused(self, p: _Prepared, reason: str) -> None:
         """A request Telegram will never accept (retrying cannot help): failed at once."""

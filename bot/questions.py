@@ -12,7 +12,9 @@ state stays the same and a new message id replaces the old one — the old copy 
   longer current" and reaches no handler: nothing changes.
 
 Dialogs need no code of their own for this; they only keep their ``*mid`` key up to date, which
-they already do to refuse buttons of other messages.
+they already do to refuse buttons of other messages. A question that Telegram would not take in
+time went through the outbox (bot/replies.py) and was kept under a placeholder id: before each
+update the real id replaces it (``bot.replies.resolve_placeholders``).
 """
 from __future__ import annotations
 
@@ -64,6 +66,10 @@ class QuestionCopies(BaseMiddleware):
         state: FSMContext | None = data.get("state")
         if state is None:
             return await handler(event, data)
+        if data.get("session") is not None:  # a question the outbox delivered late: its real id
+            from bot.replies import resolve_placeholders
+
+            await resolve_placeholders(data["session"], state)
         if isinstance(event, CallbackQuery):
             return await self._press(handler, event, data, state)
         if not isinstance(event, Message):

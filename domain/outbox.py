@@ -5,8 +5,9 @@ rules the sender applies (:func:`quiet_until`, :func:`backoff`, :class:`RateLimi
 :class:`PerChatPacer`) and the relevance registry (:func:`register_relevance`). The sender
 itself lives in ``bot/outbox.py``.
 
-Payload format (JSON, no rendered text: texts are rendered at send time in the recipient's
-*current* locale, so nothing personal is frozen here)::
+Payload format (JSON; texts are rendered at send time in the recipient's *current* locale, so
+nothing personal is frozen here — the one exception, a direct reply handed over already
+rendered, is described below)::
 
     {
         "key": "<fluent-key>",                   # Fluent message id
@@ -19,12 +20,26 @@ Payload format (JSON, no rendered text: texts are rendered at send time in the r
         "parse_mode": "HTML",                     # optional: string args are HTML-escaped
         "edit_message_id": 123,                   # optional: edit this earlier message of the chat
                                                   # (text and buttons replaced) instead of sending one
+        "markup_only": true,                      # optional, with edit_message_id: replace the
+                                                  # buttons only (the text stays)
+        "after": 41,                              # optional: not sent before row 41 is settled
         "data": {"rows": [17, 18]}                # optional: ids for a kind's renderer (no text)
     }
 
 An edit is a row like any other (paced, held in quiet hours, sent once); it is how the bot
 updates something it said before, e.g. a card whose proposal was cancelled. Its producer takes
-the message id from the earlier row's ``tg_message_id``.
+the message id from the earlier row's ``tg_message_id``; a negative ``edit_message_id`` ``-N``
+stands for "the message row N becomes" and is resolved when the edit is sent (the edit is dropped
+if row N was never sent).
+
+**Pre-rendered rows.** A direct reply Telegram would not take in time (``bot/replies.py``) is
+handed over as it was rendered for the person: ``"text"`` instead of ``"key"``/``"args"``, and
+buttons with ``"text"`` instead of ``"text_key"``/``"args"``. Storing that text is accepted: it
+is what the handler had just rendered from this same database for this recipient, it stays in the
+row only while the row may still be sent (once it is sent, failed or dropped the payload becomes
+:data:`CLEARED`; a row dropped because the person blocked the bot keeps it, as it comes back if
+they unblock it), it is never logged (no payload is), and erasure treats it as any payload (the
+person's own rows are deleted, their name is scrubbed from the rows of others).
 
 Most kinds are rendered from ``key`` and ``args``; a kind can register a renderer
 (:func:`register_renderer`) that builds its text at send time from the database (e.g. the names
@@ -110,6 +125,9 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType({
     "consent-confirmed": REPORT,  # domain/consents.py: parental consent recorded
     "consent-undone": REPORT,  # ... and a correction after the curator's undo
     "export-interrupted": REPORT,  # bot/exports.py: a report was interrupted by a restart
+    # direct replies Telegram would not take in time (bot/replies.py), sent by the outbox instead
+    "reply": REPORT,  # an answer to what the person just did (a copy would read as a second answer)
+    "reply-edit": REPEAT,  # an edit of such an answer or of an earlier message (same result twice)
 })
 
 
@@ -134,34 +152,46 @@ ButtonRows = Sequence[Sequence[Mapping[str, Any]]]
 # --- Writing rows ---------------------------------------------------------------------------
 
 
+#: The payload of a pre-rendered row once it is settled: its text is not kept.
+CLEARED: Final[Mapping[str, Any]] = MappingProxyType({"cleared": True})
+
+
 def build_payload(
-    key: str,
+    key: str | None = None,
     args: Mapping[str, Any] | None = None,
     buttons: ButtonRows | None = None,
     *,
+    text: str | None = None,
     urgent: bool = False,
     parse_mode: str | None = None,
     edit_message_id: int | None = None,
+    markup_only: bool = False,
+    after: int | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Validate and normalise a payload (see the module docstring for the format)."""
-    if not key:
-        raise ValueError("an outbox message needs a Fluent key")
-    payload: dict[str, Any] = {"key": key, "args": dict(args or {})}
+    """Validate and normalise a payload (see the module docstring for the format): a Fluent
+    ``key`` with ``args``, or an already rendered ``text`` (buttons then carry ``text`` too)."""
+    if bool(key) == (text is not None):
+        raise ValueError("an outbox message needs a Fluent key or a rendered text, not both")
+    if markup_only and edit_message_id is None:
+        raise ValueError("markup_only is for edits")
+    payload: dict[str, Any] = {"key": key, "args": dict(args or {})} if key else {"text": str(text)}
     if buttons:
         rows: list[list[ButtonSpec]] = []
         for row in buttons:
             out_row: list[ButtonSpec] = []
             for button in row:
-                if not button.get("text_key"):
-                    raise ValueError("a button needs a text_key")
+                rendered = text is not None
+                if not button.get("text" if rendered else "text_key"):
+                    raise ValueError("a button needs a text" if rendered else "a button needs a text_key")
                 has_cb = button.get("callback_data") is not None
                 has_url = button.get("url") is not None
                 if has_cb == has_url:
                     raise ValueError("a button needs exactly one of callback_data and url")
                 if has_cb and len(str(button["callback_data"]).encode()) > 64:
                     raise ValueError("callback_data is limited to 64 bytes by Telegram")
-                spec: ButtonSpec = {"text_key": button["text_key"], "args": dict(button.get("args") or {})}
+                spec: ButtonSpec = ({"text": str(button["text"])} if rendered else
+                                    {"text_key": button["text_key"], "args": dict(button.get("args") or {})})
                 if has_cb:
                     spec["callback_data"] = str(button["callback_data"])
                 else:
@@ -177,6 +207,10 @@ def build_payload(
         payload["parse_mode"] = parse_mode
     if edit_message_id is not None:
         payload["edit_message_id"] = int(edit_message_id)
+    if markup_only:
+        payload["markup_only"] = True
+    if after is not None:
+        payload["after"] = int(after)
     if data:
         payload["data"] = dict(data)
     return payload
@@ -188,7 +222,7 @@ async def enqueue(
     user_id: int | None,
     chat_id: int,
     kind: str,
-    key: str,
+    key: str | None = None,
     args: Mapping[str, Any] | None = None,
     buttons: ButtonRows | None = None,
     due_at: datetime | None = None,
@@ -198,12 +232,17 @@ async def enqueue(
     parse_mode: str | None = None,
     edit_message_id: int | None = None,
     data: Mapping[str, Any] | None = None,
+    text: str | None = None,
+    markup_only: bool = False,
+    after: int | None = None,
 ) -> OutboxMessage | None:
     """Write a pending outbox row in the caller's transaction (the caller commits).
 
     ``due_at`` (aware) defaults to now. ``tz`` is the recipient's IANA zone for quiet hours
     (the bot's zone when None). ``edit_message_id``: edit that message of the chat instead of
-    sending a new one. With a ``dedupe_key`` that already exists nothing is written
+    sending a new one. ``text``: a pre-rendered row instead of ``key``/``args`` (see the module
+    docstring). ``after``: sent only once that row is settled (sent, failed, dropped).
+    With a ``dedupe_key`` that already exists nothing is written
     and None is returned; the check is race-free on SQLite and PostgreSQL.
     """
     if due_at is not None and due_at.tzinfo is None:
@@ -214,8 +253,8 @@ async def enqueue(
         user_id=user_id,
         chat_id=chat_id,
         kind=kind,
-        payload=build_payload(key, args, buttons, urgent=urgent, parse_mode=parse_mode,
-                              edit_message_id=edit_message_id, data=data),
+        payload=build_payload(key, args, buttons, text=text, urgent=urgent, parse_mode=parse_mode,
+                              edit_message_id=edit_message_id, markup_only=markup_only, after=after, data=data),
         dedupe_key=dedupe_key,
         tz=tz,
         due_at=due_at or utcnow(),
@@ -308,40 +347,59 @@ def recipient_reachable(user: User | None) -> bool:
 
 
 BLOCKED: Final = "blocked"  # last_error of the rows failed or dropped because the person blocked the bot
+ERASED: Final = "recipient erased"  # last_error of the rows dropped because the person was erased
+
+#: How far back :func:`mark_reachable` brings back a row of a kind without a relevance check (a
+#: plain notice, a reply): one due longer ago would arrive stale. Kinds with a check decide for
+#: themselves when they are sent.
+RESTORE_FRESH: Final = timedelta(days=1)
 
 
-async def mark_unreachable(session: AsyncSession, *, user_id: int | None, chat_id: int, now: datetime,
-                           except_row: int | None = None) -> int:
-    """The person behind ``chat_id`` cannot be messaged (they blocked the bot: a 403 or a
-    ``my_chat_member`` "kicked"; or the chat is gone): the user is marked unreachable (once; the
-    first moment is kept) and their queued rows, pending or claimed, are dropped. Rows in flight
-    ('sending') are left to their sender, and so is ``except_row``. In the caller's transaction;
-    returns the number of rows dropped.
+async def mark_unreachable(session: AsyncSession, *, user_id: int, now: datetime) -> bool:
+    """The person cannot be messaged (they blocked the bot: a 403, or a ``my_chat_member``
+    "kicked"): the user is marked unreachable (once; the first moment is kept). In the caller's
+    transaction; True when it changed anything.
+
+    Nothing queued for them is dropped here: a row waiting for later (a check-in due in the
+    morning, a card held by quiet hours) may well find them back by then. The sender drops each
+    row that comes due while they are unreachable (``last_error`` :data:`BLOCKED`), and
+    :func:`mark_reachable` brings those back when they unblock the bot.
     """
-    if user_id is not None:
-        await session.execute(
-            update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
-        )
-    same_recipient = OutboxMessage.chat_id == chat_id
-    if user_id is not None:
-        same_recipient = or_(same_recipient, OutboxMessage.user_id == user_id)
-    stmt = update(OutboxMessage).where(same_recipient, OutboxMessage.status.in_((PENDING, CLAIMED)))
-    if except_row is not None:
-        stmt = stmt.where(OutboxMessage.id != except_row)
-    dropped = await session.execute(
-        stmt.values(status=DROPPED, last_error=BLOCKED, claimed_by=None)
-        .execution_options(synchronize_session=False)
-    )
-    return dropped.rowcount or 0
-
-
-async def mark_reachable(session: AsyncSession, user_id: int) -> bool:
-    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
-    to them. Rows dropped while they were unreachable stay dropped. True when it changed anything."""
     changed = await session.execute(
-        update(User).where(User.id == user_id, User.unreachable_at.is_not(None)).values(unreachable_at=None)
+        update(User).where(User.id == user_id, User.unreachable_at.is_(None)).values(unreachable_at=now)
     )
     return bool(changed.rowcount)
+
+
+async def mark_reachable(session: AsyncSession, user_id: int, now: datetime) -> int | None:
+    """The person can be messaged again (they unblocked the bot, or wrote to it): new rows are sent
+    to them, and the rows that came due while they were unreachable — dropped or failed as
+    :data:`BLOCKED` since then — are queued again, as they were (their relevance checks still
+    run when they are sent, so a card whose proposal was cancelled meanwhile stays unsent; a row
+    of a kind without a check comes back only if it was due within :data:`RESTORE_FRESH`).
+
+    In the caller's transaction. None when the person was not unreachable; else the number of
+    rows queued again."""
+    since = await session.scalar(select(User.unreachable_at).where(User.id == user_id))
+    if since is None:
+        return None
+    await session.execute(
+        update(User).where(User.id == user_id).values(unreachable_at=None)
+    )
+    fresh = now - RESTORE_FRESH
+    restored = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.status.in_((DROPPED, FAILED)),
+            OutboxMessage.last_error == BLOCKED,
+            OutboxMessage.claimed_at >= since,  # dropped or refused since they became unreachable
+            or_(OutboxMessage.kind.in_(sorted(_RELEVANCE)), OutboxMessage.due_at >= fresh),
+        )
+        .values(status=PENDING, last_error=None, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return restored.rowcount or 0
 
 
 # --- Pure rules ----------------------------------------------------------------------------
@@ -567,6 +625,9 @@ __all__ = [
     "is_relevant",
     "recipient_reachable",
     "BLOCKED",
+    "ERASED",
+    "CLEARED",
+    "RESTORE_FRESH",
     "mark_unreachable",
     "mark_reachable",
     "quiet_until",

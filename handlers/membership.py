@@ -1,10 +1,12 @@
 """``my_chat_member``: a person blocks the bot (kicked) or unblocks it (member again).
 
 Known at once rather than from the next failed message: a blocked person is marked unreachable
-and their queued messages are dropped (as the outbox does on a 403), so the curator's view of
-pairs at risk shows "blocked the bot" and nothing more is queued for them; unblocking makes them
-reachable again, and the outbox sends to them. Only private chats reach here (ContextMiddleware);
-people the bot does not know are ignored. Logs carry ids only.
+(as the outbox does on a 403), so the curator's view of pairs at risk shows "blocked the bot".
+What is queued for them is not dropped now: a row that comes due while they are unreachable is
+dropped then, and unblocking makes them reachable again and queues those rows again (their
+relevance checks still run), so a quick unblock loses nothing and nothing stale is sent
+(``domain.outbox.mark_unreachable``, ``mark_reachable``). Only private chats reach here
+(ContextMiddleware); people the bot does not know are ignored. Logs carry ids only.
 """
 from __future__ import annotations
 
@@ -33,9 +35,9 @@ def build_router() -> Router:
         if user is None or user.erased_at is not None:
             return
         if event.new_chat_member.status in GONE:
-            dropped = await mark_unreachable(session, user_id=user.id, chat_id=event.chat.id, now=now)
-            log.info("user %s blocked the bot; %d queued messages dropped", user.id, dropped)
-        elif await mark_reachable(session, user.id):
-            log.info("user %s unblocked the bot", user.id)
+            if await mark_unreachable(session, user_id=user.id, now=now):
+                log.info("user %s blocked the bot", user.id)
+        elif (restored := await mark_reachable(session, user.id, now)) is not None:
+            log.info("user %s unblocked the bot; %d queued messages brought back", user.id, restored)
 
     return router

@@ -6,6 +6,7 @@ test). With CI=true an unreachable PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,10 +26,14 @@ from bot.outbox import JOB_ID, OutboxSender
 from db.engine import create_engine_and_sessionmaker
 from db.models import OutboxMessage, User
 from domain.outbox import (
+    CLEARED,
     PerChatPacer,
     RateLimiter,
     backoff,
+    build_payload,
     enqueue,
+    mark_reachable,
+    mark_unreachable,
     quiet_until,
     register_relevance,
     unregister_relevance,
@@ -489,7 +494,7 @@ async def test_unreachable_user_is_marked_and_never_messaged_again(
     assert await sender.tick() == 1
     assert tg.delivered == [(2002, "Сообщение 3")]
     assert (await row(sm, a.id)).status == "failed" and (await row(sm, a.id)).last_error == "blocked"
-    assert (await row(sm, later.id)).status == "dropped"
+    assert (await row(sm, later.id)).status == "pending"  # dropped only if it comes due while they block the bot
     async with sm() as s:
         assert (await s.get(User, gone)).unreachable_at == clock.now  # type: ignore[union-attr]
         assert (await s.get(User, fine)).unreachable_at is None  # type: ignore[union-attr]
@@ -500,8 +505,11 @@ async def test_unreachable_user_is_marked_and_never_messaged_again(
     clock.advance(hours=2)
     requests_before = len(sent_requests(tg, 2001))
     assert await sender.tick() == 0
+    clock.advance(seconds=1)  # one row a pass per chat
+    assert await sender.tick() == 0
     assert len(sent_requests(tg, 2001)) == requests_before == 1
-    assert (await row(sm, newer.id)).status == "dropped"
+    for dropped in (newer, later):
+        assert ((await row(sm, dropped.id)).status, (await row(sm, dropped.id)).last_error) == ("dropped", "blocked")
 
 
 async def test_server_errors_retried_with_backoff_then_failed(
@@ -557,6 +565,117 @@ async def test_network_error_is_retried(
     assert await sender.tick() == 1
 
 
+async def test_unblocking_brings_back_what_came_due_meanwhile(
+    sm: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """mark_reachable queues again the rows dropped or refused as 'blocked' since the person became
+    unreachable: a kind with a relevance check whatever its age (the check decides when it is
+    sent), another only if it was due within a day; nothing dropped for another reason or before."""
+    [who] = await add_users(sm, [4001])
+    blocked_at = clock.now
+    register_relevance("test-checked", lambda session, r: asyncio.sleep(0, True))
+    try:
+        async with sm() as s, s.begin():
+            assert await mark_unreachable(s, user_id=who, now=blocked_at)
+            assert not await mark_unreachable(s, user_id=who, now=blocked_at + timedelta(hours=1))  # first kept
+        made = {}
+        for name, kind, status, error, due, claimed in (
+            ("refused", "test", "failed", "blocked", blocked_at, blocked_at),  # the 403 itself
+            ("checked_old", "test-checked", "dropped", "blocked", blocked_at - timedelta(days=5),
+             blocked_at + timedelta(hours=1)),
+            ("plain_fresh", "test", "dropped", "blocked", blocked_at + timedelta(hours=1),
+             blocked_at + timedelta(hours=1)),
+            ("plain_stale", "test", "dropped", "blocked", blocked_at - timedelta(days=3),
+             blocked_at + timedelta(hours=1)),
+            ("earlier_block", "test-checked", "dropped", "blocked", blocked_at, blocked_at - timedelta(days=1)),
+            ("irrelevant", "test-checked", "dropped", "not relevant any more", blocked_at,
+             blocked_at + timedelta(hours=1)),
+            ("waiting", "test", "pending", None, blocked_at + timedelta(days=2), None),
+        ):
+            r = await put(sm, user_id=who, chat_id=4001, kind=kind, due_at=due)
+            async with sm() as s, s.begin():
+                await s.execute(update(OutboxMessage).where(OutboxMessage.id == r.id)
+                                .values(status=status, last_error=error, claimed_at=claimed))
+            made[name] = r.id
+        now = blocked_at + timedelta(hours=2)
+        async with sm() as s, s.begin():
+            assert await mark_reachable(s, who, now) == 3
+        async with sm() as s, s.begin():
+            assert await mark_reachable(s, who, now) is None  # reachable already: nothing to do
+            assert (await s.get(User, who)).unreachable_at is None  # type: ignore[union-attr]
+    finally:
+        unregister_relevance("test-checked")
+    status = {r.id: r.status for r in await rows(sm)}
+    assert {name for name, rid in made.items() if status[rid] == "pending"} == {
+        "refused", "checked_old", "plain_fresh", "waiting"}
+    back = await row(sm, made["checked_old"])
+    assert back.last_error is None and back.claimed_at is None and back.due_at == blocked_at - timedelta(days=5)
+
+
+async def test_pre_rendered_rows_in_order_edits_of_placeholders_and_no_text_kept(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
+) -> None:
+    """A direct reply handed over as rendered: sent as written (buttons too), urgent, its text
+    cleared once sent; a row ``after`` another waits while that one is put back by a 429; an edit
+    of a placeholder (-row id) edits the message that row became, and one of a row never sent is
+    dropped; a markup-only edit keeps the text."""
+    who, other, away = await add_users(sm, [4101, 4102, 4103])
+    tg.user(4101)
+    clock.set(datetime(2025, 3, 12, 21, 0, tzinfo=UTC))  # midnight in Moscow: urgent rows ignore quiet hours
+    async with sm() as s, s.begin():
+        first = await enqueue(s, user_id=who, chat_id=4101, kind="reply", text="<b>Готово</b>: «как было»",
+                              parse_mode="HTML", urgent=True, due_at=clock.now,
+                              buttons=[[{"text": "Дальше", "callback_data": "go:1"}]])
+        edit = await enqueue(s, user_id=who, chat_id=4101, kind="reply-edit", text="Готово, исправлено",
+                             edit_message_id=-first.id, after=first.id, urgent=True, due_at=clock.now)
+        keys = await enqueue(s, user_id=who, chat_id=4101, kind="reply-edit", text="", edit_message_id=-first.id,
+                             markup_only=True, after=edit.id, urgent=True, due_at=clock.now,
+                             buttons=[[{"text": "Назад", "callback_data": "go:0"}]])
+        ghost = await enqueue(s, user_id=other, chat_id=4102, kind="reply", text="никогда", urgent=True,
+                              due_at=clock.now + timedelta(days=1))
+        orphan = await enqueue(s, user_id=other, chat_id=4102, kind="reply-edit", text="правка", urgent=True,
+                               edit_message_id=-ghost.id, after=ghost.id, due_at=clock.now)
+        blocked = await enqueue(s, user_id=away, chat_id=4103, kind="reply", text="потом", urgent=True,
+                                due_at=clock.now)
+        assert await mark_unreachable(s, user_id=away, now=clock.now)
+    async with sm() as s, s.begin():  # the message it would edit is dropped
+        await s.execute(update(OutboxMessage).where(OutboxMessage.id == ghost.id).values(status="dropped"))
+    skipped = [0.0]  # seconds the sender's monotonic clock is ahead of the real one
+    sender = OutboxSender(bot, sm, sender_settings(outbox_per_chat_interval=0.1), translator, worker_id="w1",
+                          clock=clock, concurrency=1, monotonic=lambda: time.monotonic() + skipped[0])
+    tg.fail_next("sendMessage", 429, retry_after=5)
+    await sender.tick()
+    assert tg.count_429 == 1 and tg.delivered == []
+    assert (await row(sm, edit.id)).status == "pending"  # waits for the row it follows
+    for _ in range(6):  # the pause, then one a pass per chat
+        clock.advance(seconds=6)
+        skipped[0] += 6
+        await sender.tick()
+    sent = await row(sm, first.id)
+    assert sent.status == "sent" and dict(sent.payload) == dict(CLEARED)
+    message = tg.message(4101, sent.tg_message_id)
+    assert message.text == "Готово, исправлено"
+    assert [b.text for b in message.buttons] == ["Назад"]
+    assert tg.delivered == [(4101, "Готово: «как было»")]  # one message; the rest edits of it
+    assert [(await row(sm, r.id)).status for r in (edit, keys)] == ["sent", "sent"]
+    assert dict((await row(sm, edit.id)).payload) == dict(CLEARED)
+    gone = await row(sm, orphan.id)
+    assert (gone.status, gone.last_error) == ("dropped", "the message to edit was never sent")
+    assert dict(gone.payload) == dict(CLEARED)  # settled: no text kept
+    held = await row(sm, blocked.id)  # except while it may come back (they blocked the bot)
+    assert (held.status, held.last_error, held.payload["text"]) == ("dropped", "blocked", "потом")
+    assert not tg.calls("editMessageText") or all(int(p["chat_id"]) == 4101 for p in tg.calls("editMessageText"))
+
+
+def test_a_payload_has_a_key_or_a_rendered_text() -> None:
+    assert build_payload(text="Готово", buttons=[[{"text": "Да", "callback_data": "y"}]]) == {
+        "text": "Готово", "buttons": [[{"text": "Да", "callback_data": "y"}]]}
+    for bad in (dict(), dict(key="k", text="t"), dict(text="t", buttons=[[{"text_key": "k", "callback_data": "y"}]]),
+                dict(key="k", buttons=[[{"text": "Да", "callback_data": "y"}]]), dict(text="t", markup_only=True)):
+        with pytest.raises(ValueError):
+            build_payload(**bad)
+
+
 async def test_irrelevant_and_unreachable_rows_are_dropped(
     sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
 ) -> None:
@@ -590,8 +709,9 @@ async def test_irrelevant_and_unreachable_rows_are_dropped(
     status = {r.id: (r.status, r.last_error) for r in await rows(sm)}
     assert status[odd.id] == ("dropped", "not relevant any more")
     assert status[even.id][0] == "sent"
-    for dropped in (to_erased, to_no_tg, to_blocked):
-        assert status[dropped.id] == ("dropped", "recipient unreachable or erased")
+    for dropped in (to_erased, to_no_tg):
+        assert status[dropped.id] == ("dropped", "recipient erased")
+    assert status[to_blocked.id] == ("dropped", "blocked")  # brought back if they unblock the bot
     assert [int(p["chat_id"]) for p in sent_requests(tg)] == [3005]
 
 

@@ -147,7 +147,7 @@ def test_every_kind_produced_anywhere_is_classified():
 def test_the_harmless_kinds_are_the_questions_reminders_and_summaries():
     assert {k for k, v in KINDS.items() if v == REPEAT} == {
         "checkin", "survey-invite", "pair-reminder", "roadmap", "digest", "risk-alert", "roadmap_up",
-        "outbox-unconfirmed", "pair-card-closed", "attention",
+        "outbox-unconfirmed", "pair-card-closed", "attention", "reply-edit",
     }
 
 

@@ -113,10 +113,12 @@ async def test_idempotent_calls_are_retried_after_a_dropped_answer(tg: FakeTeleg
         await bot.edit_message_text("after", chat_id=CHAT, message_id=sent.message_id)
         assert tg.message(CHAT, sent.message_id).text == "after"
         tg.fail_next("editMessageText", 0, after_delivery=True)  # done, answer lost: "not modified"
-        with pytest.raises(TelegramBadRequest, match="not modified"):
-            await bot.edit_message_text("again", chat_id=CHAT, message_id=sent.message_id)
+        edited = await bot.edit_message_text("again", chat_id=CHAT, message_id=sent.message_id)
+        assert (edited.message_id, edited.chat.id, edited.text) == (sent.message_id, CHAT, "again")  # done
         assert tg.message(CHAT, sent.message_id).text == "again"
         assert len(tg.calls("editMessageText")) == 4
+        with pytest.raises(TelegramBadRequest, match="not modified"):  # a first attempt's answer stands
+            await bot.edit_message_text("again", chat_id=CHAT, message_id=sent.message_id)
 
         user = tg.user(CHAT)
         await user.press_data(sent.message_id, "x")
@@ -138,3 +140,28 @@ async def test_a_request_that_never_left_is_retried_even_for_a_send(sleeps: Slee
     finally:
         await bot.session.close()
     assert sleeps == [0.5, 1.0]  # three tries
+
+
+async def test_a_late_callback_answer_never_fails_the_action(tg: FakeTelegram, bot: Bot, sleeps: Sleeps) -> None:
+    """After a wait, the query may have expired ("query is too old"): taken as answered, on any
+    retry. A callback answer that runs out of attempts is given up without an error. A first
+    attempt's "too old" is an answer like any other."""
+    user = tg.user(CHAT)
+    with replying():
+        sent = await bot.send_message(CHAT, "menu")
+        await user.press_data(sent.message_id, "x")
+        tg.fail_next("answerCallbackQuery", 429, retry_after=1)
+        tg.fail_next("answerCallbackQuery", 400, description="Bad Request: query is too old and response timeout "
+                                                             "expired or query ID is invalid")
+        assert await bot.answer_callback_query(user.last_callback_id) is True
+        assert sleeps == [1.0]
+
+        await user.press_data(sent.message_id, "y")
+        tg.fail_next("answerCallbackQuery", 429, retry_after=60)  # longer than a reply may wait
+        assert await bot.answer_callback_query(user.last_callback_id, text="done") is True
+        assert sleeps == [1.0] and user.last_callback_id not in tg.callback_answers
+
+        tg.fail_next("answerCallbackQuery", 400, description="Bad Request: query is too old and response timeout "
+                                                             "expired or query ID is invalid")
+        with pytest.raises(TelegramBadRequest, match="too old"):
+            await bot.answer_callback_query(user.last_callback_id)

@@ -42,4 +42,6 @@ outbox-kind-pair-erased = notice that a pair ended because a participant deleted
 outbox-kind-pair-erased-curator = notice to a curator of a pair ended because a participant deleted their data
 outbox-kind-consent-undone = correction of a parental consent confirmation that was undone
 outbox-kind-export-interrupted = a notice that a report was interrupted
+outbox-kind-reply = the bot's answer to something the person did, delayed by Telegram's limits
+outbox-kind-reply-edit = an update of one of the bot's messages, delayed by Telegram's limits
 outbox-kind-other = a message

@@ -43,4 +43,6 @@ outbox-kind-pair-erased = сообщение о завершении пары п
 outbox-kind-pair-erased-curator = уведомление куратору о паре, завершённой после удаления данных участником
 outbox-kind-consent-undone = поправка об отменённом подтверждении согласия родителей
 outbox-kind-export-interrupted = сообщение о прерванной подготовке отчёта
+outbox-kind-reply = ответ бота на действие пользователя, отложенный из-за ограничений Telegram
+outbox-kind-reply-edit = обновление сообщения бота, отложенное из-за ограничений Telegram
 outbox-kind-other = сообщение
