@@ -40,6 +40,7 @@ from aiohttp.web_request import FileField
 
 from .html_text import HtmlParseError, html_to_text
 from .models import (
+    WAIT_DEFAULT,
     ApiError,
     DeliveredRecord,
     ErrorRecord,
@@ -663,7 +664,7 @@ class FakeTelegram:
         """Number of responses currently held back."""
         return self._held
 
-    async def wait_held(self, count: int = 1, timeout: float = 5.0) -> None:
+    async def wait_held(self, count: int = 1, timeout: float = WAIT_DEFAULT) -> None:
         """Wait until at least ``count`` responses are being held."""
         await self.wait_until(
             lambda: True if self._held >= count else None,
@@ -677,7 +678,7 @@ class FakeTelegram:
         return [r.params for r in self.requests if r.method.lower() == key]
 
     async def wait_requests(
-        self, method: str, count: int = 1, timeout: float = 5.0
+        self, method: str, count: int = 1, timeout: float = WAIT_DEFAULT
     ) -> list[dict[str, Any]]:
         """Wait until ``method`` has been called at least ``count`` times; return the params."""
         return await self.wait_until(
@@ -719,7 +720,7 @@ class FakeTelegram:
     async def wait_until(
         self,
         predicate: Callable[[], T | None],
-        timeout: float = 5.0,
+        timeout: float = WAIT_DEFAULT,
         describe: str | Callable[[], str] = "condition not met",
     ) -> T:
         """Re-evaluate ``predicate`` on every server state change until it returns non-None.

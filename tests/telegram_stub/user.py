@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from .models import SentMessage
+from .models import WAIT_DEFAULT, SentMessage
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -307,7 +307,7 @@ class FakeUser:
         """Move the cursor past everything received so far."""
         self._cursor = len(self.tg.events_view(self.id))
 
-    async def wait_message(self, timeout: float = 5.0, contains: str | None = None) -> SentMessage:
+    async def wait_message(self, timeout: float = WAIT_DEFAULT, contains: str | None = None) -> SentMessage:
         """Return the next bot send/edit in this chat after the cursor (and advance it).
 
         The result is a snapshot of the message at that moment (later edits arrive
@@ -342,7 +342,7 @@ class FakeUser:
                 f"User {self.id}: expected no message, got: {[m.describe() for m in pending]}"
             )
 
-    async def wait_callback_answer(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_callback_answer(self, timeout: float = WAIT_DEFAULT) -> dict[str, Any]:
         """Wait for the bot's ``answerCallbackQuery`` to this user's last press.
 
         Returns the call params (``text``, ``show_alert``, ...).
