@@ -121,6 +121,25 @@ def short_name(full_name: str | None) -> str:
     return " ".join([*filter(None, map(_initial, others)), surname])
 
 
+def name_forms(full_name: str | None) -> list[str]:
+    """Every form in which the code writes a person's name into a stored text, longest first: the
+    name as given (spaces folded), :func:`short_name`, and the name cut between words by
+    :func:`shorten` ("Smirnova Elena…", "Smirnova…"). Erasure (``domain.erasure``) takes each of
+    them out of the messages and items kept for others; a form shorter than two characters is
+    left out (it would match inside any word)."""
+    words = (full_name or "").split()
+    if not words:
+        return []
+    forms = {" ".join(words), (full_name or "").strip(), short_name(full_name)}
+    forms.update(" ".join(words[:k]) + ELLIPSIS for k in range(1, len(words)))
+    return sorted((f for f in forms if len(f) >= 2), key=lambda f: (-len(f), f))
+
+
+#: What stands for an erased person's name inside a stored text kept for others (domain.erasure);
+#: a text shown again (a curator's open item) shows it as ``person-erased`` in the reader's language.
+ERASED_MARK = "[erased]"
+
+
 class _Primary(dict):
     """What each character becomes in the first level of :func:`collation_key` (computed once per
     character, then looked up by ``str.translate``): one character whose code orders it as a
@@ -159,4 +178,5 @@ def collation_key(text: str | None) -> str:
     return folded.replace("\u0451", "\u0435").translate(_PRIMARY) + _KEY_SEP + folded
 
 
-__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name"]
+__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name", "name_forms",
+           "ERASED_MARK"]
