@@ -351,9 +351,9 @@ def item(world: World, kind: str, ref: str, key: str, args: dict, *, buttons=Non
 
 async def test_curators_items_lose_the_name_in_every_form_and_valid_ones_stay_open(sessionmaker):
     """Items 2, 3 and 7: E3 leaves the group P3, which goes on. The group's risk item stays open
-    with E3 taken out of its list; the item about E3's own "not a good match" in it is closed and
-    emptied; items elsewhere naming E3 in full, short or cut form are scrubbed; an item about
-    the other pair P2 and one about E4 are not touched."""
+    with E3 taken out of its list; the items about E3 alone (their "not a good match" in it, with
+    their words; a decline by E3, by its ref) are closed and emptied; items elsewhere naming E3 in
+    full, short or cut form are scrubbed; an item about the other pair P2 is not touched."""
     world = await seed(sessionmaker, at("2026-11-01"))
     await name_e3(sessionmaker, world)
     p2, p3 = world.pair["P2"], world.pair["P3"]
@@ -361,9 +361,11 @@ async def test_curators_items_lose_the_name_in_every_form_and_valid_ones_stay_op
         items = {
             "risk": item(world, "risk", f"p{p3}", "risk-no-meeting",
                          {"programme": TITLE, "mentor": "M2", "mentees": f"{FULL}, E4", "days": 30}),
-            "fit": item(world, "fit", f"p{p3}:{world.member['E3']}", "risk-fit",
-                        {"programme": TITLE, "who": FULL}),
-            "fit_e4": item(world, "fit", f"p{p3}:{world.member['E4']}", "risk-fit", {"programme": TITLE, "who": "E4"}),
+            "fit": item(world, "fit", f"p{p3}", "risk-fit-declined",  # E3's own "not a good match", their words
+                        {"programme": TITLE, "mentor": "M2", "mentees": f"{FULL}, E4", "who": FULL,
+                         "reason": "не то"}),
+            "declined": item(world, "declined", f"p{p3}:{world.member['E3']}", "pair-declined-notice",
+                             {"programme": TITLE, "who": "E3?", "role": "mentee", "others": "M2"}),
             "p2": item(world, "risk", f"p{p2}", "risk-no-meeting",
                        {"programme": TITLE, "mentor": "M1", "mentees": "E2", "days": 30}),
             "consent": item(world, "consent", "o1", "cons-item", {"n": 3, "names": "E1, Смирнова Е. В., E2"},
@@ -382,7 +384,7 @@ async def test_curators_items_lose_the_name_in_every_form_and_valid_ones_stay_op
         assert got["risk"].closed_at is None  # still valid: the group goes on
         assert got["risk"].args == {"programme": TITLE, "mentor": "M2", "mentees": "E4", "days": 30}
         assert (got["fit"].closed_at, got["fit"].args, got["fit"].buttons) == (NOW, {}, None)
-        assert got["fit_e4"].closed_at is None and got["fit_e4"].args == {"programme": TITLE, "who": "E4"}
+        assert (got["declined"].closed_at, got["declined"].args) == (NOW, {})  # about them: by its ref
         assert got["p2"].closed_at is None and got["p2"].args["mentees"] == "E2"
         assert got["consent"].closed_at is None and got["consent"].args == {"n": 3, "names": "E1, E2"}
         assert got["consent"].buttons[0][0]["args"] == {"label": erasure.ERASED_MARK}
