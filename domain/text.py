@@ -14,6 +14,7 @@ Limits, stated once:
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -123,8 +124,8 @@ def short_name(full_name: str | None) -> str:
 
 def name_forms(full_name: str | None) -> list[str]:
     """Every form in which the code writes a person's name into a stored text, longest first: the
-    name as given (spaces folded), :func:`short_name`, and the name cut between words by
-    :func:`shorten` ("Smirnova Elena…", "Smirnova…"). Erasure (``domain.erasure``) takes each of
+    name as given (spaces folded), :func:`short_name`, the name cut between words by
+    :func:`shorten` ("Smirnova Elena…", "Smirnova…"), and each of them HTML-escaped. Erasure (``domain.erasure``) takes each of
     them out of the messages and items kept for others; a form shorter than two characters is
     left out (it would match inside any word)."""
     words = (full_name or "").split()
@@ -132,6 +133,8 @@ def name_forms(full_name: str | None) -> list[str]:
         return []
     forms = {" ".join(words), (full_name or "").strip(), short_name(full_name)}
     forms.update(" ".join(words[:k]) + ELLIPSIS for k in range(1, len(words)))
+    # as an HTML message carries them ("O&#x27;Brien"): a pre-rendered reply keeps its text escaped
+    forms.update(html.escape(f, quote=q) for f in list(forms) for q in (False, True))
     return sorted((f for f in forms if len(f) >= 2), key=lambda f: (-len(f), f))
 
 
