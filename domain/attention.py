@@ -476,7 +476,9 @@ def block(t: Callable[..., str], items: Sequence[AttentionItem], *, per_group: i
 def _summary_payload(t: Callable[..., str], items: Sequence[AttentionItem]) -> dict[str, Any]:
     if len(items) == 1:  # one thing: it comes as itself, with its own buttons (else one to open it)
         only = items[0]
-        return build_payload(only.key, shown_args(t, only.args), only.buttons or [[
+        shown = [[{**b, "args": shown_args(t, b["args"])} if b.get("args") else b for b in row]
+                 for row in only.buttons or []]
+        return build_payload(only.key, shown_args(t, only.args), shown or [[
             {"text_key": "att-btn-open", "callback_data": f"{CB_OPEN}:{only.id}:s"}]])
     written = block(t, items)
     buttons: list[list[dict[str, Any]]] = []

@@ -407,6 +407,12 @@ def test_an_emptied_item_reads_as_no_longer_needing_attention():
                              args={"programme": TITLE, "mentor": erasure.ERASED_MARK, "mentees": "E2", "days": 30})
     assert t("person-erased") in attention.notice_of(t, scrubbed)
     assert erasure.ERASED_MARK not in attention.notice_of(t, scrubbed) + attention.line_of(t, scrubbed)
+    # alone in a summary it goes as its own notice, buttons included: written for the reader too
+    scrubbed.id, scrubbed.buttons = 5, [[{"text_key": "att-btn-item", "args": {"label": erasure.ERASED_MARK},
+                                          "callback_data": "na:5:s"}]]
+    payload = attention._summary_payload(t, [scrubbed])  # noqa: SLF001
+    assert erasure.ERASED_MARK not in json.dumps(payload, ensure_ascii=False)
+    assert payload["buttons"][0][0]["args"] == {"label": t("person-erased")}
 
 
 async def test_rows_in_flight_are_scrubbed_and_never_sent_with_or_without_the_name(sessionmaker, tg, clock):
