@@ -101,7 +101,8 @@ async def seed(sm, n_old: int, n_new: int, n_items: int) -> int:
 
     def outbox_rows(n: int, start: datetime, step: timedelta, named_every: int) -> list[dict[str, Any]]:
         return [{"user_id": curator.id, "chat_id": 1, "kind": "attention", "status": "sent", "attempts": 0,
-                 "payload": {"key": "att-summary", "args": {"n": 3, "body": body(named_every and k % named_every == 0)}},
+                 "payload": {"key": "att-summary",
+                             "args": {"n": 3, "body": body(bool(named_every) and k % named_every == 0)}},
                  "due_at": start + k * step, "sent_at": start + k * step, "created_at": start + k * step}
                 for k in range(n)]
 

@@ -547,5 +547,6 @@ __all__ = [
     "KIND_SUMMARY", "GATHER", "MIN_GAP", "FYI_FOR", "CB_OPEN", "CB_GROUP", "CB_LIST", "RESOLVED", "DISMISSED",
     "SEEN", "REPLACED", "EXPIRED", "KindSpec", "register_kind", "spec_of", "configure", "default_tz", "add_item",
     "existing_keys", "open_item_of", "refresh", "open_items", "item_of", "is_open", "mark_seen", "dismiss", "dismiss_informational",
-    "cut", "emptied", "shown_args", "notice_of", "line_of", "label_of", "group_key", "heading_of", "groups_of", "Block", "block", "forget_user", "forget_refs",
+    "cut", "emptied", "shown_args", "notice_of", "line_of", "label_of", "group_key", "heading_of", "groups_of",
+    "Block", "block", "forget_user", "forget_refs",
 ]
