@@ -1545,11 +1545,14 @@ async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pai
         await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_CANCELLED,
                       key=key, args={**args, "why": why, **extra}, due_at=now, tz=_tz(unit),
                       dedupe_key=f"{KIND_CANCELLED}:{pair.id}:{who.id}")
-        await _close_cards(session, pair, who, args, now, _tz(unit))
+        if extra:  # the card says why too, by role
+            await _close_cards(session, pair, who, {**args, **extra}, now, _tz(unit), key="pair-card-cancelled-erased")
+        else:
+            await _close_cards(session, pair, who, args, now, _tz(unit))
 
 
 async def _close_cards(session: AsyncSession, pair: Pair, who: Member, args: dict[str, Any], now: datetime,
-                       tz: str | None) -> int:
+                       tz: str | None, key: str = "pair-card-cancelled") -> int:
     """Queue an edit of each card and reminder of ``pair`` delivered to ``who`` (the outbox row
     holds the message id once sent): "cancelled", no buttons. Cards not sent yet are dropped by
     their relevance check instead."""
@@ -1563,7 +1566,7 @@ async def _close_cards(session: AsyncSession, pair: Pair, who: Member, args: dic
     queued = 0
     for row_id, chat_id, message_id in rows:
         queued += await enqueue(session, user_id=who.user.id, chat_id=chat_id, kind=KIND_CARD_CLOSED,
-                                key="pair-card-cancelled", args=args, due_at=now, tz=tz,
+                                key=key, args=args, due_at=now, tz=tz,
                                 dedupe_key=f"{KIND_CARD_CLOSED}:{row_id}", edit_message_id=message_id) is not None
     return queued
 

@@ -244,7 +244,8 @@ async def test_the_partner_of_an_approved_proposal_is_told_and_the_card_closed(a
                                              partner="", why="erased", erased_role="mentee"))
     assert "E5" not in told.text
     closed = await edited(m1, card)  # the card itself (the edit may arrive before or after the notice)
-    assert closed.text == ru("pair-card-cancelled", programme=TITLE, partner_role="none", partner="")
+    assert closed.text == ru("pair-card-cancelled-erased", programme=TITLE, partner_role="none", partner="",
+                             erased_role="mentee")
     assert closed.buttons == [] and "E5" not in closed.text
     assert (await statuses(sessionmaker, world))["P4"] == "ended"
 

@@ -305,8 +305,9 @@ async def test_an_approved_proposal_s_partner_is_told_by_role_and_the_card_close
                                           "why": "erased", "erased_role": "mentee"}
         [edit] = await rows(s, pairing.KIND_CARD_CLOSED)
         assert (edit.chat_id, edit.status, edit.payload["key"], edit.payload["edit_message_id"]) == (
-            TG["M1"], "pending", "pair-card-cancelled", 500)
-        assert edit.payload["args"] == {"programme": TITLE, "partner_role": "none", "partner": ""}
+            TG["M1"], "pending", "pair-card-cancelled-erased", 500)
+        assert edit.payload["args"] == {"programme": TITLE, "partner_role": "none", "partner": "",
+                                        "erased_role": "mentee"}
         card = await s.get(OutboxMessage, cards["M1"])  # the card itself: sent, the name taken out
         assert (card.status, card.payload["args"]["mentees"]) == ("sent", erasure.ERASED_MARK)
         assert await s.get(OutboxMessage, cards["E5"]) is None  # the erased person's own rows go

@@ -180,6 +180,19 @@ pair-card-cancelled =
         [mentees] { " " }(your mentees: { $partner })
        *[none] {""}
     } will not happen.
+pair-card-cancelled-erased =
+    🚫 This invitation is no longer valid — no need to answer it.
+
+    The pair proposed to you in “{ $programme }”{ $partner_role ->
+        [mentor] { " " }(your mentor: { $partner })
+        [mentee] { " " }(your mentee: { $partner })
+        [mentees] { " " }(your mentees: { $partner })
+       *[none] {""}
+    } will not happen: { $erased_role ->
+        [mentor] your mentor deleted their data from the bot.
+        [mentee] your mentee deleted their data from the bot.
+       *[co-mentee] another mentee of the group deleted their data from the bot.
+    }
 
 ## Notices to curators
 
