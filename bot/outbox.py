@@ -127,6 +127,7 @@ from domain.outbox import (
     FAILED,
     FINAL_STATUSES,
     PENDING,
+    SCRUBBED,
     SENDING,
     SENT,
     UNKNOWN,
@@ -620,6 +621,8 @@ class OutboxSender:
                 reason = BLOCKED  # brought back if they unblock the bot (domain.outbox.mark_reachable)
             elif edit is not None and int(edit) < 0 and (edit := await self._sent_as(session, -int(edit))) is None:
                 reason = "the message to edit was never sent"
+            elif (row.payload or {}).get(SCRUBBED):
+                reason = "names an erased person"  # domain.erasure scrubbed it in flight: not sent (again)
             elif not await is_relevant(session, row):
                 reason = "not relevant any more"
             if reason is not None:

@@ -369,10 +369,36 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:—-") + "…"
 
 
+def emptied(item: AttentionItem) -> bool:
+    """An item closed and emptied because it named someone who was erased (:func:`forget_refs`,
+    domain.erasure): it has nothing left to show but that it no longer needs attention."""
+    return item.closed_at is not None and not item.args
+
+
+def shown_args(t: Callable[..., str], args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An item's arguments as they are shown: where erasure took a name out
+    (``domain.text.ERASED_MARK``) the reader sees ``person-erased`` in their language."""
+    out = dict(args or {})
+    for key, value in out.items():
+        if isinstance(value, str) and text.ERASED_MARK in value:
+            out[key] = value.replace(text.ERASED_MARK, t("person-erased"))
+    return out
+
+
+def notice_of(t: Callable[..., str], item: AttentionItem) -> str:
+    """The item's own notice (its key with its arguments); for an emptied item, the short
+    "no longer needs your attention" line instead of a text with nothing to fill it."""
+    if emptied(item):
+        return t("att-resolved")
+    return t(item.key, **shown_args(t, item.args))
+
+
 def _line_text(t: Callable[..., str], item: AttentionItem) -> str:
     """``att-line-<key>`` with the item's arguments; the whole notice when a producer has no line
     key yet (the translator answers a missing key with the key itself)."""
-    args = item.args or {}
+    if emptied(item):
+        return t("att-resolved")
+    args = shown_args(t, item.args)
     key = f"att-line-{item.key}"
     text = t(key, **args)
     return t(item.key, **args) if text == key else text
@@ -450,7 +476,9 @@ def block(t: Callable[..., str], items: Sequence[AttentionItem], *, per_group: i
 def _summary_payload(t: Callable[..., str], items: Sequence[AttentionItem]) -> dict[str, Any]:
     if len(items) == 1:  # one thing: it comes as itself, with its own buttons (else one to open it)
         only = items[0]
-        return build_payload(only.key, only.args, only.buttons or [[
+        shown = [[{**b, "args": shown_args(t, b["args"])} if b.get("args") else b for b in row]
+                 for row in only.buttons or []]
+        return build_payload(only.key, shown_args(t, only.args), shown or [[
             {"text_key": "att-btn-open", "callback_data": f"{CB_OPEN}:{only.id}:s"}]])
     written = block(t, items)
     buttons: list[list[dict[str, Any]]] = []
@@ -519,5 +547,6 @@ __all__ = [
     "KIND_SUMMARY", "GATHER", "MIN_GAP", "FYI_FOR", "CB_OPEN", "CB_GROUP", "CB_LIST", "RESOLVED", "DISMISSED",
     "SEEN", "REPLACED", "EXPIRED", "KindSpec", "register_kind", "spec_of", "configure", "default_tz", "add_item",
     "existing_keys", "open_item_of", "refresh", "open_items", "item_of", "is_open", "mark_seen", "dismiss", "dismiss_informational",
-    "cut", "line_of", "label_of", "group_key", "heading_of", "groups_of", "Block", "block", "forget_user", "forget_refs",
+    "cut", "emptied", "shown_args", "notice_of", "line_of", "label_of", "group_key", "heading_of", "groups_of",
+    "Block", "block", "forget_user", "forget_refs",
 ]

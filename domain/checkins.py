@@ -1509,14 +1509,22 @@ async def forget_participant(session: AsyncSession, participant_id: int, now: da
         .values(status=EXPIRED).execution_options(synchronize_session=False))
     if not member_ids:
         return
-    # curators' attention items about their pairs and surveys name them: closed and emptied
-    pair_ids = set((await session.scalars(select(Pair.id).where(Pair.mentor_member_id.in_(member_ids)))).all())
-    pair_ids |= set((await session.scalars(
-        select(PairMentee.pair_id).where(PairMentee.mentee_member_id.in_(member_ids)))).all())
+    # curators' attention items about them are closed and emptied: every item about a pair or group
+    # they were in ("p<pair>"), except for a group that goes on without them (domain.erasure.leave_pairs
+    # ran first): there only what is about them ("p<pair>:<their member id>"); the group's other
+    # items stay open, erasure's scrub_messages takes their name out (and empties an item that was
+    # about them alone, e.g. their "not a good match"), and each item's own check closes it once it
+    # no longer holds. Items about their survey answers ("r<response>") go too.
+    refs = [f"p{i}" for i in (await session.scalars(
+        select(Pair.id).where(Pair.mentor_member_id.in_(member_ids)))).all()]
+    for pair_id, member_id, status, left_at in (await session.execute(
+            select(PairMentee.pair_id, PairMentee.mentee_member_id, Pair.status, PairMentee.left_at)
+            .join(Pair, Pair.id == PairMentee.pair_id).where(PairMentee.mentee_member_id.in_(member_ids)))).all():
+        goes_on = status == ACTIVE and left_at is not None
+        refs.append(f"p{pair_id}:{member_id}" if goes_on else f"p{pair_id}")
     response_ids = (await session.scalars(
         select(SurveyResponse.id).where(SurveyResponse.member_id.in_(member_ids)))).all()
-    await attention.forget_refs(session, [f"p{i}" for i in pair_ids] + [f"r{i}" for i in response_ids],
-                                now or datetime.now(timezone.utc))
+    await attention.forget_refs(session, refs + [f"r{i}" for i in response_ids], now or datetime.now(timezone.utc))
     await session.execute(update(Goal).where(Goal.member_id.in_(member_ids)).values(text="")
                           .execution_options(synchronize_session=False))
     await session.execute(update(Meeting).where(Meeting.logged_by_member_id.in_(member_ids)).values(topic=None)

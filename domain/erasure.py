@@ -18,9 +18,12 @@ their "needs your attention" list) are told in plain words and without the erase
 sent, and the name must not outlive the erasure. The erased side is named by its role
 ("your mentee"), the others by name.
 
-:func:`scrub_messages` takes their name out of the messages already written for others (cards,
-notices, check-ins listing partners, curators' summaries): the outbox keeps sent rows, and the
-name must not stay in them.
+:func:`scrub_messages` takes their name, in every form the texts write it (full, short, cut), out of
+the messages already written for others (cards, notices, check-ins listing partners, curators'
+summaries, rows being sent) and out of the curators' "needs your attention" items: the outbox
+keeps sent rows and the items stay, and the name must not stay in them. A pending proposal's
+notices (``domain.pairing``'s cancelled notice and card edits) name the erased side by role, so
+the scrub has nothing to drop there and the partners are told.
 
 :func:`release_erased` does the same for active pairs with someone already erased (erasures made
 before this existed): called at start-up, it leaves nothing dangling. Elsewhere an erased person
@@ -30,16 +33,19 @@ and ``domain.reports``). No aiogram here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Final
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CuratorRole, OutboxMessage, Pair, PairMentee, Participant, Programme, ProgrammeMember, Unit
-from domain import attention, checkins, pairing
-from domain.outbox import CLAIMED, DROPPED, FINAL_STATUSES, SENDING, enqueue, register_relevance
+from db.models import (AttentionItem, CuratorRole, OutboxMessage, Pair, PairMentee, Participant, Programme,
+                       ProgrammeMember, Unit, User)
+from domain import attention, checkins, pairing, text
+from domain.outbox import (CLAIMED, DROPPED, FINAL_STATUSES, NAMELESS_KINDS, SCRUBBED, SENDING, enqueue,
+                           register_relevance)
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +142,7 @@ async def _cancel_pending(session: AsyncSession, pair: Pair, gone: set[int], now
         return 0
     if was == pairing.APPROVED:
         programme = await session.get(Programme, pair.programme_id)
-        await pairing._tell_cancelled(session, programme, pair, now, skip=gone)  # noqa: SLF001
+        await pairing._tell_cancelled(session, programme, pair, now, erased=gone)  # noqa: SLF001 - by role, not by name
         await _tell_curators_ended(session, programme, pair, gone, mentor, [m for _, m in mentees], now,
                                    pending=True)
     return 1
@@ -246,28 +252,59 @@ __all__ = ["KIND_PARTNER", "KIND_CURATOR", "ATT_CURATOR", "leave_pairs", "releas
 # ---------------------------------------------------------------------------------------------
 # their name in messages already written for others
 # ---------------------------------------------------------------------------------------------
-#: What stands for an erased name inside a stored message that nobody will read again.
-ERASED_MARK: Final = "[erased]"
+#: What stands for an erased name inside a stored message that nobody will read again (an open
+#: curator's item shows it as ``person-erased``: domain.attention).
+ERASED_MARK: Final = text.ERASED_MARK
+#: Rows (and items) read per query by :func:`scrub_messages` (keyset pages: a regional curator may
+#: hold hundreds of thousands of rows, and erasure runs inside one transaction).
+SCRUB_BATCH: Final = 500
 
 
-def _without(value: Any, names: Sequence[str]) -> tuple[Any, bool]:
-    """``value`` (a payload or a part of it) with every occurrence of the names replaced."""
+def _patterns(names: Iterable[str | None]) -> list[re.Pattern[str]]:
+    """Every rendered form of the names (domain.text.name_forms: as given, short, cut between
+    words), longest first, each matched as a whole (not inside a longer word: "E1" is not in
+    "E10")."""
+    forms: set[str] = set()
+    for name in names:
+        forms.update(text.name_forms(name))
+    ordered = sorted(forms, key=lambda f: (-len(f), f))
+    return [re.compile(rf"(?<!\w){re.escape(f)}(?!\w)") for f in ordered]
+
+
+def _without(value: Any, names: Sequence[re.Pattern[str]], *, lists: bool = False) -> tuple[Any, bool]:
+    """``value`` (a payload or a part of it) with every occurrence of the names replaced by
+    :data:`ERASED_MARK`. ``lists``: a name that is an element of a comma-separated list ("E3, E4")
+    is taken out of it with its comma instead (a text still shown reads "E4")."""
     if isinstance(value, str):
         out = value
-        for name in names:
-            out = out.replace(name, ERASED_MARK)
+        for pattern in names:
+            if lists:
+                out = re.sub(rf"(?:^|(?<=[\s(:«\u201c])){pattern.pattern}, ", "", out)
+                out = re.sub(rf", {pattern.pattern}(?=$|[,;)»\u201d\n]|\s—)", "", out)
+            out = pattern.sub(ERASED_MARK, out)
         return out, out != value
     if isinstance(value, dict):
         changed = False
         result: dict[str, Any] = {}
         for key, item in value.items():
-            result[key], hit = _without(item, names)
+            result[key], hit = _without(item, names, lists=lists)
             changed |= hit
         return result, changed
     if isinstance(value, list):
-        pairs = [_without(item, names) for item in value]
+        pairs = [_without(item, names, lists=lists) for item in value]
         return [item for item, _ in pairs], any(hit for _, hit in pairs)
     return value, False
+
+
+def _about_them(before: Any, after: Any) -> bool:
+    """Whether a scrubbed item was about the erased person themselves: one of its texts was
+    nothing but their name (or a list of nothing but it)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return any(_about_them(before[k], after.get(k)) for k in before)
+    if isinstance(before, list) and isinstance(after, list):
+        return any(_about_them(b, a) for b, a in zip(before, after))
+    return isinstance(before, str) and isinstance(after, str) and before.strip() != "" \
+        and after.strip() in ("", ERASED_MARK)
 
 
 async def _related_users(session: AsyncSession, participant: Participant) -> set[int]:
@@ -297,32 +334,118 @@ async def _related_users(session: AsyncSession, participant: Participant) -> set
     return users
 
 
-async def scrub_messages(session: AsyncSession, participant: Participant, names: Iterable[str | None]) -> int:
+async def _registered_at(session: AsyncSession, participant: Participant) -> datetime | None:
+    """Since when a message may name the participant: the earlier of their registration and their
+    user's first contact (nothing written before either knew their name)."""
+    user = await session.get(User, participant.user_id) if participant.user_id is not None else None
+    moments = [m for m in (participant.registered_at, user.created_at if user is not None else None) if m is not None]
+    return min(moments) if moments else None
+
+
+async def scrub_messages(session: AsyncSession, participant: Participant, names: Iterable[str | None],
+                         now: datetime | None = None) -> int:
     """The participant's name goes from the outbox rows written for others (cards, notices,
-    check-ins listing partners, curators' summaries): in rows already sent it is replaced by
-    :data:`ERASED_MARK`; a row not yet sent that still names them is dropped (the pair it speaks
-    of has ended: :func:`leave_pairs` has told those concerned anew, without the name). Call
-    after :func:`leave_pairs` and before the name is wiped; returns how many rows changed."""
-    wanted = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
+    check-ins listing partners, curators' summaries) and from the curators' "needs your
+    attention" items; returns how many rows and items changed. Call after :func:`leave_pairs`
+    (whose notices name nobody erased) and before the name is wiped.
+
+    Every form of the name is taken (``domain.text.name_forms``: full, short, cut). Outbox rows:
+    in a row already settled it is replaced by :data:`ERASED_MARK`; a row not yet sent that
+    still names them is dropped (the pair it speaks of has ended or gone on without them, and
+    those concerned were told anew); a row being sent right now (claimed, 'sending') keeps its
+    status, so the sender records its answer by id as usual, but its payload is scrubbed and
+    marked :data:`domain.outbox.SCRUBBED`: the sender drops it rather than send it (again).
+    Items: an item that was about them (a text of it was nothing but their name) is closed and
+    emptied, as ``domain.attention.forget_refs`` does; any other keeps its state, their name
+    taken out of its lists.
+
+    Bounded: only rows and items of the people related to them (:func:`_related_users`), written
+    since they registered, of kinds that can carry a name (not ``domain.outbox.NAMELESS_KINDS``),
+    read in keyset pages of :data:`SCRUB_BATCH`."""
+    wanted = _patterns(names)
     if not wanted:
         return 0
+    since = await _registered_at(session, participant)
+    users = await _related_users(session, participant)
     changed = 0
-    for part in pairing.chunked(await _related_users(session, participant)):
-        rows = (await session.execute(
-            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload)
-            .where(OutboxMessage.user_id.in_(part)))).all()
-        for row_id, status, payload in rows:
-            clean, hit = _without(payload or {}, wanted)
-            if not hit:
-                continue
-            values: dict[str, Any] = {"payload": clean}
-            if status not in FINAL_STATUSES:
-                values.update(status=DROPPED, last_error="names an erased person", claimed_by=None)
-            # a row being sent right now keeps its status: its answer must still be recorded
-            where = [OutboxMessage.id == row_id, OutboxMessage.status.not_in((CLAIMED, SENDING))]
-            result = await session.execute(update(OutboxMessage).where(*where).values(**values)
-                                           .execution_options(synchronize_session=False))
-            changed += result.rowcount or 0
+    for part in pairing.chunked(users):
+        last = 0
+        while True:
+            stmt = (select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.payload)
+                    .where(OutboxMessage.user_id.in_(part), OutboxMessage.id > last,
+                           OutboxMessage.kind.not_in(sorted(NAMELESS_KINDS)))
+                    .order_by(OutboxMessage.id).limit(SCRUB_BATCH))
+            if since is not None:
+                stmt = stmt.where(OutboxMessage.created_at >= since)
+            batch = (await session.execute(stmt)).all()
+            if not batch:
+                break
+            last = batch[-1][0]
+            for row_id, status, payload in batch:
+                changed += await _scrub_row(session, row_id, status, payload, wanted)
+        changed += await _scrub_items(session, part, since, wanted, now or datetime.now(timezone.utc))
     if changed:
-        log.info("erasure: participant %s: their name removed from %d stored messages", participant.id, changed)
+        log.info("erasure: participant %s: their name removed from %d stored messages and items",
+                 participant.id, changed)
+    return changed
+
+
+async def _scrub_row(session: AsyncSession, row_id: int, status: str, payload: Any,
+                     wanted: Sequence[re.Pattern[str]]) -> int:
+    """Scrub one outbox row as it is now (1 when it changed). The update is conditional on the
+    status read; when the sender moved the row meanwhile (PostgreSQL), it is read again."""
+    for _ in range(3):
+        clean, hit = _without(payload or {}, wanted)
+        if not hit:
+            return 0
+        if status in FINAL_STATUSES:
+            values: dict[str, Any] = {"payload": clean}
+            where = OutboxMessage.status.in_(sorted(FINAL_STATUSES))
+        elif status in (CLAIMED, SENDING):  # in flight: the sender settles it by id, then it is dropped
+            values = {"payload": {**clean, SCRUBBED: True}}
+            where = OutboxMessage.status.in_((CLAIMED, SENDING))
+        else:
+            values = {"payload": clean, "status": DROPPED, "last_error": "names an erased person",
+                      "claimed_by": None}
+            where = OutboxMessage.status == status
+        result = await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id, where)
+                                       .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount:
+            return 1
+        found = (await session.execute(select(OutboxMessage.status, OutboxMessage.payload)
+                                       .where(OutboxMessage.id == row_id))).first()
+        if found is None:
+            return 0
+        status, payload = found
+    log.warning("erasure: outbox row %s kept changing while scrubbed; left as it is", row_id)
+    return 0
+
+
+async def _scrub_items(session: AsyncSession, user_ids: Sequence[int], since: datetime | None,
+                       wanted: Sequence[re.Pattern[str]], now: datetime) -> int:
+    """The curators' attention items (open or closed) of these users that name them."""
+    changed = 0
+    last = 0
+    while True:
+        stmt = (select(AttentionItem).where(AttentionItem.user_id.in_(user_ids), AttentionItem.id > last)
+                .order_by(AttentionItem.id).limit(SCRUB_BATCH))
+        if since is not None:
+            stmt = stmt.where(AttentionItem.created_at >= since)
+        batch = list((await session.scalars(stmt)).all())
+        if not batch:
+            break
+        last = batch[-1].id
+        for item in batch:
+            args, hit_args = _without(item.args or {}, wanted, lists=True)
+            buttons, hit_buttons = _without(item.buttons, wanted, lists=True)
+            if not (hit_args or hit_buttons):
+                continue
+            if _about_them(item.args or {}, args):  # its buttons only lead to it: scrubbed, not judged
+                item.args, item.buttons = {}, None
+                if item.closed_at is None:
+                    item.closed_at, item.closed_why = now, attention.RESOLVED
+            else:
+                item.args, item.buttons = args, buttons
+            changed += 1
+        await session.flush()
     return changed

@@ -131,6 +131,24 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType({
 })
 
 
+#: Kinds whose rows never carry a person's name (counts only, ids for a renderer that reads names
+#: when it sends, or news about the recipient themselves): erasure (``domain.erasure``) does not
+#: read them when it takes an erased person's name out of the rows kept for others. A kind not
+#: listed here is read (a new kind is safe by default).
+NAMELESS_KINDS: Final = frozenset({
+    "digest",  # new registrations: counts only
+    "outbox-unconfirmed",  # ids in "data"; the renderer reads what it names when it sends
+    "export-interrupted",  # the kind of report only
+    "consent-confirmed",  # to the child: their own parents' consent, no args
+    "consent-undone",
+})
+
+#: Set in the payload of a row that named an erased person while it was being sent (claimed or
+#: 'sending'): erasure replaced the name but could not drop the row under the sender's feet. The
+#: sender drops such a row instead of sending it (again), e.g. when it comes back after a 429.
+SCRUBBED: Final = "scrubbed"
+
+
 def may_repeat(kind: str) -> bool:
     """Whether a row of ``kind`` caught in flight by a crash is sent again (else reported)."""
     return KINDS.get(kind) == REPEAT
@@ -610,6 +628,8 @@ __all__ = [
     "DROPPED",
     "UNKNOWN",
     "FINAL_STATUSES",
+    "NAMELESS_KINDS",
+    "SCRUBBED",
     "REPEAT",
     "REPORT",
     "KINDS",

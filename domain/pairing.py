@@ -32,7 +32,7 @@ import asyncio
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -1490,47 +1490,69 @@ async def _prompt_goals(session: AsyncSession, programme: Programme, pair: Pair,
                       tz=_tz(unit), dedupe_key=f"{KIND_GOALS_PROMPT}:{pair.id}:{who.id}")
 
 
-def _partners(who: Member, mentor: Member | None, mentees: Sequence[Member]) -> tuple[str, str]:
+def _partners(who: Member, mentor: Member | None, mentees: Sequence[Member],
+              hide: Collection[int] = frozenset()) -> tuple[str, str]:
     """(partner_role, partner names) of a pair as ``who`` knew it from their card: the mentor's
-    mentees, or a mentee's mentor; names of people who left or were erased are not shown
-    (role "none" when nobody is left to name)."""
+    mentees, or a mentee's mentor; names of people who left or were erased are not shown, nor
+    those of ``hide`` (being erased right now) (role "none" when nobody is left to name)."""
+    def shown(m: Member) -> bool:
+        return m.present and bool(m.participant.full_name) and m.id not in hide
+
     if mentor is not None and who.id == mentor.id:
-        names = [m.name for m in mentees if m.present and m.participant.full_name]
+        names = [m.name for m in mentees if shown(m)]
         role = "mentee" if len(names) == 1 else "mentees"
     else:
-        names = [mentor.name] if mentor is not None and mentor.present and mentor.participant.full_name else []
+        names = [mentor.name] if mentor is not None and shown(mentor) else []
         role = "mentor"
     return (role, ", ".join(names)) if names else ("none", "")
 
 
+def _erased_role(who: Member, mentor: Member | None, erased: Collection[int]) -> str:
+    """Who of ``who``'s pair is being erased, as ``who`` sees them: "mentor" (their mentor),
+    "mentee" (the mentor's mentee) or "co-mentee" (another mentee of their group)."""
+    if mentor is not None and mentor.id in erased:
+        return "mentor"
+    return "mentee" if mentor is not None and who.id == mentor.id else "co-mentee"
+
+
 async def _tell_cancelled(session: AsyncSession, programme: Programme, pair: Pair, now: datetime,
                           skip: set[int] = frozenset(), key: str = "pair-cancelled-notice",
-                          why: str | None = None) -> None:
+                          why: str | None = None, erased: Collection[int] = frozenset()) -> None:
     """Tell the others in a pair that was approved (cards sent) that it will not happen, naming
     the pair (the programme and their partners), and close the cards they got: each card or
     reminder already delivered is edited, through the outbox, to say the proposal is cancelled,
     without its buttons (a press on a copy still open is answered by :func:`check_can_answer`).
-    ``why``: declined | left | finished (default: declined for a declined pair, else left)."""
+    ``why``: declined | left | finished | erased (default: erased when ``erased`` is given,
+    declined for a declined pair, else left).
+
+    ``erased``: members being erased right now (``domain.erasure``). They are named by their role
+    ("your mentee deleted their data"), never by name: these rows stay after they are sent, and
+    erasure takes the name out of every stored row (a row still naming them would be dropped and
+    the partner never told)."""
     pms = (await pair_mentees(session, [pair.id]))[pair.id]
     people = await members_by_id(session, [pair.mentor_member_id, *(pm.mentee_member_id for pm in pms)])
     mentor = people.get(pair.mentor_member_id)
     everyone = [people[pm.mentee_member_id] for pm in pms if pm.mentee_member_id in people]
     answered = {pm.mentee_member_id for pm in pms if pm.answer == DECLINED_ANSWER}
-    why = why or ("declined" if pair.status == DECLINED else "left")
+    why = why or ("erased" if erased else "declined" if pair.status == DECLINED else "left")
     unit = await _unit_of(session, programme)
     for who in [mentor, *(m for m in everyone if m.id not in answered)]:
-        if who is None or who.id in skip or not who.reachable or not who.present:
+        if who is None or who.id in skip or who.id in erased or not who.reachable or not who.present:
             continue
-        role, partner = _partners(who, mentor, everyone)
+        role, partner = _partners(who, mentor, everyone, hide=erased)
         args = {"programme": programme.title, "partner_role": role, "partner": partner}
+        extra = {"erased_role": _erased_role(who, mentor, erased)} if why == "erased" else {}
         await enqueue(session, user_id=who.user.id, chat_id=who.user.tg_id, kind=KIND_CANCELLED,
-                      key=key, args={**args, "why": why}, due_at=now, tz=_tz(unit),
+                      key=key, args={**args, "why": why, **extra}, due_at=now, tz=_tz(unit),
                       dedupe_key=f"{KIND_CANCELLED}:{pair.id}:{who.id}")
-        await _close_cards(session, pair, who, args, now, _tz(unit))
+        if extra:  # the card says why too, by role
+            await _close_cards(session, pair, who, {**args, **extra}, now, _tz(unit), key="pair-card-cancelled-erased")
+        else:
+            await _close_cards(session, pair, who, args, now, _tz(unit))
 
 
 async def _close_cards(session: AsyncSession, pair: Pair, who: Member, args: dict[str, Any], now: datetime,
-                       tz: str | None) -> int:
+                       tz: str | None, key: str = "pair-card-cancelled") -> int:
     """Queue an edit of each card and reminder of ``pair`` delivered to ``who`` (the outbox row
     holds the message id once sent): "cancelled", no buttons. Cards not sent yet are dropped by
     their relevance check instead."""
@@ -1544,7 +1566,7 @@ async def _close_cards(session: AsyncSession, pair: Pair, who: Member, args: dic
     queued = 0
     for row_id, chat_id, message_id in rows:
         queued += await enqueue(session, user_id=who.user.id, chat_id=chat_id, kind=KIND_CARD_CLOSED,
-                                key="pair-card-cancelled", args=args, due_at=now, tz=tz,
+                                key=key, args=args, due_at=now, tz=tz,
                                 dedupe_key=f"{KIND_CARD_CLOSED}:{row_id}", edit_message_id=message_id) is not None
     return queued
 

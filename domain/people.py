@@ -201,7 +201,7 @@ async def erase_user(session: AsyncSession, user: User, now: datetime) -> None:
         await leave_pairs(session, participant, now)
         await forget_participant(session, participant.id, now)  # goals, topics, free-text answers, curators' items
         # their name in the messages already written for the others (sent ones keep no trace)
-        await scrub_messages(session, participant, (participant.full_name, user.full_name))
+        await scrub_messages(session, participant, (participant.full_name, user.full_name), now)
         participant.full_name = None
         participant.company = None
         participant.interests = []

@@ -14,6 +14,7 @@ Limits, stated once:
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -121,6 +122,27 @@ def short_name(full_name: str | None) -> str:
     return " ".join([*filter(None, map(_initial, others)), surname])
 
 
+def name_forms(full_name: str | None) -> list[str]:
+    """Every form in which the code writes a person's name into a stored text, longest first: the
+    name as given (spaces folded), :func:`short_name`, the name cut between words by
+    :func:`shorten` ("Smirnova Elena…", "Smirnova…"), and each of them HTML-escaped. Erasure (``domain.erasure``) takes each of
+    them out of the messages and items kept for others; a form shorter than two characters is
+    left out (it would match inside any word)."""
+    words = (full_name or "").split()
+    if not words:
+        return []
+    forms = {" ".join(words), (full_name or "").strip(), short_name(full_name)}
+    forms.update(" ".join(words[:k]) + ELLIPSIS for k in range(1, len(words)))
+    # as an HTML message carries them ("O&#x27;Brien"): a pre-rendered reply keeps its text escaped
+    forms.update(html.escape(f, quote=q) for f in list(forms) for q in (False, True))
+    return sorted((f for f in forms if len(f) >= 2), key=lambda f: (-len(f), f))
+
+
+#: What stands for an erased person's name inside a stored text kept for others (domain.erasure);
+#: a text shown again (a curator's open item) shows it as ``person-erased`` in the reader's language.
+ERASED_MARK = "[erased]"
+
+
 class _Primary(dict):
     """What each character becomes in the first level of :func:`collation_key` (computed once per
     character, then looked up by ``str.translate``): one character whose code orders it as a
@@ -159,4 +181,5 @@ def collation_key(text: str | None) -> str:
     return folded.replace("\u0451", "\u0435").translate(_PRIMARY) + _KEY_SEP + folded
 
 
-__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name"]
+__all__ = ["BUTTON_MAX", "LABEL_MAX", "MESSAGE_MAX", "CAPTION_MAX", "SHEET_NAME_MAX", "ELLIPSIS", "shorten", "pages", "collation_key", "short_name", "name_forms",
+           "ERASED_MARK"]

@@ -154,17 +154,17 @@ async def list_view(session: AsyncSession, ctx: Ctx, user: User | None, kind: st
 def notice_view(ctx: Ctx, item: AttentionItem) -> View:
     """The item as its own message said it, with its buttons."""
     rows = []
-    for spec_row in item.buttons or []:
+    for spec_row in ([] if attention.emptied(item) else item.buttons or []):
         row = []
         for spec in spec_row:
-            label = ctx.t(spec["text_key"], **(spec.get("args") or {}))
+            label = ctx.t(spec["text_key"], **attention.shown_args(ctx.t, spec.get("args")))
             if spec.get("url") is not None:
                 row.append(InlineKeyboardButton(text=label, url=spec["url"]))
             else:
                 row.append(InlineKeyboardButton(text=label, callback_data=spec["callback_data"]))
         rows.append(row)
     rows.append([btn(ctx.t("att-btn-list"), AtList())])
-    return ctx.t(item.key, **(item.args or {})), kb(rows)
+    return attention.notice_of(ctx.t, item), kb(rows)
 
 
 def _ref_id(ref: str, letter: str) -> int | None:

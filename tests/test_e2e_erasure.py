@@ -9,6 +9,7 @@ with the translator's output.
 """
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from io import BytesIO
 
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.i18n import Translator
-from db.models import Pair, PairMentee, Programme, User
+from db.models import Pair, PairMentee, Participant, Programme, User
 from domain.exports import FIRST_TABLE_ROW
 from handlers.callbacks import ReportsCb
 from handlers.monitoring import MonPair, RiskOpen
@@ -188,8 +189,6 @@ async def test_erasing_a_group_s_mentor_in_english(app, tg, sessionmaker, clock)
 
 async def test_a_pair_left_dangling_by_an_older_erasure_is_put_right_when_the_bot_starts(start_app, tg,
                                                                                         sessionmaker, clock):
-    from db.models import Participant
-
     clock.set(START)
     world = await seed(sessionmaker, clock())
     async with sessionmaker() as s:  # E1 erased by an older version: data gone, pair still "active"
@@ -200,3 +199,103 @@ async def test_a_pair_left_dangling_by_an_older_erasure_is_put_right_when_the_bo
     told = await person(tg, "M1").wait_message(contains=TITLE)
     assert told.text == ru("pair-erased-partner-ended", who="mentee", group="no", programme=TITLE)
     assert (await statuses(sessionmaker, world))["P1"] == "dissolved"
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes (issue 9, item 2)
+# ---------------------------------------------------------------------------------------------
+async def edited(user, message, timeout: float = 5.0):
+    """The current state of ``message`` once the bot has edited it (its text changed)."""
+    for _ in range(int(timeout / 0.05)):
+        now = next(m for m in user.messages if m.message_id == message.message_id)
+        if now.text != message.text:
+            return now
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {message.message_id} was not edited within {timeout}s")
+
+
+async def test_the_partner_of_an_approved_proposal_is_told_and_the_card_closed(app, tg, sessionmaker, clock):
+    """E5 (free: their pair ended) had a proposal with M1 approved, both cards delivered. E5 deletes
+    their data: M1 is told the pair will not happen, by role ("your mentee"), and M1's card is
+    edited to say the invitation no longer holds; neither names E5 (before: both rows named E5 and
+    the erasure dropped them, so M1 never heard of it)."""
+    from domain import pairing
+
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        programme = await s.get(Programme, world.programme_id)
+        (await s.get(Participant, world.participant["M1"])).capacity = 3  # room for E5 beside E1 and E2
+        proposal = Pair(programme_id=programme.id, mentor_member_id=world.member["M1"], status="proposed",
+                        created_at=clock(), version=0)
+        s.add(proposal)
+        await s.flush()
+        s.add(PairMentee(pair_id=proposal.id, mentee_member_id=world.member["E5"], reasons=[]))
+        await s.flush()
+        await pairing.approve(s, programme, proposal, curator_id=world.curator_user_id, now=clock(), translator=T)
+        await s.commit()
+    m1, e5 = person(tg, "M1"), person(tg, "E5")
+    card = await m1.wait_message(contains=TITLE)
+    await e5.wait_message(contains=TITLE)
+    assert "E5" in card.text
+
+    await delete_me(e5, ru)
+
+    told = await m1.wait_message(contains=ru("pair-cancelled-notice", programme=TITLE, partner_role="none",
+                                             partner="", why="erased", erased_role="mentee"))
+    assert "E5" not in told.text
+    closed = await edited(m1, card)  # the card itself (the edit may arrive before or after the notice)
+    assert closed.text == ru("pair-card-cancelled-erased", programme=TITLE, partner_role="none", partner="",
+                             erased_role="mentee")
+    assert closed.buttons == [] and "E5" not in closed.text
+    assert (await statuses(sessionmaker, world))["P4"] == "ended"
+
+
+async def test_the_curator_s_items_after_an_erasure_in_english(app, tg, sessionmaker, clock):
+    """The curator had two items naming people: E5 (free: their pair ended) declined a proposal
+    with M1 (an item about E5 alone), and the group of M2 with E3 and E4 started. E5 and E3 delete
+    their data. The old summary's button of E5's item opens a short "no longer needs your attention", not the notice with its
+    names gone ("{ $who }"); the group's item is still on the list, without E3."""
+    from domain import attention
+
+    world = await seed(sessionmaker, clock())
+    org_id = await org_of(sessionmaker, world)
+    async with sessionmaker() as s:
+        await s.execute(update(User).where(User.tg_id.is_not(None)).values(locale="en"))
+        declined = Pair(programme_id=world.programme_id, mentor_member_id=world.member["M1"], status="declined",
+                        created_at=clock(), approved_at=clock(), version=1)
+        s.add(declined)
+        await s.flush()
+        s.add(PairMentee(pair_id=declined.id, mentee_member_id=world.member["E5"], reasons=[], answer="declined",
+                         answered_at=clock()))
+        await attention.add_item(s, world.curator_user_id, "declined", f"p{declined.id}:{world.member['E5']}",
+                                 {"programme": TITLE, "who": "E5", "role": "mentee", "others": "M1"},
+                                 f"pair-declined:{declined.id}", key="pair-declined-notice", unit_id=org_id,
+                                 now=clock())
+        await attention.add_item(s, world.curator_user_id, "started", f"p{world.pair['P3']}",
+                                 {"programme": TITLE, "mentor": "M2", "n": 2, "mentees": "E3, E4"},
+                                 f"pair-active:{world.pair['P3']}", key="pair-active-notice", unit_id=org_id,
+                                 now=clock())
+        await s.commit()
+    curator = tg.user(CURATOR_TG, language_code="en")
+    clock.advance(minutes=3)
+    summary = await curator.wait_message(contains=en("att-summary", n=2, body="").split("\n")[0])
+    declined_line = en("att-line-pair-declined-notice", who="E5", others="M1", programme=TITLE)
+    assert declined_line in summary.text
+
+    await delete_me(person(tg, "E5", "en"), en)
+    await delete_me(person(tg, "E3", "en"), en)
+
+    # the old summary's button of E5's item: a short line, no placeholders, no name
+    button = next(b.text for b in summary.buttons if "E5" in b.text)
+    await curator.press(summary, button)
+    opened = await curator.wait_message(contains=en("att-resolved"))
+    assert opened.text == en("att-resolved")
+    assert "{" not in opened.text and "E5" not in opened.text
+
+    # the list at the top of /curator: the group's item stays, without E3; nothing raw, no dash
+    await curator.send("/curator")
+    menu = await curator.wait_message(contains=en("att-title", n=1).split(":")[0])
+    lines = menu.text.splitlines()
+    assert "• " + en("att-line-pair-active-notice", mentor="M2", mentees="E4", programme=TITLE) in lines
+    assert not any(n in menu.text for n in ("E5", "E3")) and "{" not in menu.text and "$" not in menu.text
+    assert not dangling(menu.text) and not any(dangling(b.text) for b in menu.buttons)

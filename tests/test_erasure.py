@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from db.models import AttentionItem, AuditEvent, Goal, OutboxMessage, Pair, PairFit, PairMentee, Participant, SurveyResponse, Unit, User
-from domain import checkins, erasure, kpi, pairing, surveys
+from domain import attention, checkins, erasure, kpi, pairing, surveys
 from domain.people import erase_user
 from tests.test_checkins import CURATOR_TG, World, at, member, pair, seed
 
@@ -257,3 +257,256 @@ async def test_the_erased_name_leaves_messages_already_written_for_others(sessio
         assert (got["queued"].status, got["queued"].payload["args"]) == ("dropped", {"mentees": erasure.ERASED_MARK})
         assert (got["partner"].status, got["partner"].payload["args"]) == ("pending", {"mentor": "M1"})
         assert got["other"].payload["args"] == {"names": "E1"}  # not someone who had to do with them
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes (issue 9, item 2): the notices of an approved proposal, names in curators' items,
+# short forms, rows in flight, a bounded scrub, items of a group that goes on
+# ---------------------------------------------------------------------------------------------
+FULL = "Смирнова Елена Викторовна"  # E3 in these tests: a name with a short form and cut forms
+
+
+async def approved_with_cards(sessionmaker, world: World, mentee: str = "E5") -> tuple[int, dict[str, int]]:
+    """An approved proposal M1 + ``mentee`` whose cards were delivered (rows sent, with their
+    message ids); returns the pair's id and the cards' row ids by person."""
+    from domain.outbox import enqueue
+
+    async with sessionmaker() as s:
+        proposal = Pair(programme_id=world.programme_id, mentor_member_id=world.member["M1"], status="approved",
+                        created_at=NOW - timedelta(days=2), approved_at=NOW - timedelta(days=1), version=0)
+        s.add(proposal)
+        await s.flush()
+        s.add(PairMentee(pair_id=proposal.id, mentee_member_id=world.member[mentee], reasons=[]))
+        cards = {}
+        for name, key, args in (("M1", "pair-card-mentor", {"mentees": mentee}),
+                                (mentee, "pair-card-mentee", {"mentor": "M1"})):
+            row = await enqueue(s, user_id=world.user[name], chat_id=TG[name], kind=pairing.KIND_CARD, key=key,
+                                args={"programme": TITLE, **args},
+                                dedupe_key=f"{pairing.KIND_CARD}:{proposal.id}:{world.member[name]}")
+            row.status, row.tg_message_id, row.sent_at = "sent", 500 + len(cards), NOW - timedelta(days=1)
+            cards[name] = row.id
+        await s.commit()
+    return proposal.id, cards
+
+
+async def test_an_approved_proposal_s_partner_is_told_by_role_and_the_card_closed(sessionmaker):
+    """Item 1: the notice and the card's edit name the erased side by its role, so nothing needs
+    dropping and the partner is told (before: both named E5 and the scrub dropped them)."""
+    world = await seed(sessionmaker, at("2026-11-01"))
+    proposal_id, cards = await approved_with_cards(sessionmaker, world)
+
+    await erase(sessionmaker, world, "E5")
+
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, proposal_id)).status == "withdrawn"
+        [notice] = await rows(s, pairing.KIND_CANCELLED)
+        assert (notice.chat_id, notice.status, notice.payload["key"]) == (TG["M1"], "pending", "pair-cancelled-notice")
+        assert notice.payload["args"] == {"programme": TITLE, "partner_role": "none", "partner": "",
+                                          "why": "erased", "erased_role": "mentee"}
+        [edit] = await rows(s, pairing.KIND_CARD_CLOSED)
+        assert (edit.chat_id, edit.status, edit.payload["key"], edit.payload["edit_message_id"]) == (
+            TG["M1"], "pending", "pair-card-cancelled-erased", 500)
+        assert edit.payload["args"] == {"programme": TITLE, "partner_role": "none", "partner": "",
+                                        "erased_role": "mentee"}
+        card = await s.get(OutboxMessage, cards["M1"])  # the card itself: sent, the name taken out
+        assert (card.status, card.payload["args"]["mentees"]) == ("sent", erasure.ERASED_MARK)
+        assert await s.get(OutboxMessage, cards["E5"]) is None  # the erased person's own rows go
+        [told] = await told_curators(s)
+        assert told.args["pending"] == "yes" and told.args["who"] == "mentee"
+        await no_row_names(s, "E5")
+
+
+async def test_a_group_proposal_names_the_others_and_the_erased_by_role(sessionmaker):
+    """Item 1, a group: the mentor's notice names the mentee who stays, not the erased one."""
+    world = await seed(sessionmaker, at("2026-11-01"))
+    proposal_id, _ = await approved_with_cards(sessionmaker, world, "E5")
+    async with sessionmaker() as s:  # E1 is in the proposal too (a group of two)
+        s.add(PairMentee(pair_id=proposal_id, mentee_member_id=world.member["E1"], reasons=[]))
+        await s.commit()
+
+    await erase(sessionmaker, world, "E5")
+
+    async with sessionmaker() as s:
+        told = {r.chat_id: r.payload["args"] for r in await rows(s, pairing.KIND_CANCELLED)}
+        assert told == {
+            TG["M1"]: {"programme": TITLE, "partner_role": "mentee", "partner": "E1", "why": "erased",
+                       "erased_role": "mentee"},
+            TG["E1"]: {"programme": TITLE, "partner_role": "mentor", "partner": "M1", "why": "erased",
+                       "erased_role": "co-mentee"},
+        }
+        assert all(r.status == "pending" for r in await rows(s, pairing.KIND_CANCELLED))
+        await no_row_names(s, "E5")
+
+
+async def name_e3(sessionmaker, world: World) -> None:
+    async with sessionmaker() as s:
+        (await s.get(Participant, world.participant["E3"])).full_name = FULL
+        (await s.get(User, world.user["E3"])).full_name = FULL
+        await s.commit()
+
+
+def item(world: World, kind: str, ref: str, key: str, args: dict, *, buttons=None, created_at=NOW) -> AttentionItem:
+    return AttentionItem(user_id=world.curator_user_id, kind=kind, ref=ref, key=key, args=args, buttons=buttons,
+                         created_at=created_at)
+
+
+async def test_curators_items_lose_the_name_in_every_form_and_valid_ones_stay_open(sessionmaker):
+    """Items 2, 3 and 7: E3 leaves the group P3, which goes on. The group's risk item stays open
+    with E3 taken out of its list; the items about E3 alone (their "not a good match" in it, with
+    their words; a decline by E3, by its ref) are closed and emptied; items elsewhere naming E3 in
+    full, short or cut form are scrubbed; an item about the other pair P2 is not touched."""
+    world = await seed(sessionmaker, at("2026-11-01"))
+    await name_e3(sessionmaker, world)
+    p2, p3 = world.pair["P2"], world.pair["P3"]
+    async with sessionmaker() as s:
+        items = {
+            "risk": item(world, "risk", f"p{p3}", "risk-no-meeting",
+                         {"programme": TITLE, "mentor": "M2", "mentees": f"{FULL}, E4", "days": 30}),
+            "fit": item(world, "fit", f"p{p3}", "risk-fit-declined",  # E3's own "not a good match", their words
+                        {"programme": TITLE, "mentor": "M2", "mentees": f"{FULL}, E4", "who": FULL,
+                         "reason": "не то"}),
+            "declined": item(world, "declined", f"p{p3}:{world.member['E3']}", "pair-declined-notice",
+                             {"programme": TITLE, "who": "E3?", "role": "mentee", "others": "M2"}),
+            "p2": item(world, "risk", f"p{p2}", "risk-no-meeting",
+                       {"programme": TITLE, "mentor": "M1", "mentees": "E2", "days": 30}),
+            "consent": item(world, "consent", "o1", "cons-item", {"n": 3, "names": "E1, Смирнова Е. В., E2"},
+                            buttons=[[{"text_key": "att-btn-item", "args": {"label": "Смирнова Елена…"},
+                                       "callback_data": "na:1:s"}]]),
+            "joined": item(world, "joined", "o2", "reg-item", {"who": "Смирнова Е. В."}),
+        }
+        s.add_all(items.values())
+        await s.commit()
+        ids = {k: v.id for k, v in items.items()}
+
+    await erase(sessionmaker, world, "E3")
+
+    async with sessionmaker() as s:
+        got = {k: await s.get(AttentionItem, v) for k, v in ids.items()}
+        assert got["risk"].closed_at is None  # still valid: the group goes on
+        assert got["risk"].args == {"programme": TITLE, "mentor": "M2", "mentees": "E4", "days": 30}
+        assert (got["fit"].closed_at, got["fit"].args, got["fit"].buttons) == (NOW, {}, None)
+        assert (got["declined"].closed_at, got["declined"].args) == (NOW, {})  # about them: by its ref
+        assert got["p2"].closed_at is None and got["p2"].args["mentees"] == "E2"
+        assert got["consent"].closed_at is None and got["consent"].args == {"n": 3, "names": "E1, E2"}
+        assert got["consent"].buttons[0][0]["args"] == {"label": erasure.ERASED_MARK}
+        assert got["joined"].closed_at == NOW and got["joined"].args == {}  # it was about E3 alone
+        for part in ("Смирнова", "Елена", "Е. В."):
+            await no_row_names(s, part)
+
+
+def test_an_emptied_item_reads_as_no_longer_needing_attention():
+    """Item 6: an item emptied by the erasure has nothing to fill its text: it reads as the short
+    "no longer needs your attention" line, in a list and as a notice, never as raw placeholders;
+    a name taken out of an open item reads as ``person-erased``."""
+    from bot.i18n import Translator
+
+    t = Translator().bind("ru")
+    emptied = AttentionItem(user_id=1, kind="declined", ref="p1:2", key="pair-declined-notice", args={},
+                            buttons=None, created_at=NOW, closed_at=NOW, closed_why="resolved")
+    assert attention.notice_of(t, emptied) == attention.line_of(t, emptied) == t("att-resolved")
+    scrubbed = AttentionItem(user_id=1, kind="risk", ref="p1", key="risk-no-meeting", created_at=NOW,
+                             args={"programme": TITLE, "mentor": erasure.ERASED_MARK, "mentees": "E2", "days": 30})
+    assert t("person-erased") in attention.notice_of(t, scrubbed)
+    assert erasure.ERASED_MARK not in attention.notice_of(t, scrubbed) + attention.line_of(t, scrubbed)
+    # alone in a summary it goes as its own notice, buttons included: written for the reader too
+    scrubbed.id, scrubbed.buttons = 5, [[{"text_key": "att-btn-item", "args": {"label": erasure.ERASED_MARK},
+                                          "callback_data": "na:5:s"}]]
+    payload = attention._summary_payload(t, [scrubbed])  # noqa: SLF001
+    assert erasure.ERASED_MARK not in json.dumps(payload, ensure_ascii=False)
+    assert payload["buttons"][0][0]["args"] == {"label": t("person-erased")}
+
+
+async def test_rows_in_flight_are_scrubbed_and_never_sent_with_or_without_the_name(sessionmaker, tg, clock):
+    """Item 4: a row being sent (claimed, 'sending') keeps its status, so the sender records its
+    answer by id, but its payload loses the name at once and is marked: the sender drops it
+    rather than send it (again), e.g. when it comes back after a 429."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.i18n import Translator
+    from bot.outbox import OutboxSender, _Job, _Prepared
+    from domain.outbox import SCRUBBED, enqueue
+    from tests.test_outbox import TOKEN, sender_settings
+
+    world = await seed(sessionmaker, at("2026-11-01"))
+    clock.set(NOW)
+    async with sessionmaker() as s:
+        made = {}
+        for status in ("claimed", "sending", "sending-ok"):
+            row = await enqueue(s, user_id=world.user["M2"], chat_id=TG["M2"], kind=checkins.KIND_CHECKIN,
+                                key="checkin-ask", args={"since": "09.11.2026", "partners": "E3, E4", "count": 1},
+                                due_at=NOW)
+            row.status, row.claimed_by, row.claimed_at = status.removesuffix("-ok"), "w1", NOW
+            made[status] = row.id
+        await s.commit()
+
+    await erase(sessionmaker, world, "E3")
+
+    async with sessionmaker() as s:
+        for status, row_id in made.items():
+            row = await s.get(OutboxMessage, row_id)
+            assert row.status == status.removesuffix("-ok") and row.claimed_by == "w1"
+            assert row.payload["args"]["partners"] == f"{erasure.ERASED_MARK}, E4" and row.payload[SCRUBBED]
+        await no_row_names(s, "E3")
+
+    bot = Bot(token=TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
+    try:
+        sender = OutboxSender(bot, sessionmaker, sender_settings(outbox_per_chat_interval=0.0), Translator(),
+                              worker_id="w1", clock=clock)
+        # the claimed one: the sender's next step drops it instead of sending it
+        assert await sender._send(_Job(made["claimed"], TG["M2"], world.user["M2"])) is False  # noqa: SLF001
+        # one 'sending' is answered by Telegram: recorded as sent by id, the payload stays clean
+        await sender._on_sent(_Prepared(made["sending-ok"], TG["M2"], world.user["M2"], "x", None, None),  # noqa: SLF001
+                              message_id=77)
+        # the other meets a 429: back to pending, and then dropped rather than sent again
+        await sender._on_retry_after(_Prepared(made["sending"], TG["M2"], world.user["M2"], "x", None, None), 0)  # noqa: SLF001
+        await sender.tick()
+    finally:
+        await bot.session.close()
+    assert tg.messages(TG["M2"]) == []
+    async with sessionmaker() as s:
+        got = {k: await s.get(OutboxMessage, v) for k, v in made.items()}
+        assert (got["claimed"].status, got["claimed"].last_error) == ("dropped", "names an erased person")
+        assert (got["sending"].status, got["sending"].last_error) == ("dropped", "names an erased person")
+        assert (got["sending-ok"].status, got["sending-ok"].tg_message_id) == ("sent", 77)
+        await no_row_names(s, "E3")
+
+
+async def test_the_scrub_reads_only_rows_written_since_registration_of_kinds_that_name(sessionmaker, monkeypatch):
+    """Item 5: rows from before the person registered and rows of kinds that carry no name
+    (domain.outbox.NAMELESS_KINDS) are not read; the rest is read in keyset pages (a page of 2
+    here) and every row is scrubbed."""
+    from domain.outbox import enqueue
+
+    monkeypatch.setattr(erasure, "SCRUB_BATCH", 2, raising=False)
+    world = await seed(sessionmaker, at("2026-11-01"))
+    async with sessionmaker() as s:
+        before_them = at("2026-10-01")
+        old = await enqueue(s, user_id=world.curator_user_id, chat_id=CURATOR_TG, kind="attention", key="att-summary",
+                            args={"n": 1, "body": "• E3"})
+        old.created_at, old.status = before_them, "sent"
+        old_item = item(world, "joined", "o9", "reg-item", {"who": "E3"}, created_at=before_them)
+        s.add(old_item)
+        nameless = await enqueue(s, user_id=world.curator_user_id, chat_id=CURATOR_TG, kind="digest", key="digest",
+                                 args={"names": "E3"})
+        nameless.status = "sent"
+        named = []
+        for n in range(5):
+            row = await enqueue(s, user_id=world.user["M2"] if n % 2 else world.curator_user_id,
+                                chat_id=TG["M2"] if n % 2 else CURATOR_TG, kind="attention", key="att-summary",
+                                args={"n": n, "body": f"• E3 — M2 ({n})"})
+            row.status = "sent"
+            named.append(row.id)
+        await s.commit()
+        kept = (old.id, nameless.id, old_item.id)
+
+    await erase(sessionmaker, world, "E3")
+
+    async with sessionmaker() as s:
+        assert (await s.get(OutboxMessage, kept[0])).payload["args"]["body"] == "• E3"
+        assert (await s.get(OutboxMessage, kept[1])).payload["args"] == {"names": "E3"}
+        assert (await s.get(AttentionItem, kept[2])).args == {"who": "E3"}
+        for n, row_id in enumerate(named):
+            assert (await s.get(OutboxMessage, row_id)).payload["args"]["body"] == \
+                f"• {erasure.ERASED_MARK} — M2 ({n})"

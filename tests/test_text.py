@@ -9,7 +9,7 @@ import pytest
 
 from domain.dates import parse_typed_date
 from domain.rules import Invalid
-from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, pages, short_name, shorten
+from domain.text import BUTTON_MAX, ELLIPSIS, collation_key, name_forms, pages, short_name, shorten
 
 TODAY = date(2026, 11, 23)
 
@@ -135,3 +135,17 @@ def test_typed_dates_refused_and_options():
 ])
 def test_short_name_keeps_the_surname_and_gives_initials(full, short):
     assert short_name(full) == short
+
+
+@pytest.mark.parametrize("full", ["Смирнова Елена Викторовна", "Римская-Корсакова Анна-Мария Петровна",
+                                  "Olivia Grace O'Brien", "Zimmer"])
+def test_name_forms_hold_every_form_the_texts_write_a_name_in(full):
+    """Erasure takes these forms out of stored texts: the name, its short form and whatever
+    shorten() makes of it at any limit must all be among them (longest first)."""
+    forms = name_forms(full)
+    assert forms == sorted(forms, key=len, reverse=True) and full in forms and short_name(full) in forms
+    for limit in range(1, len(full) + 1):
+        assert shorten(full, limit) in forms, limit
+    if "'" in full:
+        assert full.replace("'", "&#x27;") in forms  # as an HTML text carries it
+    assert name_forms(None) == name_forms("  ") == []

@@ -164,6 +164,11 @@ pair-cancelled-notice = The pair proposed to you in “{ $programme }”{ $partn
     } will not happen: { $why ->
         [left] someone left the programme. The curator will find you another option.
         [finished] the programme has finished.
+        [erased] { $erased_role ->
+            [mentor] your mentor deleted their data from the bot.
+            [mentee] your mentee deleted their data from the bot.
+           *[co-mentee] another mentee of the group deleted their data from the bot.
+        } The curator will find you another option.
        *[declined] someone declined. The curator will find you another option.
     }
 pair-card-cancelled =
@@ -175,6 +180,19 @@ pair-card-cancelled =
         [mentees] { " " }(your mentees: { $partner })
        *[none] {""}
     } will not happen.
+pair-card-cancelled-erased =
+    🚫 This invitation is no longer valid — no need to answer it.
+
+    The pair proposed to you in “{ $programme }”{ $partner_role ->
+        [mentor] { " " }(your mentor: { $partner })
+        [mentee] { " " }(your mentee: { $partner })
+        [mentees] { " " }(your mentees: { $partner })
+       *[none] {""}
+    } will not happen: { $erased_role ->
+        [mentor] your mentor deleted their data from the bot.
+        [mentee] your mentee deleted their data from the bot.
+       *[co-mentee] another mentee of the group deleted their data from the bot.
+    }
 
 ## Notices to curators
 
