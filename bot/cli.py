@@ -25,8 +25,6 @@ import asyncio
 import json
 import logging
 import sys
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -189,6 +187,9 @@ def fetch_bot_username(api_url: str, token: str, timeout: float) -> str:
     Not through aiogram: importing it (its types are pydantic models built at import) costs the
     shell seconds of CPU. No proxy from the environment, as the bot's own aiohttp session uses
     none. Errors name the cause, never the URL (it carries the token)."""
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(f"{api_url}/bot{token}/getMe", data=b"", method="POST")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:

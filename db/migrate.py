@@ -6,6 +6,7 @@ every model, a second engine), which on SQLite also held the write lock while it
 """
 from __future__ import annotations
 
+import ast
 import asyncio
 from functools import lru_cache
 from pathlib import Path
@@ -47,8 +48,40 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 @lru_cache(maxsize=1)
 def script_heads() -> frozenset[str]:
-    """The head revision(s) of db/migrations, read by Alembic itself from the version files (so a
-    new migration needs no constant updated anywhere)."""
+    """The head revision(s) of db/migrations: revisions no other one revises.
+
+    Read from the version files' ``revision`` / ``down_revision`` literals with ``ast``, not
+    through Alembic: importing Alembic (its runtime and every dialect's DDL) was a fifth of the
+    admin shell's CPU. A file whose ids are not plain literals makes it ask Alembic after all;
+    tests/test_migrations.py checks both readings agree."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((ROOT / "db" / "migrations" / "versions").glob("*.py")):
+        ids: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                try:
+                    ids[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    return alembic_heads()
+        if "revision" not in ids:
+            continue  # not a migration (a helper module)
+        if not isinstance(ids["revision"], str):
+            return alembic_heads()
+        revisions.add(ids["revision"])
+        down = ids.get("down_revision")
+        revised.update([down] if isinstance(down, str) else list(down or ()))
+    return frozenset(revisions - revised)
+
+
+def alembic_heads() -> frozenset[str]:
+    """The head revision(s) as Alembic itself reads them."""
     from alembic.script import ScriptDirectory
 
     return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())

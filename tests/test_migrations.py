@@ -73,6 +73,12 @@ async def test_stairway(empty_db_url):
     assert await _tables(empty_db_url) == set()
 
 
+def test_heads_read_from_the_files_are_alembics():
+    from db.migrate import alembic_heads, script_heads
+
+    assert script_heads() == alembic_heads() == frozenset({_revisions()[-1]})
+
+
 @pytest.mark.parametrize("empty_db_url", ["sqlite", "postgres"], indirect=True)
 async def test_upgrade_if_needed_runs_alembic_only_below_head(empty_db_url):
     """The shell's cheap check: a never-migrated or older database is upgraded, one at head is not."""
