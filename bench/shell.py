@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -238,14 +239,25 @@ def cli_env(code_root: Path, db_url: str, api: str) -> dict[str, str]:
     return env
 
 
-async def run_cli(code_root: Path, cwd: Path, db_url: str, api: str, argv: list[str]) -> tuple[float, int, str]:
-    """One admin command as the administrator runs it; (wall s, exit code, stderr tail)."""
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run_cli(code_root: Path, cwd: Path, db_url: str, api: str,
+                  argv: list[str]) -> tuple[float, float, int, str]:
+    """One admin command as the administrator runs it; (wall s, CPU s, exit code, stderr tail).
+
+    The CPU is the reaped children's rusage grown across the run: the commands run one at a
+    time and no other child (the bot, the stand-in) is reaped meanwhile, so it is this command's
+    own, and unlike the wall time it barely depends on how busy the shared machine is."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "admin", *argv, cwd=str(cwd), env=cli_env(code_root, db_url, api),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _out, err = await asyncio.wait_for(proc.communicate(), 300)
-    return time.perf_counter() - t0, proc.returncode or 0, err.decode(errors="replace")[-500:]
+    return (time.perf_counter() - t0, _children_cpu() - cpu0, proc.returncode or 0,
+            err.decode(errors="replace")[-500:])
 
 
 async def check_code_root(code_root: Path, cwd: Path) -> None:
@@ -273,6 +285,7 @@ class Results:
     help: dict[str, list[float]] = field(default_factory=dict)  # phase -> latencies
     missing: dict[str, int] = field(default_factory=dict)  # phase -> /help never answered
     walls: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # tree -> command -> walls
+    cpus: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # tree -> command -> CPU s
     failures: list[tuple[str, str]] = field(default_factory=list)  # (tree, what failed)
     load: str = ""
 
@@ -351,11 +364,15 @@ async def run_backend(backend: str, a: argparse.Namespace, workdir: Path) -> Res
                 for label, code_root in trees:
                     phase[0] = f"shell {label}"
                     for name, argv in commands(f"{label} {os.getpid()} {rnd}"):
-                        wall, code, err = await run_cli(code_root, cwd, db.url, stub.url, argv)
+                        wall, cpu, code, err = await run_cli(code_root, cwd, db.url, stub.url, argv)
                         if code != 0:
                             r.failures.append((label, f"{name}: exit {code}: {err.strip()}"))
                         r.walls.setdefault(label, {}).setdefault(name, []).append(wall)
+                        r.cpus.setdefault(label, {}).setdefault(name, []).append(cpu)
                     phase[0] = None
+                    print(f"   round {rnd + 1}/{a.rounds} ({label}): "
+                          + ", ".join(f"{n} {w[-1]:.2f} s" for n, w in r.walls[label].items())
+                          + f"; load {loadavg()}", flush=True)
                     await asyncio.sleep(a.help_interval * 2)
         finally:
             stop.set()
@@ -384,13 +401,14 @@ def report(r: Results, baseline: bool) -> bool:
         print(f"   /help during shell ({label}): {fmt_latencies(r.help.get(f'shell {label}', []))}"
               + (f", {r.missing[f'shell {label}']} never answered" if r.missing.get(f"shell {label}") else ""))
     names = list(r.walls.get("after", {}))
-    print(f"   {'command':28} {'after max / median s':>22}" + (f" {'before max / median s':>24}" if baseline else ""))
+    trees = ["after"] + (["before"] if baseline else [])
+    print(f"   {'command':28}" + "".join(f" {t + ': wall max / median, CPU median s':>42}" for t in trees))
     for name in names:
-        after = r.walls["after"][name]
-        line = f"   {name:28} {max(after):>10.2f} / {statistics.median(after):<10.2f}"
-        if baseline and name in r.walls.get("before", {}):
-            before = r.walls["before"][name]
-            line += f" {max(before):>11.2f} / {statistics.median(before):<10.2f}"
+        line = f"   {name:28}"
+        for t in trees:
+            walls, cpus = r.walls.get(t, {}).get(name), r.cpus.get(t, {}).get(name)
+            line += (f" {max(walls):>20.2f} / {statistics.median(walls):5.2f}, {statistics.median(cpus):5.2f}"
+                     if walls and cpus else f" {'-':>42}")
         print(line)
     for label, failure in r.failures:
         if label == "after":
@@ -411,9 +429,8 @@ async def amain(a: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-shell-"))
     ok = True
     try:
-        results = [await run_backend(b, a, workdir) for b in backends]
-        for r in results:
-            ok = report(r, bool(a.baseline)) and ok
+        for b in backends:
+            ok = report(await run_backend(b, a, workdir), bool(a.baseline)) and ok
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("\nall targets met" if ok else "\nTARGET MISSED (see above)")
