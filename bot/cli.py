@@ -140,7 +140,8 @@ async def _admin_action(session: AsyncSession, settings: Settings, args: argpars
                                  timezone=args.timezone)
         return f"organisation {unit.id}: {unit.name} ({unit.org_type}, municipality {mun.id})"
     if args.action == "invite-curator":
-        assert username is not None  # asked before the transaction began (see _admin)
+        if username is None:  # asked before the transaction began (see _admin)
+            raise CliError("the bot's username is unknown")
         if args.unit is not None:
             unit = await session.get(Unit, args.unit)
             if unit is None:
