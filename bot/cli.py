@@ -6,29 +6,42 @@
     python -m bot admin create-municipality --region REGION NAME
     python -m bot admin create-org --municipality MUNICIPALITY --type TYPE NAME [--timezone TZ]
     python -m bot admin invite-curator (--org ORG | --municipality M | --region R | --unit ID) [--days N]
+                                       [--timeout S]
     python -m bot admin tree
 
 REGION, MUNICIPALITY and ORG are ids or exact names.
+
+The admin shell runs beside the live bot, on the same database, so it must never stall it
+(on SQLite every transaction takes the single write lock, and the bot's pool is one
+connection): it imports only what the command needs (no aiogram: importing its types alone took
+seconds), runs Alembic only when the database is not at head, asks Telegram for the bot's
+username (getMe) before opening any transaction and with a timeout, and does its database work
+in one short transaction.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from datetime import datetime, timezone
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from db.engine import create_engine_and_sessionmaker
-from db.migrate import upgrade
+from db.migrate import upgrade, upgrade_if_needed
 from db.models import Unit
 from domain import invitations
 from domain.rules import ORG_TYPES, Invalid
-from domain.units import children, create_unit, find_by_name
+from domain.units import create_unit, find_by_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("bot")
+
+GETME_TIMEOUT_S = 5.0  # Telegram answers getMe in well under a second; longer means trouble
 
 
 class CliError(Exception):
@@ -70,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--region")
     g.add_argument("--unit", type=int)
     i.add_argument("--days", type=int, default=None, help="days the link stays valid (default from settings)")
+    i.add_argument("--timeout", type=float, default=GETME_TIMEOUT_S,
+                   help=f"seconds to wait for Telegram's answer to getMe (default {GETME_TIMEOUT_S:g})")
     asub.add_parser("tree", help="print the hierarchy with ids")
     return p
 
@@ -88,13 +103,20 @@ async def _resolve(session: AsyncSession, kind: str, ref: str) -> Unit:
 
 
 async def _admin(settings: Settings, args: argparse.Namespace) -> str:
-    await asyncio.to_thread(upgrade, settings.db_url)
+    # The network first, outside any transaction: a slow Telegram must not hold the database.
+    username = None
+    if args.action == "invite-curator":
+        if args.days is not None and args.days <= 0:
+            raise CliError("--days must be positive")
+        username = await asyncio.to_thread(fetch_bot_username, settings.telegram_api_url, settings.bot_token,
+                                           args.timeout)
     engine, sessionmaker = create_engine_and_sessionmaker(settings.db_url)
     now = datetime.now(timezone.utc)
     try:
+        await upgrade_if_needed(engine, settings.db_url)
         async with sessionmaker() as session:
             try:
-                out = await _admin_action(session, settings, args, now)
+                out = await _admin_action(session, settings, args, now, username)
             except Invalid as exc:
                 raise CliError(f"refused: {REFUSALS.get(exc.code, exc.code)}") from None
             await session.commit()
@@ -103,7 +125,8 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> str:
         await engine.dispose()
 
 
-async def _admin_action(session: AsyncSession, settings: Settings, args: argparse.Namespace, now: datetime) -> str:
+async def _admin_action(session: AsyncSession, settings: Settings, args: argparse.Namespace, now: datetime,
+                        username: str | None = None) -> str:
     if args.action == "create-region":
         unit = await create_unit(session, "region", args.name, timezone=args.timezone or settings.timezone)
         return f"region {unit.id}: {unit.name}"
@@ -117,6 +140,8 @@ async def _admin_action(session: AsyncSession, settings: Settings, args: argpars
                                  timezone=args.timezone)
         return f"organisation {unit.id}: {unit.name} ({unit.org_type}, municipality {mun.id})"
     if args.action == "invite-curator":
+        if username is None:  # asked before the transaction began (see _admin)
+            raise CliError("the bot's username is unknown")
         if args.unit is not None:
             unit = await session.get(Unit, args.unit)
             if unit is None:
@@ -127,41 +152,71 @@ async def _admin_action(session: AsyncSession, settings: Settings, args: argpars
             unit = await _resolve(session, "municipality", args.municipality)
         else:
             unit = await _resolve(session, "region", args.region)
-        username = await _bot_username(settings)
         days = args.days if args.days is not None else settings.invitation_default_days
         if days <= 0:
             raise CliError("--days must be positive")
         inv = await invitations.create(session, kind="curator", unit=unit, now=now, days=days)
         return invitations.link(username, inv)
     if args.action == "tree":
-        lines: list[str] = []
-
-        async def walk(parent: Unit | None, depth: int) -> None:
-            for unit in await children(session, parent):
-                extra = f", {unit.org_type}" if unit.org_type else ""
-                lines.append(f"{'  ' * depth}{unit.id} {unit.kind}{extra}: {unit.name}")
-                await walk(unit, depth + 1)
-
-        await walk(None, 0)
-        return "\n".join(lines) or "(empty)"
+        return await _tree(session)
     raise CliError(f"unknown action {args.action}")
 
 
-async def _bot_username(settings: Settings) -> str:
-    from aiogram.exceptions import TelegramAPIError
+async def _tree(session: AsyncSession) -> str:
+    """The hierarchy with ids, children by name: one query, not one per unit (a region has
+    thousands of organisations, and on SQLite every query ran under the write lock)."""
+    from sqlalchemy import select
 
-    from bot.app import make_bot
+    by_parent: dict[int | None, list[Unit]] = {}
+    for unit in (await session.scalars(select(Unit).order_by(Unit.name, Unit.id))).all():
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    lines: list[str] = []
 
-    bot = make_bot(settings)
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in by_parent.get(parent_id, ()):
+            extra = f", {unit.org_type}" if unit.org_type else ""
+            lines.append(f"{'  ' * depth}{unit.id} {unit.kind}{extra}: {unit.name}")
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return "\n".join(lines) or "(empty)"
+
+
+def fetch_bot_username(api_url: str, token: str, timeout: float) -> str:
+    """The bot's username from the Bot API's getMe, over plain HTTP.
+
+    Not through aiogram: importing it (its types are pydantic models built at import) costs the
+    shell seconds of CPU. No proxy from the environment, as the bot's own aiohttp session uses
+    none. Errors name the cause, never the URL (it carries the token)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{api_url}/bot{token}/getMe", data=b"", method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        me = await bot.get_me()
-    except (TelegramAPIError, OSError) as exc:
+        with opener.open(request, timeout=timeout) as resp:
+            body = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # Telegram answers errors with a JSON description
+        try:
+            description = json.loads(exc.read()).get("description") or exc.reason
+        except (ValueError, OSError):
+            description = exc.reason
+        raise CliError(f"could not ask Telegram for the bot's username (getMe): {exc.code} {description}") from None
+    except TimeoutError:
+        raise CliError(f"Telegram did not answer getMe within {timeout:g} s; try again, or raise --timeout") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise CliError(f"Telegram did not answer getMe within {timeout:g} s; try again, or raise --timeout") \
+                from None
+        raise CliError(f"could not ask Telegram for the bot's username (getMe): {exc.reason}") from None
+    except (ValueError, OSError) as exc:
         raise CliError(f"could not ask Telegram for the bot's username (getMe): {exc}") from None
-    finally:
-        await bot.session.close()
-    if not me.username:
+    result = body.get("result") if isinstance(body, dict) and body.get("ok") else None
+    if not isinstance(result, dict):
+        raise CliError("could not ask Telegram for the bot's username (getMe): unexpected answer")
+    if not result.get("username"):
         raise CliError("the bot has no username")
-    return me.username
+    return str(result["username"])
 
 
 async def _run(settings: Settings) -> None:
@@ -196,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     # next run was skipped; that is the intended max_instances=1 behaviour, not news.
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not a line per run
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, each command
     try:
         if args.command in (None, "run"):
             try:

@@ -71,3 +71,31 @@ async def test_stairway(empty_db_url):
     assert await _diff(empty_db_url) == []
     await asyncio.to_thread(downgrade, empty_db_url, "base")
     assert await _tables(empty_db_url) == set()
+
+
+def test_heads_read_from_the_files_are_alembics():
+    from db.migrate import alembic_heads, script_heads
+
+    assert script_heads() == alembic_heads() == frozenset({_revisions()[-1]})
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite", "postgres"], indirect=True)
+async def test_upgrade_if_needed_runs_alembic_only_below_head(empty_db_url):
+    """The shell's cheap check: a never-migrated or older database is upgraded, one at head is not."""
+    from db.migrate import at_head, current_revisions, script_heads, upgrade_if_needed
+
+    revisions = _revisions()
+    engine = create_engine(empty_db_url)
+    try:
+        assert await current_revisions(engine) == frozenset()
+        assert not await at_head(engine)
+        assert await upgrade_if_needed(engine, empty_db_url) is True
+        assert await current_revisions(engine) == script_heads() == frozenset({revisions[-1]})
+        assert await upgrade_if_needed(engine, empty_db_url) is False
+        if len(revisions) > 1:
+            await asyncio.to_thread(downgrade, empty_db_url, revisions[-2])
+            assert not await at_head(engine)
+            assert await upgrade_if_needed(engine, empty_db_url) is True
+            assert await at_head(engine)
+    finally:
+        await engine.dispose()
