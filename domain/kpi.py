@@ -150,6 +150,7 @@ class OrgInput:
 # =============================================================================================
 # pure arithmetic
 # =============================================================================================
+@lru_cache(maxsize=8192)  # a view of 500 organisations asks the same few thousand pairs again and again
 def target_count(percent: float | Decimal | int, denominator: int) -> int:
     """Percent of denominator in persons, nearest with halves down (35 % of 10,371 = 3,630)."""
     exact = Decimal(str(percent)) * Decimal(denominator) / Decimal(100)
@@ -497,6 +498,16 @@ def _bump(session: Session) -> None:
         _Generation.value += 1
 
 
+@dataclass
+class _Entry:
+    generation: int
+    at: float
+    orgs: dict[int, OrgInput]
+    # unit_kpis' results over these inputs, by (targets, children): both are read fresh on every
+    # press; when they are as before, so is the arithmetic (0.05 s for the capital's 500 children)
+    computed: dict[tuple, tuple[UnitKpis, list[UnitKpis]]] = field(default_factory=dict)
+
+
 class InputsCache:
     """The organisations' inputs of recent KPI views, so that a curator moving between the
     region, a municipality and back, or paging the children, does not recount 300,000 people
@@ -518,7 +529,7 @@ class InputsCache:
 
         self.ttl, self.entries = ttl, entries
         self.clock = clock or time.monotonic
-        self._data: dict[tuple, tuple[int, float, dict[int, OrgInput]]] = {}
+        self._data: dict[tuple, _Entry] = {}
         self.hits = self.misses = 0
 
     @staticmethod
@@ -528,21 +539,24 @@ class InputsCache:
 
     async def inputs(self, session: AsyncSession, root: Unit, as_of: date | None, today: date
                      ) -> dict[int, OrgInput]:
+        return (await self.entry(session, root, as_of, today)).orgs
+
+    async def entry(self, session: AsyncSession, root: Unit, as_of: date | None, today: date) -> _Entry:
         key = self.key(session, root, as_of, today)
         found = self._data.get(key)
         now = self.clock()
-        if found is not None and found[0] == _Generation.value and now - found[1] < self.ttl:
+        if found is not None and found.generation == _Generation.value and now - found.at < self.ttl:
             self.hits += 1
             self._data[key] = self._data.pop(key)  # most recently used last
-            return found[2]
+            return found
         self.misses += 1
         generation = _Generation.value
-        orgs = await _inputs(session, root, as_of, today)
+        entry = _Entry(generation, now, await _inputs(session, root, as_of, today))
         self._data.pop(key, None)
-        self._data[key] = (generation, now, orgs)
+        self._data[key] = entry
         while len(self._data) > self.entries:
             self._data.pop(next(iter(self._data)))
-        return orgs
+        return entry
 
     def clear(self) -> None:
         self._data.clear()
@@ -584,12 +598,25 @@ async def unit_kpis(session: AsyncSession, root: Unit, as_of: date | None, today
     ``as_of`` None = now; else as of 31 December of ``as_of.year``. ``cache``: see
     :class:`InputsCache` (the bot's views pass ``VIEWS_CACHE``).
     """
-    orgs = await _inputs_via(cache, session, root, as_of, today)
+    entry = await cache.entry(session, root, as_of, today) if cache is not None else None
+    orgs = entry.orgs if entry is not None else await _inputs(session, root, as_of, today)
     targets = await targets_for(session, region_id_of(root), (as_of or today).year)
+    kids = [] if root.kind == "organisation" else \
+        (await session.execute(select(Unit.id, Unit.name, Unit.kind).where(Unit.parent_id == root.id))).all()
+    memo = (root.name, root.kind, tuple(sorted(targets.items())), tuple(tuple(k) for k in kids))
+    if entry is not None and memo in entry.computed:
+        return entry.computed[memo]
+    result = _unit_kpis(root, orgs, targets, kids)
+    if entry is not None:
+        entry.computed[memo] = result
+    return result
+
+
+def _unit_kpis(root: Unit, orgs: dict[int, OrgInput], targets: dict[str, float], kids: list[Any]
+               ) -> tuple[UnitKpis, list[UnitKpis]]:
     total = compute(root.id, root.name, root.kind, list(orgs.values()), targets)
     if root.kind == "organisation":
         return total, []
-    kids = (await session.execute(select(Unit.id, Unit.name, Unit.kind).where(Unit.parent_id == root.id))).all()
     grouped: dict[int, list[OrgInput]] = {k.id: [] for k in kids}
     for org in orgs.values():
         cid = _child_id(root, org)

@@ -146,3 +146,19 @@ async def test_a_rolled_back_change_keeps_it_and_an_old_entry_is_read_again(sess
     clock.now += 61  # a write by another process would show by now
     await view(sessionmaker, cache, w.region)
     assert (cache.hits, cache.misses) == (1, 2)
+
+
+async def test_a_new_target_shows_at_once_over_cached_inputs(sessionmaker):
+    """Targets are read on every press (the cached inputs stay); the arithmetic is redone for them."""
+    w, _, _ = await world(sessionmaker)
+    cache = kpi.InputsCache(clock=Clock())
+    first = await view(sessionmaker, cache, w.region)
+    assert first is await view(sessionmaker, cache, w.region)  # same inputs, same targets: same result
+    async with sessionmaker() as s:
+        await kpi.set_target(s, w.region, TODAY.year, "students_any", "1", None)
+        await s.commit()
+    after = await view(sessionmaker, cache, w.region)
+    assert cache.misses == 1  # the inputs were not read again
+    assert after.figures["students_any"].target == 1.0 and first.figures["students_any"].target == 70.0
+    assert after.figures["students_any"].below is False
+    assert figures(after) == figures(await fresh(sessionmaker, w.region))
