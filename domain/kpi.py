@@ -58,9 +58,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Float, String, and_, case, cast, func, literal, or_, select, text, true, union_all
+from sqlalchemy import Float, String, and_, case, cast, event, func, inspect, literal, or_, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from db.models import (
     KpiTarget,
@@ -149,6 +150,7 @@ class OrgInput:
 # =============================================================================================
 # pure arithmetic
 # =============================================================================================
+@lru_cache(maxsize=8192)  # a view of 500 organisations asks the same few thousand pairs again and again
 def target_count(percent: float | Decimal | int, denominator: int) -> int:
     """Percent of denominator in persons, nearest with halves down (35 % of 10,371 = 3,630)."""
     exact = Decimal(str(percent)) * Decimal(denominator) / Decimal(100)
@@ -439,6 +441,137 @@ async def _tune(session: AsyncSession) -> None:
             await session.execute(text(statement))
 
 
+# =============================================================================================
+# a short-lived cache of the organisations' inputs, for the views pressed in the bot
+# =============================================================================================
+# What the inputs are read from. A write to any of these, committed by a session of this
+# process, makes every cached input stale. Participant rows are special: a new participant is in
+# no pair yet and changes no figure (registrations go on all day in a region, and must not empty
+# the cache every few seconds); a changed one matters only through these attributes.
+KPI_MODELS: Final = (Unit, Participant, Programme, ProgrammeMember, Pair, PairMentee, OrgDenominator)
+KPI_TABLES: Final = frozenset(m.__table__.name for m in KPI_MODELS)
+PARTICIPANT_KPI_ATTRS: Final = ("org_id", "role", "category", "birth_year")
+CACHE_TTL_SECONDS: Final = 120.0
+CACHE_ENTRIES: Final = 64
+_DIRTY = "kpi_inputs_dirty"
+
+
+class _Generation:
+    """Bumped when a session of this process commits a write the KPI inputs depend on."""
+
+    value = 0
+
+
+def _touches_inputs(session: Session) -> bool:
+    for obj in session.deleted:
+        if isinstance(obj, KPI_MODELS):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, Participant):
+            state = inspect(obj)
+            if any(state.attrs[a].history.has_changes() for a in PARTICIPANT_KPI_ATTRS):
+                return True
+        elif isinstance(obj, KPI_MODELS) and session.is_modified(obj):
+            return True
+    return any(isinstance(obj, KPI_MODELS) and not isinstance(obj, Participant) for obj in session.new)
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.info.get(_DIRTY) and _touches_inputs(session):
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_bulk(state: Any) -> None:
+    """ORM ``update()``/``delete()``/``insert()`` statements bypass the flush (domain/pairing.py
+    moves pairs between statuses that way)."""
+    if (state.is_update or state.is_delete or state.is_insert) and not state.session.info.get(_DIRTY):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in KPI_TABLES:
+            state.session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump(session: Session) -> None:
+    if session.info.pop(_DIRTY, False):
+        _Generation.value += 1
+
+
+@dataclass
+class _Entry:
+    generation: int
+    at: float
+    orgs: dict[int, OrgInput]
+    # unit_kpis' results over these inputs, by (targets, children): both are read fresh on every
+    # press; when they are as before, so is the arithmetic (0.05 s for the capital's 500 children)
+    computed: dict[tuple, tuple[UnitKpis, list[UnitKpis]]] = field(default_factory=dict)
+
+
+class InputsCache:
+    """The organisations' inputs of recent KPI views, so that a curator moving between the
+    region, a municipality and back, or paging the children, does not recount 300,000 people
+    for each press (issue 10: ≤ 1 s for a region, ≤ 0.5 s for a municipality, while the bot's
+    background work competes for the same cores and database).
+
+    An entry is (database, unit and its path, as of, today) → inputs. It is used only while no
+    session of this process has committed a write to what the inputs are read from (see
+    ``KPI_TABLES``; a generation counter bumped by SQLAlchemy session events) and for at most
+    ``ttl`` seconds: the bound on how late a write made by another process (the admin shell,
+    a second bot) shows. An entry computed while such a write commits keeps the generation it
+    started with, so it is never served as newer than it is. Targets and children's names are
+    read fresh on every press (cheap). ``clock`` is replaceable in tests.
+    """
+
+    def __init__(self, ttl: float = CACHE_TTL_SECONDS, entries: int = CACHE_ENTRIES,
+                 clock: Any = None) -> None:
+        import time
+
+        self.ttl, self.entries = ttl, entries
+        self.clock = clock or time.monotonic
+        self._data: dict[tuple, _Entry] = {}
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> tuple:
+        bind = session.get_bind()
+        return (id(bind), str(bind.url), root.id, root.path, as_of.year if as_of else None, today)
+
+    async def inputs(self, session: AsyncSession, root: Unit, as_of: date | None, today: date
+                     ) -> dict[int, OrgInput]:
+        return (await self.entry(session, root, as_of, today)).orgs
+
+    async def entry(self, session: AsyncSession, root: Unit, as_of: date | None, today: date) -> _Entry:
+        key = self.key(session, root, as_of, today)
+        found = self._data.get(key)
+        now = self.clock()
+        if found is not None and found.generation == _Generation.value and now - found.at < self.ttl:
+            self.hits += 1
+            self._data[key] = self._data.pop(key)  # most recently used last
+            return found
+        self.misses += 1
+        generation = _Generation.value
+        entry = _Entry(generation, now, await _inputs(session, root, as_of, today))
+        self._data.pop(key, None)
+        self._data[key] = entry
+        while len(self._data) > self.entries:
+            self._data.pop(next(iter(self._data)))
+        return entry
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+VIEWS_CACHE: Final = InputsCache()  # the bot's KPI views (handlers/kpi.py); the bench's domain figures use none
+
+
+async def _inputs_via(cache: InputsCache | None, session: AsyncSession, root: Unit, as_of: date | None,
+                      today: date) -> dict[int, OrgInput]:
+    if cache is None:
+        return await _inputs(session, root, as_of, today)
+    return await cache.inputs(session, root, as_of, today)
+
+
 async def _inputs(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> dict[int, OrgInput]:
     year = (as_of or today).year
     await _tune(session)
@@ -458,18 +591,32 @@ def _child_id(root: Unit, org: OrgInput) -> int | None:
     return int(rest.split("/", 1)[0]) if rest else None
 
 
-async def unit_kpis(session: AsyncSession, root: Unit, as_of: date | None, today: date
-                    ) -> tuple[UnitKpis, list[UnitKpis]]:
+async def unit_kpis(session: AsyncSession, root: Unit, as_of: date | None, today: date,
+                    cache: InputsCache | None = None) -> tuple[UnitKpis, list[UnitKpis]]:
     """The root's totals and its direct children (below-target first, then by name).
 
-    ``as_of`` None = now; else as of 31 December of ``as_of.year``.
+    ``as_of`` None = now; else as of 31 December of ``as_of.year``. ``cache``: see
+    :class:`InputsCache` (the bot's views pass ``VIEWS_CACHE``).
     """
-    orgs = await _inputs(session, root, as_of, today)
+    entry = await cache.entry(session, root, as_of, today) if cache is not None else None
+    orgs = entry.orgs if entry is not None else await _inputs(session, root, as_of, today)
     targets = await targets_for(session, region_id_of(root), (as_of or today).year)
+    kids = [] if root.kind == "organisation" else \
+        (await session.execute(select(Unit.id, Unit.name, Unit.kind).where(Unit.parent_id == root.id))).all()
+    memo = (root.name, root.kind, tuple(sorted(targets.items())), tuple(tuple(k) for k in kids))
+    if entry is not None and memo in entry.computed:
+        return entry.computed[memo]
+    result = _unit_kpis(root, orgs, targets, kids)
+    if entry is not None:
+        entry.computed[memo] = result
+    return result
+
+
+def _unit_kpis(root: Unit, orgs: dict[int, OrgInput], targets: dict[str, float], kids: list[Any]
+               ) -> tuple[UnitKpis, list[UnitKpis]]:
     total = compute(root.id, root.name, root.kind, list(orgs.values()), targets)
     if root.kind == "organisation":
         return total, []
-    kids = (await session.execute(select(Unit.id, Unit.name, Unit.kind).where(Unit.parent_id == root.id))).all()
     grouped: dict[int, list[OrgInput]] = {k.id: [] for k in kids}
     for org in orgs.values():
         cid = _child_id(root, org)
@@ -479,9 +626,10 @@ async def unit_kpis(session: AsyncSession, root: Unit, as_of: date | None, today
     return total, ordered_children(children)
 
 
-async def org_kpis(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> list[UnitKpis]:
+async def org_kpis(session: AsyncSession, root: Unit, as_of: date | None, today: date,
+                   cache: InputsCache | None = None) -> list[UnitKpis]:
     """Every organisation of the subtree (below-target first, then by name)."""
-    orgs = await _inputs(session, root, as_of, today)
+    orgs = await _inputs_via(cache, session, root, as_of, today)
     targets = await targets_for(session, region_id_of(root), (as_of or today).year)
     return ordered_children([compute(o.id, o.name, "organisation", [o], targets) for o in orgs.values()])
 
@@ -503,17 +651,19 @@ async def data_years(session: AsyncSession, root: Unit, today: date, limit: int 
     return list(range(max(first, today.year - limit), today.year))
 
 
-async def progress_series(session: AsyncSession, root: Unit, today: date) -> list[tuple[int | None, UnitKpis]]:
+async def progress_series(session: AsyncSession, root: Unit, today: date, cache: InputsCache | None = None
+                          ) -> list[tuple[int | None, UnitKpis]]:
     """The root's KPIs as of 31 December of each year with data, then now (year None)."""
     out: list[tuple[int | None, UnitKpis]] = []
     for year in await data_years(session, root, today):
-        out.append((year, await unit_kpis_total(session, root, date(year, 12, 31), today)))
-    out.append((None, await unit_kpis_total(session, root, None, today)))
+        out.append((year, await unit_kpis_total(session, root, date(year, 12, 31), today, cache)))
+    out.append((None, await unit_kpis_total(session, root, None, today, cache)))
     return out
 
 
-async def unit_kpis_total(session: AsyncSession, root: Unit, as_of: date | None, today: date) -> UnitKpis:
-    orgs = await _inputs(session, root, as_of, today)
+async def unit_kpis_total(session: AsyncSession, root: Unit, as_of: date | None, today: date,
+                          cache: InputsCache | None = None) -> UnitKpis:
+    orgs = await _inputs_via(cache, session, root, as_of, today)
     targets = await targets_for(session, region_id_of(root), (as_of or today).year)
     return compute(root.id, root.name, root.kind, list(orgs.values()), targets)
 
@@ -664,6 +814,8 @@ __all__ = [
     "figure",
     "unit_kpis",
     "unit_kpis_total",
+    "InputsCache",
+    "VIEWS_CACHE",
     "org_kpis",
     "targets_for",
     "default_target",

@@ -4,7 +4,9 @@ Conventions of handlers/curator.py: the actor's reach is computed fresh on every
 every id from a callback (or kept in the FSM data of a dialog) is loaded through it; anything
 outside, missing or forged gets the same "not found or not yours" answer and changes nothing.
 Views edit the menu message in place; charts arrive as photos, rendered in a worker thread
-(``asyncio.to_thread``) so the bot keeps answering meanwhile.
+(``asyncio.to_thread``) so the bot keeps answering meanwhile. The views read the organisations'
+inputs through ``kpi.VIEWS_CACHE`` (a short-lived cache, emptied by any committed write they
+depend on), so moving between units or pages does not recount a region for each press.
 
 Drill-down: region → municipality → organisation (children below target first) → the
 organisation's programmes (``ProgrammesCb``). Dialogs: "enter numbers" on an organisation
@@ -179,7 +181,7 @@ async def kpi_view(session: AsyncSession, ctx: Ctx, unit: Unit, year: int = 0, p
                    notice: str | None = None) -> View:
     t = ctx.t
     today = today_of(ctx, unit)
-    total, kids = await kpi.unit_kpis(session, unit, as_of_date(year), today)
+    total, kids = await kpi.unit_kpis(session, unit, as_of_date(year), today, kpi.VIEWS_CACHE)
     when = t("kpi-when-year", year=str(year)) if year else t("kpi-when-now")
     lines = [t("kpi-title", unit=unit_title(ctx, unit)), when, ""]
     for ind in kpi.INDICATORS:
@@ -266,7 +268,7 @@ async def targets_view(session: AsyncSession, ctx: Ctx, region: Unit, i: int, no
 # ---------------------------------------------------------------------------------------------
 async def progress_png(session: AsyncSession, ctx: Ctx, unit: Unit, indicator: str) -> bytes:
     t = ctx.t
-    series = await kpi.progress_series(session, unit, today_of(ctx, unit))
+    series = await kpi.progress_series(session, unit, today_of(ctx, unit), kpi.VIEWS_CACHE)
     points = [charts.ProgressPoint(str(y) if y else t("kpi-chart-now"), k.figures[indicator].share,
                                    k.figures[indicator].target) for y, k in series]
     return await asyncio.to_thread(
@@ -280,9 +282,9 @@ async def units_png(session: AsyncSession, ctx: Ctx, unit: Unit, year: int, indi
     t = ctx.t
     today = today_of(ctx, unit)
     if unit.kind == "municipality":
-        parts = await kpi.org_kpis(session, unit, as_of_date(year), today)
+        parts = await kpi.org_kpis(session, unit, as_of_date(year), today, kpi.VIEWS_CACHE)
     else:
-        _, parts = await kpi.unit_kpis(session, unit, as_of_date(year), today)
+        _, parts = await kpi.unit_kpis(session, unit, as_of_date(year), today, kpi.VIEWS_CACHE)
     parts = sorted(parts, key=lambda k: (k.figures[indicator].share is None, k.figures[indicator].share or 0.0,
                                          k.name.casefold()))
     shown = parts[:CHART_TOP]

@@ -301,3 +301,25 @@ async def test_stopping_the_bot_interrupts_a_running_export(start_app, tg, sessi
     clock.advance(seconds=30)
     await start_app()
     await told_with_moving_clock(curator, clock, ru("rep-interrupted", kind="pairs"))
+
+
+async def test_a_failure_in_the_export_process_is_reported_to_the_curator(app, tg, sessionmaker, clock):
+    """The real child process fails (its unit vanished): the job is failed with the child's
+    exception type, and the curator gets the polite message, not the error's text."""
+    w = await seed_world(sessionmaker, clock())
+    await seed_curator(sessionmaker, clock, CURATOR_TG, w.m1)
+    real = app.exports.build
+
+    async def vanished(sessionmaker_, kind, unit_id, *args, **kwargs):
+        return await real(sessionmaker_, kind, 999_999, *args, **kwargs)
+
+    app.exports.build = vanished
+    curator = tg.user(CURATOR_TG, language_code="ru")
+    menu = await open_reports(curator)
+    await ask(curator, menu, ru("rep-btn-pairs"))
+    await curator.wait_message(timeout=30, contains=ru("rep-failed"))
+    await app.exports.wait_idle()
+    async with sessionmaker() as s:
+        job = await s.scalar(select(ExportJob))
+    assert (job.status, job.error) == ("failed", "LookupError") and job.finished_at is not None
+    assert "999999" not in " ".join(m.content for m in curator.messages)
