@@ -60,7 +60,7 @@ from db.models import (
     Unit,
     User,
 )
-from domain import attention, surveys
+from domain import attention, background, surveys
 from domain.outbox import CLAIMED as OUTBOX_CLAIMED
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
@@ -706,19 +706,27 @@ async def _checkin_batch(session: AsyncSession, now: datetime, lo: int, hi: int,
     return queued
 
 
-async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int], Any]) -> int:
-    """Run ``step(session, after) -> (count, next after | None)`` until it says there is no more.
-    ``open_session`` gives an async context manager per batch: either the caller's session (one
-    transaction, the caller commits) or a fresh committed session per batch (the scheduler)."""
+async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int, int], Any],
+                   pace: background.Pace) -> int:
+    """Run ``step(session, after, size) -> (count, next after | None)`` until it says there is no
+    more. ``open_session`` gives an async context manager per batch: either the caller's session
+    (one transaction, the caller commits) or a fresh committed session per batch (the scheduler).
+    ``pace`` sizes the batches by the time they take (``domain.background``); between two, the
+    updates people are waiting on go first."""
     total, after = 0, 0
     while True:
+        pace.start()
         async with open_session() as session:
-            count, after_next = await step(session, after)
+            count, after_next = await step(session, after, pace.size)
+        pace.done()
         total += count
         if after_next is None:
             return total
         after = after_next
-        await asyncio.sleep(0)  # let updates waiting for the (SQLite: only) connection have it
+        if getattr(open_session, "commits", False):  # the connection is free: the updates' first
+            await background.between_batches()
+        else:  # the caller's one transaction: nothing to hand over
+            await asyncio.sleep(0)
 
 
 OpenSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -741,25 +749,25 @@ def _committed(sessionmaker: Callable[[], Any]) -> OpenSession:
         async with sessionmaker() as session:
             yield session
             await session.commit()
+    open_session.commits = True  # type: ignore[attr-defined]
     return open_session
 
 
 async def _due_checkins(open_session: OpenSession, now: datetime, default_tz: str, send_hour: int,
                         batch: int | None) -> int:
-    size = batch or BATCH
     async with open_session() as session:
         earliest = await _earliest_today(session, now, default_tz)
     if earliest is None:
         return 0
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         upto = await _next_window(session, after, size)
         if upto is None:
             return 0, None
         return await _checkin_batch(session, now, after, upto, earliest, default_tz=default_tz,
                                     send_hour=send_hour), upto
 
-    queued = await _batches(open_session, step)
+    queued = await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
     if queued:
         log.info("check-ins: queued %d", queued)
     return queued
@@ -1330,12 +1338,12 @@ async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, 
 
 async def _person_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None,
                          curators: dict[int, list[_Curator]] | None = None) -> int:
-    size, cache = batch or BATCH, {} if curators is None else curators
+    cache = {} if curators is None else curators
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         return await _person_alert_batch(session, now, after, size, default_tz, cache)
 
-    return await _batches(open_session, step)
+    return await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
 
 
 async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
@@ -1359,10 +1367,9 @@ async def _next_pairs(session: AsyncSession, after: int, size: int) -> list[int]
 
 
 async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None) -> int:
-    size = batch or BATCH
     curators: dict[int, list[_Curator]] = {}
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         ids = await _next_pairs(session, after, size)
         if not ids:
             return 0, None
@@ -1372,7 +1379,7 @@ async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str
             alerts.extend(at_risk([f], todays[f.pair_id]))
         return await _send_alerts(session, alerts, now, default_tz, curators=curators), ids[-1]
 
-    sent = await _batches(open_session, step)
+    sent = await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
     sent += await _person_alerts(open_session, now, default_tz, batch, curators)
     if sent:
         log.info("risk alerts: queued %d", sent)
