@@ -506,10 +506,13 @@ def report(r: Day, db: mon.Database) -> None:
                 start = t
             else:
                 runs.append(f"{start if start is not None else float('nan'):.1f}→{t:.1f} s"
-                            + ("" if ev == "executed" else " (error)"))
+                            + ("" if ev == "executed" else " (error, or cut by the stop)"))
                 start = None
         if start is not None:
             runs.append(f"{start:.1f}→(running at the end)")
+        if len(runs) > 4:  # the sender's pass every second: how many, and the longest
+            spans = [(t1 - t0) for (e0, t0), (e1, t1) in zip(evs, evs[1:]) if e0 == "submitted" and e1 != "submitted"]
+            runs = [f"{len(runs)} runs from {evs[0][1]:.1f} s, the longest {max(spans, default=0):.1f} s"]
         print(f"   job {job:18s} {', '.join(runs)}")
     print(f"   day window {r.window_s:.1f} s: stand-in received {r.checkins_received:,} check-ins "
           f"({r.others_received:,} messages to other chats); outbox rows left {r.outbox_left}, "

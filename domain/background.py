@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
-TARGET: Final = 0.05  # seconds one batch should take (one transaction; SQLite: the connection held)
-MAX_WAIT = 1.0  # seconds a batch waits at most for the updates in hand to be answered
+TARGET: Final = 0.1  # seconds one batch should take (one transaction; SQLite: the connection held)
+MAX_WAIT = 0.5  # seconds a batch waits at most for the updates in hand to be answered
 MIN_SIZE: Final = 1
 
 

@@ -79,6 +79,10 @@ MAX_SNOOZES: Final = 3
 HISTORY_DAYS: Final = 120  # how far back check-ins are read (longer than any interval × 2)
 ID_CHUNK: Final = 500  # ids per IN list (SQLite takes at most 32,766 parameters a statement, PostgreSQL 32,767)
 BATCH: Final = 1000  # people (check-ins), pairs or survey responses (alerts) per batch: one short transaction each
+# ... the scheduler's runs size their batches by time (domain.background.Pace) between these two:
+# below BATCH_MIN a batch's own reads (the window, its pairs, their history) would cost more than
+# its rows, and a busy machine would shrink a round to a crawl
+BATCH_MIN: Final = 50
 RISK_FACTOR: Final = 2  # no meeting in RISK_FACTOR × interval puts a pair at risk
 RISK_EVENT_WINDOW: Final = timedelta(days=14)  # low ratings and declined fits older than this are old news
 LOW_SCALE: Final = surveys.LOW_SCALE
@@ -732,6 +736,12 @@ async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int,
 OpenSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
+def _pace(batch: int | None) -> background.Pace:
+    """Exactly ``batch`` rows a batch when given (tests); else sized by time within
+    ``BATCH_MIN``..``BATCH``."""
+    return background.Pace(BATCH, fixed=batch, low=BATCH_MIN, start=BATCH_MIN)
+
+
 def _shared(session: AsyncSession) -> OpenSession:
     """The caller's session for every batch: one transaction, the caller commits."""
     @asynccontextmanager
@@ -767,7 +777,7 @@ async def _due_checkins(open_session: OpenSession, now: datetime, default_tz: st
         return await _checkin_batch(session, now, after, upto, earliest, default_tz=default_tz,
                                     send_hour=send_hour), upto
 
-    queued = await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
+    queued = await _batches(open_session, step, _pace(batch))
     if queued:
         log.info("check-ins: queued %d", queued)
     return queued
@@ -1343,7 +1353,7 @@ async def _person_alerts(open_session: OpenSession, now: datetime, default_tz: s
     async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         return await _person_alert_batch(session, now, after, size, default_tz, cache)
 
-    return await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
+    return await _batches(open_session, step, _pace(batch))
 
 
 async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
@@ -1379,7 +1389,7 @@ async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str
             alerts.extend(at_risk([f], todays[f.pair_id]))
         return await _send_alerts(session, alerts, now, default_tz, curators=curators), ids[-1]
 
-    sent = await _batches(open_session, step, background.Pace(BATCH, fixed=batch))
+    sent = await _batches(open_session, step, _pace(batch))
     sent += await _person_alerts(open_session, now, default_tz, batch, curators)
     if sent:
         log.info("risk alerts: queued %d", sent)

@@ -1675,7 +1675,7 @@ async def run_remind_and_report(sessionmaker: Callable[[], Any], now: datetime, 
     totals = [0, 0]
     for k, run in enumerate((lambda s, n: _remind_due(s, now, translator, default_locale, n),
                              lambda s, n: _report_due(s, now, n))):
-        pace = background.Pace(REMINDER_BATCH, fixed=batch)
+        pace = background.Pace(REMINDER_BATCH, fixed=batch, low=5, start=5)
         while True:
             pace.start()
             async with sessionmaker() as session:
