@@ -83,7 +83,6 @@ class Foreground:
         return True
 
 
-
 #: the process's updates in hand (one bot per process)
 foreground: Final = Foreground()
 
