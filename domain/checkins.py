@@ -721,6 +721,7 @@ async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int,
     while True:
         pace.start()
         async with open_session() as session:
+            pace.suit(session.bind.dialect.name)
             count, after_next = await step(session, after, pace.size)
         pace.done()
         total += count

@@ -1679,6 +1679,7 @@ async def run_remind_and_report(sessionmaker: Callable[[], Any], now: datetime, 
         while True:
             pace.start()
             async with sessionmaker() as session:
+                pace.suit(session.bind.dialect.name)
                 count, seen = await run(session, pace.size)
                 await session.commit()
             size = pace.size

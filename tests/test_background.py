@@ -88,3 +88,14 @@ async def test_between_batches_uses_the_module_limit(monkeypatch: pytest.MonkeyP
     with background.foreground.busy():
         await background.between_batches()  # returns (after 10 ms) although an update is in hand
     assert background.foreground.waiting == 0
+
+
+def test_the_target_follows_the_backend_unless_given() -> None:
+    pace = Pace(1000)
+    pace.suit("sqlite")
+    assert pace.target == background.TARGET
+    pace.suit("postgresql")
+    assert pace.target == background.TARGET_POOLED > background.TARGET
+    given = Pace(1000, target=0.3)
+    given.suit("postgresql")
+    assert given.target == 0.3
