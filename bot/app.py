@@ -31,6 +31,7 @@ from bot.replies import DeferReplies, reply_scope
 from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
 from db.migrate import upgrade_async
+from domain.background import foreground
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,12 @@ def make_bot(settings: Settings, defer: BaseRequestMiddleware | None = None) -> 
 class Dispatcher(AiogramDispatcher):
     """aiogram's dispatcher, with each update handled as one scope of direct replies, its error
     handler included (aiogram runs that outside every middleware we register): retried, and
-    handed to the outbox in order when they cannot be delivered in time (bot/replies.py)."""
+    handed to the outbox in order when they cannot be delivered in time (bot/replies.py).
+    While an update is handled the scheduler's jobs wait between their batches
+    (``domain.background.foreground``): people's replies go first."""
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
-        with reply_scope():
+        with reply_scope(), foreground.busy():
             return await super().feed_update(bot, update, **kwargs)
 
 

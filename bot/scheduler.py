@@ -40,13 +40,12 @@ def install_jobs(app: App) -> None:
                           next_run_time=datetime.now(timezone.utc), **JOB_DEFAULTS)
 
     # --- pairing: reminders about unanswered pair proposals (domain.pairing) -------------------
-    from domain.pairing import REMINDER_JOB_MINUTES, remind_and_report
+    # In short committed batches (run_remind_and_report): a backlog of thousands never holds SQLite.
+    from domain.pairing import REMINDER_JOB_MINUTES, run_remind_and_report
 
     async def pair_reminder_job() -> None:
-        async with app.sessionmaker() as session:
-            reminded, reported = await remind_and_report(session, app.clock(), app.translator,
+        reminded, reported = await run_remind_and_report(app.sessionmaker, app.clock(), app.translator,
                                                          app.settings.default_locale)
-            await session.commit()
         if reminded or reported:
             log.info("pair proposals: %d reminders, %d reports to curators", reminded, reported)
 

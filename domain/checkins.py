@@ -60,7 +60,7 @@ from db.models import (
     Unit,
     User,
 )
-from domain import attention, surveys
+from domain import attention, background, surveys
 from domain.outbox import CLAIMED as OUTBOX_CLAIMED
 from domain.outbox import PENDING as OUTBOX_PENDING
 from domain.outbox import enqueue, register_relevance
@@ -79,6 +79,10 @@ MAX_SNOOZES: Final = 3
 HISTORY_DAYS: Final = 120  # how far back check-ins are read (longer than any interval × 2)
 ID_CHUNK: Final = 500  # ids per IN list (SQLite takes at most 32,766 parameters a statement, PostgreSQL 32,767)
 BATCH: Final = 1000  # people (check-ins), pairs or survey responses (alerts) per batch: one short transaction each
+# ... the scheduler's runs size their batches by time (domain.background.Pace) between these two:
+# below BATCH_MIN a batch's own reads (the window, its pairs, their history) would cost more than
+# its rows, and a busy machine would shrink a round to a crawl
+BATCH_MIN: Final = 50
 RISK_FACTOR: Final = 2  # no meeting in RISK_FACTOR × interval puts a pair at risk
 RISK_EVENT_WINDOW: Final = timedelta(days=14)  # low ratings and declined fits older than this are old news
 LOW_SCALE: Final = surveys.LOW_SCALE
@@ -706,22 +710,37 @@ async def _checkin_batch(session: AsyncSession, now: datetime, lo: int, hi: int,
     return queued
 
 
-async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int], Any]) -> int:
-    """Run ``step(session, after) -> (count, next after | None)`` until it says there is no more.
-    ``open_session`` gives an async context manager per batch: either the caller's session (one
-    transaction, the caller commits) or a fresh committed session per batch (the scheduler)."""
+async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int, int], Any],
+                   pace: background.Pace) -> int:
+    """Run ``step(session, after, size) -> (count, next after | None)`` until it says there is no
+    more. ``open_session`` gives an async context manager per batch: either the caller's session
+    (one transaction, the caller commits) or a fresh committed session per batch (the scheduler).
+    ``pace`` sizes the batches by the time they take (``domain.background``); between two, the
+    updates people are waiting on go first."""
     total, after = 0, 0
     while True:
+        pace.start()
         async with open_session() as session:
-            count, after_next = await step(session, after)
+            pace.suit(session.bind.dialect.name)
+            count, after_next = await step(session, after, pace.size)
+        pace.done()
         total += count
         if after_next is None:
             return total
         after = after_next
-        await asyncio.sleep(0)  # let updates waiting for the (SQLite: only) connection have it
+        if getattr(open_session, "commits", False):  # the connection is free: the updates' first
+            await background.between_batches()
+        else:  # the caller's one transaction: nothing to hand over
+            await asyncio.sleep(0)
 
 
 OpenSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def _pace(batch: int | None) -> background.Pace:
+    """Exactly ``batch`` rows a batch when given (tests); else sized by time within
+    ``BATCH_MIN``..``BATCH``."""
+    return background.Pace(BATCH, fixed=batch, low=BATCH_MIN, start=BATCH_MIN)
 
 
 def _shared(session: AsyncSession) -> OpenSession:
@@ -741,25 +760,25 @@ def _committed(sessionmaker: Callable[[], Any]) -> OpenSession:
         async with sessionmaker() as session:
             yield session
             await session.commit()
+    open_session.commits = True  # type: ignore[attr-defined]
     return open_session
 
 
 async def _due_checkins(open_session: OpenSession, now: datetime, default_tz: str, send_hour: int,
                         batch: int | None) -> int:
-    size = batch or BATCH
     async with open_session() as session:
         earliest = await _earliest_today(session, now, default_tz)
     if earliest is None:
         return 0
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         upto = await _next_window(session, after, size)
         if upto is None:
             return 0, None
         return await _checkin_batch(session, now, after, upto, earliest, default_tz=default_tz,
                                     send_hour=send_hour), upto
 
-    queued = await _batches(open_session, step)
+    queued = await _batches(open_session, step, _pace(batch))
     if queued:
         log.info("check-ins: queued %d", queued)
     return queued
@@ -1330,12 +1349,12 @@ async def _person_alert_batch(session: AsyncSession, now: datetime, after: int, 
 
 async def _person_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None,
                          curators: dict[int, list[_Curator]] | None = None) -> int:
-    size, cache = batch or BATCH, {} if curators is None else curators
+    cache = {} if curators is None else curators
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         return await _person_alert_batch(session, now, after, size, default_tz, cache)
 
-    return await _batches(open_session, step)
+    return await _batches(open_session, step, _pace(batch))
 
 
 async def person_alerts(session: AsyncSession, now: datetime, *, default_tz: str = "Europe/Moscow",
@@ -1359,10 +1378,9 @@ async def _next_pairs(session: AsyncSession, after: int, size: int) -> list[int]
 
 
 async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str, batch: int | None) -> int:
-    size = batch or BATCH
     curators: dict[int, list[_Curator]] = {}
 
-    async def step(session: AsyncSession, after: int) -> tuple[int, int | None]:
+    async def step(session: AsyncSession, after: int, size: int) -> tuple[int, int | None]:
         ids = await _next_pairs(session, after, size)
         if not ids:
             return 0, None
@@ -1372,7 +1390,7 @@ async def _risk_alerts(open_session: OpenSession, now: datetime, default_tz: str
             alerts.extend(at_risk([f], todays[f.pair_id]))
         return await _send_alerts(session, alerts, now, default_tz, curators=curators), ids[-1]
 
-    sent = await _batches(open_session, step)
+    sent = await _batches(open_session, step, _pace(batch))
     sent += await _person_alerts(open_session, now, default_tz, batch, curators)
     if sent:
         log.info("risk alerts: queued %d", sent)

@@ -55,7 +55,7 @@ from db.models import (
     Unit,
     User,
 )
-from domain import attention, catalog, programmes
+from domain import attention, background, catalog, programmes
 from domain import matching as engine
 from domain.exports import AnnexRow, label_or_code
 from domain.outbox import PENDING as OUTBOX_PENDING
@@ -86,6 +86,7 @@ DECLINED_ANSWER: Final = "declined"
 REMIND_AFTER: Final = timedelta(days=3)  # after approval, the silent get one reminder
 REPORT_AFTER: Final = timedelta(days=3)  # after the reminder, the curator hears who is still silent
 REMINDER_JOB_MINUTES: Final = 10  # how often bot/scheduler.py runs remind_and_report
+REMINDER_BATCH: Final = 200  # most pairs a transaction of run_remind_and_report takes
 RUN_STALE_AFTER: Final = timedelta(minutes=15)  # a "running" run older than this died with its process
 PROGRESS_INTERVAL: Final = 1.0  # seconds between progress reports (message edits)
 
@@ -1622,12 +1623,13 @@ async def sweep_departed(session: AsyncSession, now: datetime, *, programme_id: 
     return len(withdrawn)
 
 
-async def _mark_due(session: AsyncSession, mark: Any, due: Any, now: datetime) -> list[Pair]:
-    """Approved pairs that are ``due`` and whose ``mark`` column is empty, each marked ``now`` by a
-    conditional UPDATE (so two processes never act on one pair twice)."""
-    candidates = (await session.scalars(
-        select(Pair).where(Pair.status == APPROVED, mark.is_(None), due).order_by(Pair.id)
-    )).all()
+async def _mark_due(session: AsyncSession, mark: Any, due: Any, now: datetime,
+                    limit: int | None = None) -> tuple[list[Pair], int]:
+    """Approved pairs that are ``due`` and whose ``mark`` column is empty (the first ``limit`` by
+    id), each marked ``now`` by a conditional UPDATE (so two processes never act on one pair
+    twice); returns them and how many candidates were read."""
+    stmt = select(Pair).where(Pair.status == APPROVED, mark.is_(None), due).order_by(Pair.id)
+    candidates = (await session.scalars(stmt if limit is None else stmt.limit(limit))).all()
     marked = []
     for pair in candidates:
         result = await session.execute(
@@ -1637,19 +1639,26 @@ async def _mark_due(session: AsyncSession, mark: Any, due: Any, now: datetime) -
         if result.rowcount == 1:
             await session.refresh(pair)
             marked.append(pair)
-    return marked
+    return marked, len(candidates)
 
 
-async def remind_and_report(session: AsyncSession, now: datetime, translator: Translator,
-                            default_locale: str = "ru") -> tuple[int, int]:
-    """Remind the silent sides of approved pairs once (REMIND_AFTER after approval), then
-    report the still silent to the curators (REPORT_AFTER after the reminder)."""
-    await sweep_departed(session, now)
-    reminded = reported = 0
-    for pair in await _mark_due(session, Pair.reminded_at, Pair.approved_at <= now - REMIND_AFTER, now):
+async def _remind_due(session: AsyncSession, now: datetime, translator: Translator, default_locale: str,
+                      limit: int | None = None) -> tuple[int, int]:
+    """Reminders for (at most ``limit``) silent approved pairs: (cards queued, candidates read)."""
+    pairs, seen = await _mark_due(session, Pair.reminded_at, Pair.approved_at <= now - REMIND_AFTER, now, limit)
+    reminded = 0
+    for pair in pairs:
         programme = await session.get(Programme, pair.programme_id)
         reminded += await send_cards(session, programme, pair, now, translator, default_locale, kind=KIND_REMINDER)
-    for pair in await _mark_due(session, Pair.reported_at, Pair.reminded_at <= now - REPORT_AFTER, now):
+    return reminded, seen
+
+
+async def _report_due(session: AsyncSession, now: datetime, limit: int | None = None) -> tuple[int, int]:
+    """Reports to the curators of (at most ``limit``) pairs still silent after the reminder:
+    (notices queued, candidates read)."""
+    pairs, seen = await _mark_due(session, Pair.reported_at, Pair.reminded_at <= now - REPORT_AFTER, now, limit)
+    reported = 0
+    for pair in pairs:
         programme = await session.get(Programme, pair.programme_id)
         mentor, mentees = await people_of(session, pair)
         silent = ([mentor.name] if mentor and pair.mentor_answer is None else []) + \
@@ -1661,7 +1670,47 @@ async def remind_and_report(session: AsyncSession, now: datetime, translator: Tr
             args={"mentor": mentor.name if mentor else "—", "mentees": ", ".join(m.name for _, m in mentees) or "—",
                   "silent": ", ".join(silent), "days": (now - pair.approved_at).days},
             now=now, tag=f"{pair.id}")
+    return reported, seen
+
+
+async def remind_and_report(session: AsyncSession, now: datetime, translator: Translator,
+                            default_locale: str = "ru") -> tuple[int, int]:
+    """Remind the silent sides of approved pairs once (REMIND_AFTER after approval), then
+    report the still silent to the curators (REPORT_AFTER after the reminder). All in the
+    caller's transaction; the scheduler uses :func:`run_remind_and_report`."""
+    await sweep_departed(session, now)
+    reminded, _ = await _remind_due(session, now, translator, default_locale)
+    reported, _ = await _report_due(session, now)
     return reminded, reported
+
+
+async def run_remind_and_report(sessionmaker: Callable[[], Any], now: datetime, translator: Translator,
+                                default_locale: str = "ru", *, batch: int | None = None) -> tuple[int, int]:
+    """:func:`remind_and_report` in short committed transactions: the sweep, then the pairs
+    ``batch`` at a time (by default sized by time, ``domain.background.Pace``), each pair marked
+    and its messages queued in the same transaction; between two batches the updates people are
+    waiting on go first. A region's backlog of silent pairs (thousands after a bot was down, or
+    at its first start) never holds the database (SQLite: the bot's only connection) for long."""
+    async with sessionmaker() as session:
+        await sweep_departed(session, now)
+        await session.commit()
+    totals = [0, 0]
+    for k, run in enumerate((lambda s, n: _remind_due(s, now, translator, default_locale, n),
+                             lambda s, n: _report_due(s, now, n))):
+        pace = background.Pace(REMINDER_BATCH, fixed=batch, low=5, start=5)
+        while True:
+            pace.start()
+            async with sessionmaker() as session:
+                pace.suit(session.bind.dialect.name)
+                count, seen = await run(session, pace.size)
+                await session.commit()
+            size = pace.size
+            pace.done()
+            totals[k] += count
+            if seen < size:
+                break
+            await background.between_batches()
+    return totals[0], totals[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1764,7 +1813,7 @@ __all__ = [
     "PROPOSED", "APPROVED", "ACTIVE", "ENDED", "REJECTED", "DECLINED", "WITHDRAWN", "DISSOLVED",
     "REMIND_AFTER", "REPORT_AFTER", "PairingError", "Member", "members", "member", "run_matching",
     "approve", "approve_all", "reject", "manual_pair", "check_manual", "answer", "suggest", "suggestions",
-    "sweep_departed", "remind_and_report", "annex_rows", "AnnexRow", "describe_reasons", "percent",
+    "sweep_departed", "remind_and_report", "run_remind_and_report", "annex_rows", "AnnexRow", "describe_reasons", "percent",
     "proposals", "status_counts", "last_run", "people_of", "get_pair", "pair_of_user",
     "chunked", "fail_stale_runs", "withdraw_approved", "unanswered_count", "weights_of", "adjust_weight",
     "reset_weights", "card_shared", "excluded_combos", "refused_combos", "fixed_combos", "load_of",

@@ -5,6 +5,7 @@ controlled clock. Pairs are seeded directly (forming them is domain.pairing's bu
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -29,7 +30,7 @@ from db.models import (
     SurveyResponse,
     User,
 )
-from domain import attention, checkins, invitations, surveys
+from domain import attention, background, checkins, invitations, surveys
 from domain.checkins import Alert, PairClock, RiskFacts
 from domain.outbox import is_relevant, quiet_until
 from domain.people import accept_curator
@@ -1174,3 +1175,27 @@ async def test_scheduler_runs_commit_batch_by_batch(sessionmaker):
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(AttentionItem)
                               .where(AttentionItem.kind == checkins.ATT_RISK)) == 4
+
+
+async def test_scheduler_runs_wait_between_batches_while_an_update_is_handled(sessionmaker, monkeypatch):
+    """Between two committed batches a job lets the updates in hand go first: while one is being
+    handled it opens no new session (the connection stays free for it), and it goes on once the
+    update is done; the outcome is the same."""
+    await seed(sessionmaker, at("2026-11-01"))
+    monkeypatch.setattr(background, "MAX_WAIT", 60.0)  # here it must be the update's end that frees it
+    counting = CountingSessions(sessionmaker)
+    fg = background.foreground
+    with fg.busy():
+        task = asyncio.create_task(checkins.run_due_checkins(counting, at("2026-11-16", 6), default_tz="UTC",
+                                                             batch=1))
+        while fg.waiting == 0:  # the first batch is committed, the job waits
+            assert not task.done()
+            await asyncio.sleep(0.01)
+        opened, commits = counting.opened, counting.commits
+        assert commits == opened >= 2  # the zones' session and one batch, both committed
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert (counting.opened, fg.waiting) == (opened, 1) and not task.done()
+    assert await task == 2
+    assert counting.opened > opened and counting.commits == counting.opened
+

@@ -696,6 +696,47 @@ async def test_unanswered_sides_are_reminded_once_then_reported(sessionmaker, cl
         assert fresh.reminded_at == start + timedelta(days=3) and fresh.reported_at == start + timedelta(days=6)
 
 
+async def test_scheduler_reminders_commit_batch_by_batch_and_resume_after_a_crash(sessionmaker, clock, monkeypatch):
+    """The scheduler's run (run_remind_and_report) marks each pair and queues its reminders in the
+    same short transaction: a crash in the middle keeps what was committed and loses the rest
+    whole, and the next run reminds exactly the others, each silent side once."""
+    world = await seed(sessionmaker, clock())
+    await run(sessionmaker, world, clock())
+    async with sessionmaker() as s:
+        proposed = list(await pairs_by_names(s, world, "proposed"))
+    assert len(proposed) >= 2
+    for mentor, mentee in proposed:
+        await approve(sessionmaker, world, mentor, mentee, clock())
+    clock.advance(days=3)
+    real, calls = pairing.send_cards, []
+
+    async def crashing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the process died")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(pairing, "send_cards", crashing)
+    with pytest.raises(RuntimeError):
+        await pairing.run_remind_and_report(sessionmaker, clock(), T, batch=1)
+    first = await outbox(sessionmaker, pairing.KIND_REMINDER)
+    async with sessionmaker() as s:
+        marked = (await s.scalars(select(Pair).where(Pair.reminded_at.is_not(None)))).all()
+    assert len(marked) == 1 and len(first) == 2  # the first pair, both sides; the second rolled back
+    monkeypatch.setattr(pairing, "send_cards", real)
+    reminded, reported = await pairing.run_remind_and_report(sessionmaker, clock(), T, batch=1)
+    rows = await outbox(sessionmaker, pairing.KIND_REMINDER)
+    assert (reminded, reported) == (len(rows) - len(first), 0)
+    assert sorted(r.chat_id for r in rows) == sorted(world.tg[n] for pair in proposed for n in pair)
+    assert len({r.dedupe_key for r in rows}) == len(rows)
+    async with sessionmaker() as s:
+        assert all(p.reminded_at == clock() for p in (await pairs_by_names(s, world, "approved")).values())
+    assert await pairing.run_remind_and_report(sessionmaker, clock(), T, batch=1) == (0, 0)
+    clock.advance(days=3)  # then the curators hear of the pairs still silent, in batches too
+    assert await pairing.run_remind_and_report(sessionmaker, clock(), T, batch=1) == (0, len(proposed))
+    assert len(await told(sessionmaker, pairing.KIND_UNANSWERED)) == len(proposed)
+
+
 # ---------------------------------------------------------------------------------------------
 # the annex
 # ---------------------------------------------------------------------------------------------
