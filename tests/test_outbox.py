@@ -951,6 +951,27 @@ async def test_lost_lease_is_not_sent(
     assert (await row(sm, r.id)).status == "claimed"
 
 
+async def test_close_cancels_a_stuck_pass_and_hands_back_the_claims(
+    sm: async_sessionmaker[AsyncSession], tg: FakeTelegram, bot: Bot, translator: Translator, clock: FakeClock
+) -> None:
+    """Shutdown with a pass that does not finish in time: the pass is cancelled and allowed to
+    unwind before the claims are handed back (on SQLite the pool has one connection), the rows it
+    had only claimed go back to pending, and close() itself never fails the shutdown."""
+    held = await put(sm, user_id=None, chat_id=90, n=0, due_at=clock.now - timedelta(seconds=1))
+    waiting = await put(sm, user_id=None, chat_id=91, n=1, due_at=clock.now)
+    assert held and waiting
+    tg.hold_responses("sendMessage")
+    sender = make_sender(bot, sm, translator, clock, concurrency=1)
+    task = asyncio.create_task(sender._scheduled_tick())  # noqa: SLF001 - the scheduler's entry point
+    await tg.wait_held(1)
+    await sender.close(timeout=0.2)
+    assert task.done()
+    assert (await row(sm, waiting.id)).status == "pending"  # handed back, sent by the next process
+    assert (await row(sm, held.id)).status == "sending"  # its fate is unknown: never sent twice
+    tg.release()
+    assert [d.chat_id for d in tg.delivered] == [90]  # the request had left; the other row never did
+
+
 async def test_install_adds_a_safe_interval_job(translator: Translator) -> None:
     scheduler = AsyncIOScheduler(timezone="UTC")
     bot = make_bot("http://127.0.0.1:9")
