@@ -30,7 +30,7 @@ from bot.middlewares import ShortLabels, CommitBeforeRequest, ContextMiddleware,
 from bot.replies import DeferReplies, reply_scope
 from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
-from db.migrate import upgrade_async
+from db.migrate import upgrade_if_needed
 from domain.background import foreground
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ class App:
 
     async def start(self, migrate: bool = True, polling: bool = True) -> None:
         if migrate:
-            await upgrade_async(self.settings.db_url)
+            # a read when already at head (the usual restart); Alembic only when behind
+            await upgrade_if_needed(self.engine, self.settings.db_url)
         await self._recover()
         await publish_default(self.bot, self.translator, self.settings.default_locale)
         await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
