@@ -729,6 +729,10 @@ def judge(results: list[PhaseResult]) -> list[str]:
 
 
 async def run(a: argparse.Namespace) -> int:
+    # SIGTERM as Ctrl-C: the phases' cleanup (children stopped, databases dropped) still runs
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     workdir = Path(a.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     backends = ("sqlite", "postgresql") if a.backend == "both" else (a.backend,)

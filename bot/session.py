@@ -32,6 +32,24 @@ log = logging.getLogger(__name__)
 
 MAX_FIELDS_LOGGED = 5
 
+#: ``Response[X]`` for every X answered so far. pydantic keeps parametrised generic models in a
+#: weak cache: once nothing refers to ``Response[Message]`` the garbage collector drops it, and the
+#: next call builds the model again (10–50 ms of CPU each; measured in bench/assembly.py, a third of
+#: the bot's CPU under a registration flood). aiogram parametrises ``Response`` on every call, so
+#: holding each one here keeps pydantic's cache warm. Bounded by the number of result types.
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def response_type(returning: Any) -> Any:
+    """``Response[returning]``, built once per process."""
+    try:
+        found = _RESPONSE_TYPES.get(returning)
+    except TypeError:  # not hashable: nothing to hold (pydantic could not cache it either)
+        return Response[returning]  # type: ignore[valid-type]
+    if found is None:
+        found = _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+    return found
+
 
 def _fields(exc: ValidationError) -> str:
     """Where the shape is wrong (field paths only: the values are never logged)."""
@@ -70,6 +88,7 @@ class BotSession(AiohttpSession):
             checked = self._check_updates(bot, method, content)
             if checked is not None:
                 return checked  # type: ignore[return-value]
+        response_type(method.__returning__)  # aiogram's Response[...] below then comes from the cache
         return super().check_response(bot, method, status_code, content)
 
     def _check_updates(self, bot: Bot, method: GetUpdates, content: str) -> Response[list[Update]] | None:
@@ -97,7 +116,7 @@ class BotSession(AiohttpSession):
             past = max(skipped) + 1
             if expected is None or past > expected:
                 self._skip = (id(method), expected, past)
-        return Response[list[Update]](ok=True, result=good)
+        return response_type(list[Update])(ok=True, result=good)
 
 
 __all__ = ["BotSession"]

@@ -62,3 +62,81 @@ async def test_forget_user_only_touches_that_user(sessionmaker):
         await session.commit()
     assert await storage.get_state(KEY) is None
     assert await storage.get_state(StorageKey(bot_id=1, chat_id=4200, user_id=4200)) == "A:b"
+
+
+def _count_fsm_selects(sessionmaker) -> list[str]:
+    """Every SELECT of the FSM table run through ``sessionmaker``'s engine from now on."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = sessionmaker.kw["bind"].sync_engine
+
+    def before(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("SELECT") and "fsm_states" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    return seen
+
+
+async def test_inside_an_update_the_row_is_read_once(sessionmaker):
+    """The update's reads of state and data (middlewares, filters, handler) cost one SELECT, also
+    after a commit in the middle (a reply's CommitBeforeRequest); outside an update each read is
+    its own short session and reads afresh."""
+    storage = DbStorage(sessionmaker)
+    await storage.set_state(KEY, "A:b")
+    await storage.set_data(KEY, {"a": {"role": "mentee"}})
+    selects = _count_fsm_selects(sessionmaker)
+    async with sessionmaker() as session:
+        token = CURRENT_SESSION.set(session)
+        try:
+            for _ in range(5):
+                assert await storage.get_state(KEY) == "A:b"
+                assert await storage.get_data(KEY) == {"a": {"role": "mentee"}}
+            await session.commit()
+            await storage.set_state(KEY, "A:c")
+            assert await storage.get_state(KEY) == "A:c"
+            await session.commit()
+        finally:
+            CURRENT_SESSION.reset(token)
+    assert len(selects) == 1
+    assert await storage.get_state(KEY) == "A:c"
+    assert await storage.get_state(KEY) == "A:c"
+    assert len(selects) == 3
+
+
+async def test_data_handed_out_is_a_copy(sessionmaker):
+    """A handler edits the dict it was given (nested answers included) and saves it: the change is
+    written, although the session still holds the row it was read from."""
+    storage = DbStorage(sessionmaker)
+    await storage.set_data(KEY, {"a": {"interests": ["sport"]}})
+    async with sessionmaker() as session:
+        token = CURRENT_SESSION.set(session)
+        try:
+            data = await storage.get_data(KEY)
+            data["a"]["interests"].append("s:math")
+            assert await storage.get_data(KEY) == {"a": {"interests": ["sport"]}}  # not yet saved
+            await storage.set_data(KEY, data)
+            data["a"]["interests"].append("chess")  # after saving: not part of what was saved
+            await session.commit()
+        finally:
+            CURRENT_SESSION.reset(token)
+    assert await DbStorage(sessionmaker).get_data(KEY) == {"a": {"interests": ["sport", "s:math"]}}
+
+
+async def test_a_held_row_is_read_afresh_after_a_rollback(sessionmaker):
+    storage = DbStorage(sessionmaker)
+    await storage.set_state(KEY, "A:before")
+    async with sessionmaker() as session:
+        token = CURRENT_SESSION.set(session)
+        try:
+            await storage.set_state(KEY, "A:after")
+            await session.rollback()
+            assert await storage.get_state(KEY) == "A:before"
+            await storage.set_state(KEY, None)  # cleared: the row is deleted and no longer held
+            assert await storage.get_state(KEY) is None
+            await session.commit()
+        finally:
+            CURRENT_SESSION.reset(token)
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
