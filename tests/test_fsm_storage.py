@@ -140,3 +140,45 @@ async def test_a_held_row_is_read_afresh_after_a_rollback(sessionmaker):
             CURRENT_SESSION.reset(token)
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 0
+
+
+async def test_the_state_is_read_in_the_updates_session_inside_the_lock(sessionmaker):
+    """bot.middlewares.StateInSession: aiogram's state read (``raw_state``) goes through the
+    update's own session (no short session of its own), and a user's next update waits for the
+    previous one to commit before it reads."""
+    import asyncio
+
+    from aiogram import Bot
+    from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+    from aiogram.fsm.middleware import FSMContextMiddleware
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+    from aiogram.types import Chat, User
+
+    from bot.fsm_storage import HELD_ROWS
+    from bot.middlewares import DbSessionMiddleware, StateInSession
+
+    bot = Bot("42:" + "A" * 35)
+    key = StorageKey(bot_id=42, chat_id=7, user_id=7)
+    storage = DbStorage(sessionmaker)
+    await storage.set_state(key, "A:start")
+    middleware = StateInSession(FSMContextMiddleware(storage=storage, events_isolation=SimpleEventIsolation()),
+                                DbSessionMiddleware(sessionmaker))
+    seen: list[tuple[str | None, bool]] = []
+
+    async def first(event, data):  # noqa: ANN001
+        seen.append((data["raw_state"], "fsm_storage" in data and bool(data["session"].info.get(HELD_ROWS))))
+        await data["state"].set_state("A:next")
+        await asyncio.sleep(0.2)  # the next update of the same user must wait for this one's commit
+
+    async def second(event, data):  # noqa: ANN001
+        seen.append((data["raw_state"], bool(data["session"].info.get(HELD_ROWS))))
+
+    def data() -> dict:
+        user = User(id=7, is_bot=False, first_name="A")
+        return {"bot": bot, EVENT_CONTEXT_KEY: EventContext(chat=Chat(id=7, type="private"), user=user)}
+
+    one = asyncio.create_task(middleware(first, object(), data()))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(one, middleware(second, object(), data()))
+    assert seen == [("A:start", True), ("A:next", True)]
+    await bot.session.close()
