@@ -182,3 +182,22 @@ async def test_the_state_is_read_in_the_updates_session_inside_the_lock(sessionm
     await asyncio.gather(one, middleware(second, object(), data()))
     assert seen == [("A:start", True), ("A:next", True)]
     await bot.session.close()
+
+
+async def test_a_held_row_deleted_by_erasure_is_gone_for_the_update(sessionmaker):
+    """/deleteme forgets the dialogs with a bulk delete in the update's session: a row the update
+    read (and holds) is not handed out again."""
+    storage = DbStorage(sessionmaker)
+    await storage.set_state(KEY, "A:b")
+    await storage.set_data(KEY, {"x": 1})
+    async with sessionmaker() as session:
+        token = CURRENT_SESSION.set(session)
+        try:
+            assert await storage.get_state(KEY) == "A:b"
+            await forget_dialogs(session, 42)
+            assert await storage.get_state(KEY) is None
+            assert await storage.get_data(KEY) == {}
+            await session.commit()
+        finally:
+            CURRENT_SESSION.reset(token)
+    assert await storage.get_state(KEY) is None
