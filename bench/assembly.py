@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.assembly                      # SQLite, then PostgreSQL; 300 people
     .venv/bin/python -m bench.assembly --quick              # 60 people, arrivals over 20 s
     .venv/bin/python -m bench.assembly --backend postgresql --phase flood
+    git archive <commit> | tar -x -C /tmp/base             # the code before a change ...
+    .venv/bin/python -m bench.assembly --quick --baseline /tmp/base   # ... measured in the same run
 
 Processes: this orchestrator (the 300 people); the Bot API stand-in (``python -m
 tests.telegram_stub``), driven through its ``/_control`` endpoints; the real bot (``build_app``:
