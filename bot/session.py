@@ -36,9 +36,9 @@ MAX_FIELDS_LOGGED = 5
 
 #: ``Response[X]`` for every X answered so far. pydantic keeps parametrised generic models in a
 #: weak cache: once nothing refers to ``Response[Message]`` the garbage collector drops it, and the
-#: next call builds the model again (10–50 ms of CPU each; measured in bench/assembly.py, a third of
-#: the bot's CPU under a registration flood). aiogram parametrises ``Response`` on every call, so
-#: holding each one here keeps pydantic's cache warm. Bounded by the number of result types.
+#: next call builds the model again (10–50 ms of CPU each; bench/assembly.py counted some 700 such
+#: rebuilds in a 60-person registration, a sixth of the bot's CPU). aiogram parametrises on every
+#: call, so holding each one here keeps pydantic's cache warm. Bounded by the number of result types.
 _RESPONSE_TYPES: dict[Any, Any] = {}
 
 
@@ -55,8 +55,6 @@ def response_type(returning: Any) -> Any:
 
 class _NotPlain(Exception):
     """A value the fast path of :meth:`BotSession.build_form_data` leaves to aiogram."""
-
-
 
 
 def _plain(value: Any) -> Any:
