@@ -100,7 +100,8 @@ async def begin_participant_registration(message: Message, state: FSMContext, t:
     org = await _unit_name(invitation.unit_id)
     welcome = t("reg-welcome", org=org) if org else t("reg-welcome-generic")
     await state.set_state(Registration.language)
-    sent = await message.answer(f"{welcome}\n\n{t('reg-ask-language')}", reply_markup=language_keyboard(locale, translator))
+    sent = await message.answer(f"{welcome}\n\n{t('reg-ask-language')}",
+                                reply_markup=language_keyboard(locale, translator))
     await state.set_data({"flow": "reg", "group": "all", "inv": invitation.id, "locale": locale,
                           "a": answers, "mid": sent.message_id})
 
