@@ -26,7 +26,14 @@ from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
 from bot.outbox import OutboxSender
 from bot.session import BotSession
-from bot.middlewares import ShortLabels, CommitBeforeRequest, ContextMiddleware, DbSessionMiddleware, RetryDirectReplies
+from bot.middlewares import (
+    CommitBeforeRequest,
+    ContextMiddleware,
+    DbSessionMiddleware,
+    RetryDirectReplies,
+    ShortLabels,
+    StateInSession,
+)
 from bot.replies import DeferReplies, reply_scope
 from bot.questions import QuestionCopies, TrackEdits
 from db.engine import create_engine_and_sessionmaker
@@ -158,7 +165,11 @@ def build_app(
     translator = Translator(default=settings.default_locale)
     bot = make_bot(settings, DeferReplies(sessionmaker, clock))
     dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    # the update's session is opened inside aiogram's FSM middleware (its lock, then the session,
+    # then the state read), which takes that middleware's place among the outer ones
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.fsm = StateInSession(dp.fsm, DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))
     dp.message.outer_middleware(QuestionCopies())  # stale copies of a dialog's question (bot/questions.py)
     dp.callback_query.outer_middleware(QuestionCopies())

@@ -21,6 +21,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Chat, InlineKeyboardMarkup, Message, TelegramObject, Update, User as TgUser
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
@@ -79,6 +80,36 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             finally:
                 CURRENT_SESSION.reset(token)
+
+
+class StateInSession(FSMContextMiddleware):
+    """aiogram's FSM middleware, with the update's database session (:class:`DbSessionMiddleware`)
+    opened inside the per-user isolation lock and before the dialog state is read.
+
+    aiogram reads the state (``raw_state``, for the state filters) just inside its lock and ahead
+    of every other middleware: with the session opened later, that read took a short session of
+    its own — a connection, a transaction (on SQLite a write lock) and a commit per update for one
+    SELECT. Here it goes through the update's session like every other read. The order that
+    matters is kept: the lock is taken first and released only after the session has committed,
+    so a user's next update sees everything the previous one did.
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware, sessions: DbSessionMiddleware) -> None:
+        super().__init__(storage=fsm.storage, events_isolation=fsm.events_isolation, strategy=fsm.strategy)
+        self.sessions = sessions
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await self.sessions(handler, event, data)
+
+        async def with_state(event: TelegramObject, data: dict[str, Any]) -> Any:
+            data.update({"state": context, "raw_state": await context.get_state()})
+            return await handler(event, data)
+
+        async with self.events_isolation.lock(key=context.key):
+            return await self.sessions(with_state, event, data)
 
 
 class ContextMiddleware(BaseMiddleware):

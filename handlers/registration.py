@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
@@ -51,14 +50,14 @@ class RegCb(CallbackData, prefix="rg"):
     v: str = ""
 
 
-@lru_cache(maxsize=1)
-def _language_names() -> dict[str, str]:
-    translator = Translator()
+def _language_names(translator: Translator) -> dict[str, str]:
+    """Each language named in itself, from the application's translator (a translator of its own
+    would parse every locale file again: 1.3 s of the first registration after a start)."""
     return {code: translator.get(code, "language-name") for code in SUPPORTED}
 
 
-def language_keyboard(selected: str) -> InlineKeyboardMarkup:
-    names = _language_names()
+def language_keyboard(selected: str, translator: Translator) -> InlineKeyboardMarkup:
+    names = _language_names(translator)
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=(f"{CHECK} " if code == selected else "") + names[code],
                              callback_data=RegCb(a="lang", v=code).pack())
@@ -92,7 +91,7 @@ async def _unit_name(unit_id: int) -> str | None:
 # entry points (called by handlers/start.py)
 # --------------------------------------------------------------------------------------------
 async def begin_participant_registration(message: Message, state: FSMContext, t: Translate,
-                                         invitation: Invitation) -> None:
+                                         invitation: Invitation, translator: Translator) -> None:
     locale = getattr(t, "locale", None) or "ru"
     answers: dict[str, Any] = {}
     if invitation.role:
@@ -101,7 +100,8 @@ async def begin_participant_registration(message: Message, state: FSMContext, t:
     org = await _unit_name(invitation.unit_id)
     welcome = t("reg-welcome", org=org) if org else t("reg-welcome-generic")
     await state.set_state(Registration.language)
-    sent = await message.answer(f"{welcome}\n\n{t('reg-ask-language')}", reply_markup=language_keyboard(locale))
+    sent = await message.answer(f"{welcome}\n\n{t('reg-ask-language')}",
+                                reply_markup=language_keyboard(locale, translator))
     await state.set_data({"flow": "reg", "group": "all", "inv": invitation.id, "locale": locale,
                           "a": answers, "mid": sent.message_id})
 
@@ -148,7 +148,7 @@ forms.FINISHERS["reg"] = show_summary
 async def _reshow(ctx: Ctx, state_name: str | None) -> None:
     """Show the question of a button-only step again (after text where a button was expected)."""
     if state_name == Registration.language.state:
-        await ctx.prompt(ctx.t("reg-ask-language"), language_keyboard(ctx.locale))
+        await ctx.prompt(ctx.t("reg-ask-language"), language_keyboard(ctx.locale, ctx.translator))
     elif state_name in (Registration.consent.state, CuratorAcceptance.consent.state):
         curator = state_name == CuratorAcceptance.consent.state
         await ctx.prompt(consent_text(ctx.t, curator=curator), consent_keyboard(ctx.t))
@@ -249,7 +249,7 @@ async def on_reg_callback(query: CallbackQuery, callback_data: RegCb, **data: An
             await query.answer(ctx.t("reg-bad-button"), show_alert=True)
             return
         ctx.locale = ctx.data["locale"] = callback_data.v
-        await ctx.close_prompt(message_id, message_text, _language_names()[callback_data.v])
+        await ctx.close_prompt(message_id, message_text, _language_names(ctx.translator)[callback_data.v])
         await show_consent(ctx)
     elif action in ("yes", "no"):
         if callback_data.v:

@@ -32,6 +32,7 @@ def build_router() -> Router:
         user: User | None,
         state: FSMContext,
         t: Translate,
+        translator: Translator,
         now: datetime,
     ) -> None:
         inv, problem = await invitations.lookup(session, command.args, now)
@@ -58,7 +59,7 @@ def build_router() -> Router:
             await message.answer(t("start-already-registered"))
             return
         await state.clear()
-        await begin_participant_registration(message, state, t, inv)
+        await begin_participant_registration(message, state, t, inv, translator)
 
     @router.message(CommandStart())
     async def start_plain(message: Message, session: AsyncSession, user: User | None, is_admin: bool,

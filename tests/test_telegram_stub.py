@@ -627,8 +627,11 @@ async def test_control_endpoints_in_process(tg: FakeTelegram, bot: Bot) -> None:
         assert [u.message.text for u in updates if u.message] == ["raw", "/help"]
 
         await bot.send_message(6, "menu", reply_markup=keyboard(("Go", "go")))
-        await post("inject", {"user_id": 6, "callback_data": "go"})
+        pressed = await post("inject", {"user_id": 6, "callback_data": "go"})
         assert tg.pending_updates[-1]["callback_query"]["data"] == "go"
+        # the query's id, as the bot's answerCallbackQuery will name it
+        assert pressed["callback_query_ids"] == [tg.pending_updates[-1]["callback_query"]["id"]]
+        assert injected["callback_query_ids"] == [None, None]
         messages = await get("messages?chat_id=6")
         assert isinstance(messages, list) and messages[0]["buttons"] == [["Go", "go"]]
 

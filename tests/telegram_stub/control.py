@@ -6,7 +6,9 @@ All answers are JSON.  Endpoints:
   updates, or a shorthand ``{"user_id": 5, "text": "/start"}`` /
   ``{"user_id": 5, "callback_data": "x", "message_id": 3}`` (``message_id`` optional:
   last bot message with buttons).  Shorthand accepts ``first_name``,
-  ``language_code``, ``username``.  Answers ``{"ok": true, "update_ids": [...]}``.
+  ``language_code``, ``username``.  Answers ``{"ok": true, "update_ids": [...],
+  "callback_query_ids": [...]}`` (the id of each injected callback query, else null: what the
+  bot's ``answerCallbackQuery`` will name, so a driver in another process can match it).
 * ``GET /_control/delivered?since=N`` - delivered message records from index N.
 * ``GET /_control/stats`` - counters incl. ``count_429`` and ``duplicates``.
 * ``GET /_control/messages?chat_id=N`` - the bot messages of a chat.
@@ -78,7 +80,7 @@ def _guard(handler: _Handler) -> _Handler:
 def add_control_routes(app: web.Application, tg: FakeTelegram) -> None:
     """Register the ``/_control`` routes of ``tg`` on ``app``."""
 
-    async def inject_one(item: Any) -> int:
+    async def inject_one(item: Any) -> tuple[int, str | None]:
         if not isinstance(item, dict):
             raise ApiError(400, "Bad Request: an update must be a JSON object")
         if "user_id" in item:
@@ -88,18 +90,19 @@ def add_control_routes(app: web.Application, tg: FakeTelegram) -> None:
                 language_code=item.get("language_code", "ru"),
                 username=item.get("username"),
             )  # an existing user is reused unchanged
+            query_id = None
             if "callback_data" in item:
-                await user.press_data(item.get("message_id"), str(item["callback_data"]))
+                query_id = await user.press_data(item.get("message_id"), str(item["callback_data"]))
             else:
                 await user.send(str(item.get("text", "")))
-            return int(user.last_update_id or 0)
-        return tg.inject_update(item)
+            return int(user.last_update_id or 0), query_id
+        return tg.inject_update(item), None
 
     async def inject(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
         items = body if isinstance(body, list) else [body]
-        ids = [await inject_one(item) for item in items]
-        return _json({"ok": True, "update_ids": ids})
+        done = [await inject_one(item) for item in items]
+        return _json({"ok": True, "update_ids": [u for u, _ in done], "callback_query_ids": [q for _, q in done]})
 
     async def delivered(request: web.Request) -> web.StreamResponse:
         since = _int_arg(request, "since", 0) or 0
