@@ -444,13 +444,28 @@ async def _tune(session: AsyncSession) -> None:
 # =============================================================================================
 # a short-lived cache of the organisations' inputs, for the views pressed in the bot
 # =============================================================================================
-# What the inputs are read from. A write to any of these, committed by a session of this
-# process, makes every cached input stale. Participant rows are special: a new participant is in
-# no pair yet and changes no figure (registrations go on all day in a region, and must not empty
-# the cache every few seconds); a changed one matters only through these attributes.
-KPI_MODELS: Final = (Unit, Participant, Programme, ProgrammeMember, Pair, PairMentee, OrgDenominator)
+# What the inputs are read from, and which columns of each the figures depend on (None: all).
+# A committed write to one of these columns, by a session of this process, makes every cached
+# input stale; a write to any other column does not. Why columns and not tables: the region's
+# background rounds write to pairs all day (the silent-pair reminder and report marks, the
+# optimistic-lock version), and when every such write emptied the cache a region's KPI view was
+# recounted on almost every press (issue 10, measured on bench.region_day). A new participant is
+# in no pair yet and changes no figure (registrations go on all day in a region); a new pair,
+# member or programme, a deleted row of any of these, or a bulk statement whose columns cannot
+# be told, counts as a change.
+KPI_COLUMNS: Final[dict[type, frozenset[str] | None]] = {
+    Unit: None,
+    Participant: frozenset({"org_id", "role", "category", "birth_year"}),
+    Programme: frozenset({"unit_id", "status", "starts_on", "ends_on", "ended_at"}),
+    ProgrammeMember: frozenset({"programme_id", "participant_id", "left_at"}),
+    Pair: frozenset({"programme_id", "mentor_member_id", "status", "activated_at", "ended_at"}),
+    PairMentee: frozenset({"pair_id", "mentee_member_id", "left_at"}),
+    OrgDenominator: None,
+}
+KPI_MODELS: Final = tuple(KPI_COLUMNS)
 KPI_TABLES: Final = frozenset(m.__table__.name for m in KPI_MODELS)
-PARTICIPANT_KPI_ATTRS: Final = ("org_id", "role", "category", "birth_year")
+_COLUMNS_BY_TABLE: Final = {m.__table__.name: cols for m, cols in KPI_COLUMNS.items()}
+PARTICIPANT_KPI_ATTRS: Final = tuple(sorted(KPI_COLUMNS[Participant] or ()))
 CACHE_TTL_SECONDS: Final = 120.0
 CACHE_ENTRIES: Final = 64
 _DIRTY = "kpi_inputs_dirty"
@@ -462,17 +477,28 @@ class _Generation:
     value = 0
 
 
+def _columns_of(obj: Any) -> frozenset[str] | None:
+    for model, columns in KPI_COLUMNS.items():
+        if isinstance(obj, model):
+            return columns
+    return frozenset()
+
+
 def _touches_inputs(session: Session) -> bool:
     for obj in session.deleted:
         if isinstance(obj, KPI_MODELS):
             return True
     for obj in session.dirty:
-        if isinstance(obj, Participant):
-            state = inspect(obj)
-            if any(state.attrs[a].history.has_changes() for a in PARTICIPANT_KPI_ATTRS):
+        if not isinstance(obj, KPI_MODELS):
+            continue
+        columns = _columns_of(obj)
+        if columns is None:
+            if session.is_modified(obj):
                 return True
-        elif isinstance(obj, KPI_MODELS) and session.is_modified(obj):
-            return True
+        else:
+            state = inspect(obj)
+            if any(state.attrs[a].history.has_changes() for a in columns):
+                return True
     return any(isinstance(obj, KPI_MODELS) and not isinstance(obj, Participant) for obj in session.new)
 
 
@@ -482,14 +508,40 @@ def _mark_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.info[_DIRTY] = True
 
 
+def _set_columns(state: Any) -> set[str] | None:
+    """The column names an ORM ``update()`` sets, or None when they cannot be told."""
+    statement = state.statement
+    keys: list[Any] = list(getattr(statement, "_values", None) or ())
+    keys += [k for k, _ in getattr(statement, "_ordered_values", None) or ()]
+    parameters = state.parameters
+    if isinstance(parameters, dict):
+        parameters = [parameters]
+    for row in parameters or ():  # update(Model) with rows of values (bulk by primary key)
+        keys += list(row)
+    names = set()
+    for key in keys:
+        name = key if isinstance(key, str) else getattr(key, "key", None)
+        if not isinstance(name, str):
+            return None
+        names.add(name)
+    return names or None
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _mark_bulk(state: Any) -> None:
     """ORM ``update()``/``delete()``/``insert()`` statements bypass the flush (domain/pairing.py
-    moves pairs between statuses that way)."""
+    moves pairs between statuses that way, and marks silent pairs reminded)."""
     if (state.is_update or state.is_delete or state.is_insert) and not state.session.info.get(_DIRTY):
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in KPI_TABLES:
-            state.session.info[_DIRTY] = True
+        name = getattr(table, "name", None)
+        if name not in KPI_TABLES:
+            return
+        columns = _COLUMNS_BY_TABLE[name]
+        if state.is_update and columns is not None:
+            names = _set_columns(state)
+            if names is not None and not names & columns:
+                return
+        state.session.info[_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")

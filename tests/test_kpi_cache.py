@@ -1,7 +1,8 @@
 """The KPI views' inputs cache (domain.kpi.InputsCache), on both databases: a repeated view is
 served from it with the same figures; every committed write the figures depend on empties it
 (a pair activated or ended, a bulk status change, a mentee leaving, a denominator, a changed
-participant, a new organisation); what cannot change a figure (a new participant, a meeting, a
+participant, a new organisation); what cannot change a figure (a new participant, a meeting, the
+background rounds' marks on pairs, a
 rolled-back change) leaves it; an entry older than its time-to-live is read again."""
 from __future__ import annotations
 
@@ -162,3 +163,36 @@ async def test_a_new_target_shows_at_once_over_cached_inputs(sessionmaker):
     assert after.figures["students_any"].target == 1.0 and first.figures["students_any"].target == 70.0
     assert after.figures["students_any"].below is False
     assert figures(after) == figures(await fresh(sessionmaker, w.region))
+
+
+async def test_background_marks_on_pairs_keep_it(sessionmaker):
+    """The region's background rounds write to pairs all day without changing a figure: the
+    silent-pair reminder and report marks (ORM update() statements, through the scheduler's own
+    run), a score, the optimistic-lock version. None of them may empty the cache, or a region's
+    view is recounted on every press while the rounds run; a status change in the same
+    statement still does."""
+    from bot.i18n import Translator
+    from domain import pairing
+
+    w, active, proposed = await world(sessionmaker)
+    async with sessionmaker() as s:  # an approved pair that has been silent for a week
+        row = await s.get(Pair, proposed)
+        row.status, row.approved_at = "approved", datetime(2026, 11, 1, tzinfo=timezone.utc)
+        await s.commit()
+    cache = kpi.InputsCache(clock=Clock())
+    before = await view(sessionmaker, cache, w.region)
+    await pairing.run_remind_and_report(sessionmaker, datetime(2026, 11, 10, tzinfo=timezone.utc), Translator())
+    async with sessionmaker() as s:
+        assert (await s.get(Pair, proposed)).reminded_at is not None  # the round did mark it
+        await s.execute(update(Pair).where(Pair.id == active).values({Pair.reported_at: datetime.now(timezone.utc)}))
+        row = await s.get(Pair, active)
+        row.score, row.version = 0.5, row.version + 1
+        await s.commit()
+    same = await view(sessionmaker, cache, w.region)
+    assert (cache.hits, cache.misses) == (1, 1) and figures(same) == figures(before)
+    async with sessionmaker() as s:  # a mark and a status in one statement is a change
+        await s.execute(update(Pair).where(Pair.id == active)
+                        .values(reminded_at=datetime.now(timezone.utc), status="ended"))
+        await s.commit()
+    after = await view(sessionmaker, cache, w.region)
+    assert (cache.hits, cache.misses) == (1, 2) and after.figures["students_any"].numerator == 0
