@@ -11,7 +11,13 @@ COPY db ./db
 COPY domain ./domain
 COPY locales ./locales
 COPY alembic.ini ./
+# The bot runs from /app, which its user cannot write: compile the code and parse the locales
+# here, once (with PYTHONDONTWRITEBYTECODE every start would compile ~25,000 lines and parse
+# the Fluent files again before the first answer; bot/i18n.py keeps the parsed locales).
 RUN pip install -c constraints.txt . \
+    && python -m compileall -q bot handlers db domain \
+    && python -c "from bot.i18n import Translator; Translator()" \
+    && test -n "$(ls locales/__pycache__/ftl-*.pickle)" \
     && useradd --create-home --uid 10001 bot \
     && mkdir -p /app/data && chown bot /app/data
 

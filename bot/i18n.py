@@ -6,11 +6,16 @@ the same keys and variables). Plural forms come from CLDR through Fluent's selec
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import pickle
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import ast as FTL
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +29,12 @@ class Translator:
     def __init__(self, locales_dir: Path = LOCALES_DIR, default: str = "ru") -> None:
         self.default = default
         self.bundles: dict[str, FluentBundle] = {}
-        for lang in SUPPORTED:
+        for lang, resources in parsed_locales(locales_dir).items():
             bundle = FluentBundle([lang], use_isolating=False)
-            for path in sorted((locales_dir / lang).glob("*.ftl")):
-                resource = FluentResource(path.read_text(encoding="utf-8"))
+            for name, resource in resources:
                 errors = bundle.add_resource(resource)
                 if errors:  # pragma: no cover - caught by the locale tests
-                    raise ValueError(f"{path}: {errors}")
+                    raise ValueError(f"{lang}/{name}: {errors}")
             self.bundles[lang] = bundle
 
     def normalise(self, locale: str | None) -> str:
@@ -64,6 +68,54 @@ class Translator:
 
     def keys(self, lang: str) -> set[str]:
         return set(self.bundles[lang]._messages)  # noqa: SLF001 - fluent.runtime exposes no listing
+
+
+CACHE_DIR = "__pycache__"
+CACHE_PREFIX = "ftl-"
+
+
+def parsed_locales(locales_dir: Path = LOCALES_DIR) -> dict[str, list[tuple[str, FTL.Resource]]]:
+    """Every supported language's ``.ftl`` files, parsed: ``{lang: [(file name, resource)]}``.
+
+    Why a cache: fluent.syntax parses in pure Python, about 0.5 s of CPU for these files, paid by
+    every start of the bot (before its first answer), of the shell and of each export's worker.
+    The parsed trees are kept, as Python keeps ``.pyc`` files, in ``locales/__pycache__`` under
+    a digest of every file's name and text and of fluent.syntax's version: any edit, added or
+    removed file, or another parser makes a new entry (older ones are removed). A directory
+    that cannot be written (a read-only image; the Dockerfile fills the cache when it builds)
+    or an unreadable entry only means parsing as before.
+    """
+    sources = {lang: [(p.name, p.read_text(encoding="utf-8")) for p in sorted((locales_dir / lang).glob("*.ftl"))]
+               for lang in SUPPORTED}
+    digest = hashlib.sha256(version("fluent.syntax").encode())
+    for lang, files in sources.items():
+        for name, text in files:
+            for part in (lang, name, text):
+                digest.update(part.encode())
+                digest.update(b"\0")
+    cache = locales_dir / CACHE_DIR / f"{CACHE_PREFIX}{digest.hexdigest()[:24]}.pickle"
+    try:
+        with cache.open("rb") as f:
+            cached = pickle.load(f)  # noqa: S301 - written by this code, beside the locale files
+        if isinstance(cached, dict) and set(cached) == set(SUPPORTED):
+            return cached
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - a torn or foreign entry: parse and write it again
+        log.warning("locale cache %s unreadable (%s): parsing", cache.name, type(exc).__name__)
+    parsed = {lang: [(name, FluentResource(text)) for name, text in files] for lang, files in sources.items()}
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as f:
+            pickle.dump(parsed, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cache)  # whole or not at all, also with two processes starting at once
+        for old in cache.parent.glob(f"{CACHE_PREFIX}*.pickle"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("locale cache not written (%s)", exc)
+    return parsed
 
 
 def locale_from_telegram(language_code: str | None, default: str = "ru") -> str:

@@ -15,10 +15,6 @@ from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-
 from domain.text import SHEET_NAME_MAX, shorten
 
 HEADER_KEYS = (
@@ -61,6 +57,12 @@ def _default_translator() -> Any:
 def pairs_xlsx(rows: Sequence[AnnexRow], locale: str, *, organisation: str, programme: str,
                translator: Any = None) -> bytes:
     """The annex as an .xlsx file: a title, the organisation and programme, then the table."""
+    # imported here: openpyxl costs the bot's start 0.1-0.2 s, and only this annex needs it in the
+    # bot's own process (the reports are written by bot/export_worker.py, a process of its own)
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
     t = (translator or _default_translator()).bind(locale)
     wb = Workbook()
     ws = wb.active
