@@ -46,13 +46,19 @@ frequent statement shapes.
 """
 from __future__ import annotations
 
+import gc
+import sys
+
+if __name__ == "__main__" and sys.argv[1:2] == ["_bot"]:
+    gc.disable()  # the bot child starts as bot/__main__.py starts it: no collection until started
+# (then bot.app.settle_heap, as bot/cli.py; a --baseline checkout without it: the collector back on)
+
 import argparse
 import asyncio
 import json
 import os
 import random
 import signal
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -91,6 +97,29 @@ def cpu_seconds(pid: int) -> float:
     """utime + stime of a process so far (its threads included), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """utime + stime of every PostgreSQL server process (the machine's own server, readable
+    here), so far; exited backends are not counted, so take it around a phase whose
+    connections stay open (the bot's pool)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += cpu_seconds(int(proc.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU-seconds of the whole machine so far, all cores, from /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
 
 
 def _sql_counter(engine: Any) -> dict[str, Any]:
@@ -136,6 +165,9 @@ async def child_bot(url: str, api: str, profile: str) -> None:
         # (and, on a shared machine, other processes)
         prof = cProfile.Profile(time.thread_time)
     await app.start(migrate=False)
+    import bot.app
+
+    getattr(bot.app, "settle_heap", gc.enable)()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -570,6 +602,13 @@ class PhaseResult:
     load_before: str = ""
     load_after: str = ""
     sql: dict[str, Any] | None = None
+    # where the machine's CPU went during the phase (CPU-seconds): everything busy, idle, the
+    # stand-in, the PostgreSQL server, this driver (the people)
+    machine: float = 0.0
+    idle: float = 0.0
+    stand_cpu: float = 0.0
+    pg_cpu: float = 0.0
+    driver_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -653,6 +692,8 @@ async def run_phase(a: argparse.Namespace, backend: str, phase: str, bare: bool,
         arrivals = sorted(seeds.uniform(0, a.arrivals) for _ in people) if phase == "open" else [0.0] * len(people)
         r.load_before = load()
         cpu0 = cpu_seconds(proc.pid)
+        stand0, pg0, (busy0, idle0) = cpu_seconds(stand.proc.pid), postgres_cpu_seconds(), machine_cpu_seconds()
+        driver0 = sum(os.times()[:2])
         t0 = time.monotonic()
 
         async def one(p: Person, at: float) -> None:
@@ -665,6 +706,10 @@ async def run_phase(a: argparse.Namespace, backend: str, phase: str, bare: bool,
         await asyncio.gather(*(one(p, at) for p, at in zip(people, arrivals, strict=True)))
         r.wall = time.monotonic() - t0
         r.cpu = cpu_seconds(proc.pid) - cpu0
+        busy1, idle1 = machine_cpu_seconds()
+        r.machine, r.idle = busy1 - busy0, idle1 - idle0
+        r.stand_cpu = cpu_seconds(stand.proc.pid) - stand0  # type: ignore[union-attr]
+        r.pg_cpu, r.driver_cpu = postgres_cpu_seconds() - pg0, sum(os.times()[:2]) - driver0
         r.load_after = load()
         r.updates = stand.injected
         r.completed = sum(p.done for p in people)
@@ -692,6 +737,11 @@ def report(r: PhaseResult) -> None:
           f"{r.completed}/{r.people} completed, {r.registered} registered in the database; "
           f"{r.load_before} → {r.load_after}", flush=True)
     print(f"   reply latency: {lat_line(r.latencies)}", flush=True)
+    if r.machine:
+        rest = r.machine - r.cpu - r.stand_cpu - r.pg_cpu - r.driver_cpu
+        print(f"   machine CPU {r.machine:.1f} s busy, {r.idle:.1f} s idle ({os.cpu_count()} cores × "
+              f"{r.wall:.1f} s): the bot {r.cpu:.1f}, the stand-in {r.stand_cpu:.1f}, PostgreSQL "
+              f"{r.pg_cpu:.1f}, the people (this driver) {r.driver_cpu:.1f}, the rest {rest:.1f}", flush=True)
     for f in r.failures[:5]:
         print(f"   failure: {f}", flush=True)
     if r.sql:

@@ -38,6 +38,13 @@ printed at the start and the end: figures taken on a busy machine are not compar
 """
 from __future__ import annotations
 
+import gc
+import sys
+
+if __name__ == "__main__" and sys.argv[1:2] == ["_bot"]:
+    gc.disable()  # the bot child starts as bot/__main__.py starts it: no collection until started
+# (then bot.app.settle_heap, as bot/cli.py; a --baseline checkout without it: the collector back on)
+
 import argparse
 import asyncio
 import json
@@ -45,7 +52,6 @@ import os
 import shutil
 import signal
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -108,6 +114,9 @@ async def child_bot(url: str, api: str, shift_s: str) -> None:
 
     app.scheduler.add_listener(on_job, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     await app.start(migrate=False)
+    import bot.app
+
+    getattr(bot.app, "settle_heap", gc.enable)()
     print(f"STARTED {time.time():.3f}", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,20 @@ Clock = Callable[[], datetime]
 
 def utc_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def settle_heap() -> int:
+    """Called once the bot has started: what exists now (modules, pydantic types, mappers,
+    routers, locales) lives as long as the process, so it is frozen out of the cyclic
+    collector's scans (``gc.freeze``), and the collector, off during the start
+    (bot/__main__.py), runs again. Every later full collection then scans only what was made
+    since: the updates', the jobs' and the caches' objects. Returns how many objects were
+    frozen. No collection first: it would hold the loop 0.3 s before the first answer to free
+    some 2,000 objects. Not for tests that start many apps in one process: frozen garbage is
+    never freed."""
+    gc.freeze()
+    gc.enable()
+    return gc.get_freeze_count()
 
 
 def make_bot(settings: Settings, defer: BaseRequestMiddleware | None = None) -> Bot:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -224,10 +225,13 @@ async def _run(settings: Settings) -> None:
 
     import signal
 
+    from bot.app import settle_heap
+
     app = build_app(settings)
     await app.start()
+    frozen = settle_heap()
     me = await app.bot.me()
-    log.info("bot %s started (id %s)", me.username, me.id)
+    log.info("bot %s started (id %s); %d start-up objects frozen, collector on", me.username, me.id, frozen)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(app.dp.stop_polling()))
@@ -239,6 +243,8 @@ async def _run(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command not in (None, "run"):
+        gc.enable()  # off while the modules were imported (bot/__main__.py); a command's objects are few
     try:
         settings = load_settings()
     except ConfigError as exc:

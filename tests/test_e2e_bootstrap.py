@@ -94,3 +94,32 @@ async def test_cli_errors_are_clear(db_url, tg, tmp_path):
     del env_no_token["BOT_TOKEN"]
     code, _, err = await run_cli(env_no_token, "admin", "tree")
     assert code == 2 and "BOT_TOKEN" in err
+
+
+async def test_the_bot_as_deployed_starts_with_its_heap_frozen_and_answers(db_url, tg, tmp_path):
+    """``python -m bot`` as a deployment runs it: the cyclic collector is off while the bot
+    starts (bot/__main__.py), and once started what exists is frozen and the collector is back
+    on (bot.app.settle_heap, logged); the bot then answers and stops cleanly on SIGTERM."""
+    import signal
+
+    from bot.i18n import Translator
+
+    env = cli_env(db_url, tg.base_url, tmp_path)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=str(tmp_path), env={**env, "LOG_LEVEL": "INFO"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        started = None
+        while started is None:
+            line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+            assert line, "the bot exited before it started"
+            started = re.search(r"started \(id \d+\); (\d+) start-up objects frozen, collector on", line)
+        assert int(started[1]) > 100_000  # aiogram's types, the models, the routers: a real freeze
+        guest = tg.user(7301, language_code="ru")
+        await guest.send("/help")
+        assert Translator().get("ru", "help-guest") in (await guest.wait_message()).text
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()[-2000:]
