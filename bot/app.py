@@ -50,6 +50,12 @@ def utc_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: Updates taken from the Bot API server per slot of ``UPDATES_CONCURRENCY`` (see
+#: bot.middlewares.StateInSession): beyond that many live tasks polling pauses and the rest wait
+#: at the server, so a flood is fetched in full batches instead of a getUpdates per few updates.
+TASKS_PER_SLOT = 4
+
+
 def settle_heap() -> int:
     """Called once the bot has started: what exists now (modules, pydantic types, mappers,
     routers, locales) lives as long as the process, so it is frozen out of the cyclic
@@ -118,7 +124,8 @@ class App:
         if polling:
             self._polling = asyncio.create_task(
                 self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False,
-                                      allowed_updates=self.dp.resolve_used_update_types()),
+                                      allowed_updates=self.dp.resolve_used_update_types(),
+                                      tasks_concurrency_limit=TASKS_PER_SLOT * self.settings.updates_concurrency or None),
                 name="polling",
             )
 
@@ -183,7 +190,7 @@ def build_app(
     # the update's session is opened inside aiogram's FSM middleware (its lock, then the session,
     # then the state read), which takes that middleware's place among the outer ones
     dp.update.outer_middleware.unregister(dp.fsm)
-    dp.fsm = StateInSession(dp.fsm, DbSessionMiddleware(sessionmaker))
+    dp.fsm = StateInSession(dp.fsm, DbSessionMiddleware(sessionmaker), settings.updates_concurrency)
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ContextMiddleware(settings, translator, clock))
     dp.message.outer_middleware(QuestionCopies())  # stale copies of a dialog's question (bot/questions.py)

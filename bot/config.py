@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     reply_retry_attempts: int = Field(4, ge=1, le=10)  # tries in all, the first one included
     reply_retry_max_wait: float = Field(20.0, ge=0.0, le=300.0)  # seconds of waiting in all
 
+    # --- Updates handled at once -------------------------------------------------------------
+    # At most this many updates are in hand at a time (0: no limit); the next ones wait, in
+    # order, at the Bot API server. A class registering at once otherwise has hundreds of updates
+    # sharing the event loop, each of them slowed by all the others; a bound serves them in
+    # arrival order (bench/assembly.py, "School assembly": the wait per step in a flood).
+    updates_concurrency: int = Field(32, ge=0, le=10_000)
+
     # --- Digests and invitations ------------------------------------------------------------
     digest_interval_minutes: int = 180
     invitation_default_days: int = 30
