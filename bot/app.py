@@ -50,21 +50,18 @@ def utc_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-#: Updates taken from the Bot API server per slot of ``UPDATES_CONCURRENCY`` (see
-#: bot.middlewares.StateInSession): beyond that many live tasks polling pauses and the rest wait
-#: at the server, so a flood is fetched in full batches instead of a getUpdates per few updates.
-TASKS_PER_SLOT = 4
-
-
-def settle_heap() -> int:
+def settle_heap(collect: bool = False) -> int:
     """Called once the bot has started: what exists now (modules, pydantic types, mappers,
     routers, locales) lives as long as the process, so it is frozen out of the cyclic
     collector's scans (``gc.freeze``), and the collector, off during the start
     (bot/__main__.py), runs again. Every later full collection then scans only what was made
     since: the updates', the jobs' and the caches' objects. Returns how many objects were
-    frozen. No collection first: it would hold the loop 0.3 s before the first answer to free
-    some 2,000 objects. Not for tests that start many apps in one process: frozen garbage is
-    never freed."""
+    frozen. Frozen garbage is never freed, so ``collect`` (the start ran the migrations, whose
+    Alembic run leaves a good deal) collects first; otherwise not: a collection would hold the
+    loop 0.3 s before the first answer to free some 2,000 objects of a usual start. Not for
+    tests that start many apps in one process."""
+    if collect:
+        gc.collect()
     gc.freeze()
     gc.enable()
     return gc.get_freeze_count()
@@ -107,6 +104,7 @@ class App:
     clock: Clock = utc_clock
     sender: OutboxSender | None = None
     exports: ExportRunner | None = None  # report files in the background (bot/exports.py)
+    migrated: bool = False  # the last start ran the migrations
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def bot_username(self) -> str:
@@ -116,7 +114,7 @@ class App:
     async def start(self, migrate: bool = True, polling: bool = True) -> None:
         if migrate:
             # a read when already at head (the usual restart); Alembic only when behind
-            await upgrade_if_needed(self.engine, self.settings.db_url)
+            self.migrated = await upgrade_if_needed(self.engine, self.settings.db_url)
         await self._recover()
         await publish_default(self.bot, self.translator, self.settings.default_locale)
         await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
@@ -124,8 +122,7 @@ class App:
         if polling:
             self._polling = asyncio.create_task(
                 self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False,
-                                      allowed_updates=self.dp.resolve_used_update_types(),
-                                      tasks_concurrency_limit=TASKS_PER_SLOT * self.settings.updates_concurrency or None),
+                                      allowed_updates=self.dp.resolve_used_update_types()),
                 name="polling",
             )
 

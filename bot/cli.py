@@ -229,7 +229,7 @@ async def _run(settings: Settings) -> None:
 
     app = build_app(settings)
     await app.start()
-    frozen = settle_heap()
+    frozen = settle_heap(collect=app.migrated)
     me = await app.bot.me()
     log.info("bot %s started (id %s); %d start-up objects frozen, collector on", me.username, me.id, frozen)
     loop = asyncio.get_running_loop()

@@ -57,8 +57,9 @@ class Settings(BaseSettings):
     # At most this many updates are in hand at a time (0: no limit); the next ones wait, in
     # order, at the Bot API server. A class registering at once otherwise has hundreds of updates
     # sharing the event loop, each of them slowed by all the others; a bound serves them in
-    # arrival order (bench/assembly.py, "School assembly": the wait per step in a flood).
-    updates_concurrency: int = Field(32, ge=0, le=10_000)
+    # arrival order (bench/assembly.py, "School assembly": the wait per step in a flood). 16
+    # leaves 4 of PostgreSQL's 20 pooled connections (db/engine.py) to the background work.
+    updates_concurrency: int = Field(16, ge=0, le=10_000)
 
     # --- Digests and invitations ------------------------------------------------------------
     digest_interval_minutes: int = 180

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import pickle
+import time
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -82,12 +83,19 @@ def parsed_locales(locales_dir: Path = LOCALES_DIR) -> dict[str, list[tuple[str,
     The parsed trees are kept, as Python keeps ``.pyc`` files, in ``locales/__pycache__`` under
     a digest of every file's name and text and of fluent.syntax's version: any edit, added or
     removed file, or another parser makes a new entry (older ones are removed). A directory
-    that cannot be written (a read-only image; the Dockerfile fills the cache when it builds)
-    or an unreadable entry only means parsing as before.
+    that cannot be written (a read-only image; the Dockerfile fills the cache when it builds),
+    an unreadable entry, or one that someone else could have written, only means parsing as
+    before.
     """
     sources = {lang: [(p.name, p.read_text(encoding="utf-8")) for p in sorted((locales_dir / lang).glob("*.ftl"))]
                for lang in SUPPORTED}
-    digest = hashlib.sha256(version("fluent.syntax").encode())
+    try:
+        parser = version("fluent.syntax")
+    except Exception:  # noqa: BLE001 - no package metadata (a frozen build): the module's own file
+        import fluent.syntax
+
+        parser = str(Path(fluent.syntax.__file__).stat().st_mtime_ns)
+    digest = hashlib.sha256(parser.encode())
     for lang, files in sources.items():
         for name, text in files:
             for part in (lang, name, text):
@@ -96,9 +104,13 @@ def parsed_locales(locales_dir: Path = LOCALES_DIR) -> dict[str, list[tuple[str,
     cache = locales_dir / CACHE_DIR / f"{CACHE_PREFIX}{digest.hexdigest()[:24]}.pickle"
     try:
         with cache.open("rb") as f:
-            cached = pickle.load(f)  # noqa: S301 - written by this code, beside the locale files
-        if isinstance(cached, dict) and set(cached) == set(SUPPORTED):
-            return cached
+            st = os.fstat(f.fileno())
+            # Loading a pickle runs code, as importing a .pyc does: only an entry this user (or
+            # root) wrote and nobody else may change is read; anything else is parsed afresh.
+            if st.st_uid in (0, os.getuid()) and not st.st_mode & 0o022:
+                cached = pickle.load(f)  # noqa: S301 - see above
+                if isinstance(cached, dict) and set(cached) == set(SUPPORTED):
+                    return cached
     except FileNotFoundError:
         pass
     except Exception as exc:  # noqa: BLE001 - a torn or foreign entry: parse and write it again
@@ -107,13 +119,14 @@ def parsed_locales(locales_dir: Path = LOCALES_DIR) -> dict[str, list[tuple[str,
     try:
         cache.parent.mkdir(exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as f:
+        # 0o644 whatever the umask allows more: an entry others may change would never be read
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), "wb") as f:
             pickle.dump(parsed, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, cache)  # whole or not at all, also with two processes starting at once
-        for old in cache.parent.glob(f"{CACHE_PREFIX}*.pickle"):
-            if old != cache:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
+        for old in [*cache.parent.glob(f"{CACHE_PREFIX}*.pickle"), *cache.parent.glob(f"{CACHE_PREFIX}*.tmp")]:
+            if old != cache and (old.suffix == ".pickle" or time.time() - old.stat().st_mtime > 60):
+                old.unlink(missing_ok=True)  # older entries; a crashed writer's leftovers
+    except OSError as exc:  # a read-only directory; or a file gone under another process's cleanup
         log.debug("locale cache not written (%s)", exc)
     return parsed
 

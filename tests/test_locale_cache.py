@@ -1,7 +1,7 @@
 """bot.i18n keeps the parsed Fluent files in ``locales/__pycache__`` (as Python keeps ``.pyc``):
 a second start reads them without parsing and shows the same texts; an edited file makes a new
-entry and shows the new text; a torn entry, or a directory that cannot be written, only means
-parsing as before."""
+entry and shows the new text; a torn entry, one others may change, or a directory that cannot be
+written, only means parsing as before."""
 from __future__ import annotations
 
 import shutil
@@ -72,3 +72,24 @@ def test_a_torn_entry_is_parsed_again_and_rewritten(locales):
 def test_a_directory_that_cannot_be_written_only_means_parsing(locales):
     (locales / "__pycache__").write_text("not a directory")  # mkdir and every write fail
     assert texts(Translator(locales)) == texts(Translator())
+
+
+def test_an_entry_others_may_change_is_not_read(locales, monkeypatch):
+    """Loading a pickle runs code: an entry writable by its group or by anyone is parsed afresh
+    (and replaced by one written as 0o644), never loaded."""
+    import os
+
+    expected = texts(Translator(locales))
+    [entry] = entries(locales)
+    assert entry.stat().st_mode & 0o777 == 0o644
+    os.chmod(entry, 0o666)
+    parsed = []
+    real = i18n.FluentResource
+
+    def counting(text):
+        parsed.append(1)
+        return real(text)
+
+    monkeypatch.setattr(i18n, "FluentResource", counting)
+    assert texts(Translator(locales)) == expected
+    assert parsed and entries(locales)[0].stat().st_mode & 0o777 == 0o644
