@@ -17,14 +17,21 @@ reply feels them:
   job waits until none is, for at most ``max_wait`` seconds (so a steady stream of updates slows
   the jobs down but never stops them).
 
+* **other processes on SQLite**: SQLite has one writer at a time across processes, and the
+  bot's jobs take turns on its one connection without a pause between them, so another process
+  waiting for the write lock (the admin shell, a backup), whose busy handler sleeps 1–100 ms
+  between tries, rarely found it free: ``admin invite-curator`` waited 5.6 s while the start-up
+  jobs ran (bench/shell.py). :func:`turn` runs one background batch at a time on SQLite and
+  leaves the database free for ``GAP`` seconds after each.
+
 Nothing here knows aiogram: the dispatcher calls :meth:`Foreground.busy`.
 """
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Final
 
 TARGET: Final = 0.1  # seconds one batch should take on SQLite (one transaction: the bot's only connection held)
@@ -33,6 +40,7 @@ TARGET: Final = 0.1  # seconds one batch should take on SQLite (one transaction:
 # check-ins due), and at 0.1 s a busy machine kept the region's round at 50 people a batch
 TARGET_POOLED: Final = 0.5
 MAX_WAIT = 0.5  # seconds a batch waits at most for the updates in hand to be answered
+GAP: Final = 0.1  # SQLite: seconds the database is left to others after each background batch
 MIN_SIZE: Final = 1
 
 
@@ -106,6 +114,7 @@ class Pace:
         self.size = fixed if fixed is not None else max(low, min(self.high, start))
         self._t0: float | None = None
         self.batches = 0
+        self.sqlite = False  # the backend, once suit() has seen it (turn())
 
     def start(self) -> None:
         self._t0 = self.clock()
@@ -113,6 +122,7 @@ class Pace:
     def suit(self, dialect: str) -> None:
         """Take the target of the backend (``TARGET`` for SQLite, ``TARGET_POOLED`` otherwise),
         unless one was given."""
+        self.sqlite = dialect == "sqlite"
         if self._default_target:
             self.target = TARGET if dialect == "sqlite" else TARGET_POOLED
 
@@ -135,3 +145,39 @@ async def between_batches(max_wait: float | None = None) -> None:
     """What a job does between two batches: let the updates in hand be answered first (waiting
     at most ``max_wait``, by default :data:`MAX_WAIT`)."""
     await foreground.idle(MAX_WAIT if max_wait is None else max_wait)
+
+
+class _Turns:
+    """One background batch at a time on SQLite (a lock of the running loop; tests run many)."""
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.gaps = 0  # gaps left after a batch (seen by tests)
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+
+turns: Final = _Turns()
+
+
+@asynccontextmanager
+async def turn(pace: Pace) -> AsyncIterator[None]:
+    """Around one batch of a job: on SQLite (known once ``pace.suit`` has seen the backend: the
+    first batch of a run goes as it is) the batches of all jobs take turns, and after each the
+    database is left free for :data:`GAP` seconds before the next one may begin, time for another
+    process's busy handler to find the write lock free. On PostgreSQL nothing: every batch has
+    its own pooled connection and the server's row locks."""
+    if not pace.sqlite:
+        yield
+        return
+    async with turns.lock():
+        try:
+            yield
+        finally:
+            turns.gaps += 1
+            await asyncio.sleep(GAP)

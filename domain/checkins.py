@@ -30,6 +30,7 @@ the UI shows ``meet-invalid-<code>``. Texts are Fluent keys, listed in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import defaultdict
@@ -718,17 +719,19 @@ async def _batches(open_session: OpenSession, step: Callable[[AsyncSession, int,
     ``pace`` sizes the batches by the time they take (``domain.background``); between two, the
     updates people are waiting on go first."""
     total, after = 0, 0
+    commits = getattr(open_session, "commits", False)
     while True:
-        pace.start()
-        async with open_session() as session:
-            pace.suit(session.bind.dialect.name)
-            count, after_next = await step(session, after, pace.size)
-        pace.done()
+        async with background.turn(pace) if commits else contextlib.nullcontext():
+            pace.start()
+            async with open_session() as session:
+                pace.suit(session.bind.dialect.name)
+                count, after_next = await step(session, after, pace.size)
+            pace.done()
         total += count
         if after_next is None:
             return total
         after = after_next
-        if getattr(open_session, "commits", False):  # the connection is free: the updates' first
+        if commits:  # the connection is free: the updates' first
             await background.between_batches()
         else:  # the caller's one transaction: nothing to hand over
             await asyncio.sleep(0)

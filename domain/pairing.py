@@ -1699,13 +1699,14 @@ async def run_remind_and_report(sessionmaker: Callable[[], Any], now: datetime, 
                              lambda s, n: _report_due(s, now, n))):
         pace = background.Pace(REMINDER_BATCH, fixed=batch, low=5, start=5)
         while True:
-            pace.start()
-            async with sessionmaker() as session:
-                pace.suit(session.bind.dialect.name)
-                count, seen = await run(session, pace.size)
-                await session.commit()
-            size = pace.size
-            pace.done()
+            async with background.turn(pace):
+                pace.start()
+                async with sessionmaker() as session:
+                    pace.suit(session.bind.dialect.name)
+                    count, seen = await run(session, pace.size)
+                    await session.commit()
+                size = pace.size
+                pace.done()
             totals[k] += count
             if seen < size:
                 break

@@ -99,3 +99,39 @@ def test_the_target_follows_the_backend_unless_given() -> None:
     given = Pace(1000, target=0.3)
     given.suit("postgresql")
     assert given.target == 0.3
+
+
+async def test_on_sqlite_background_batches_take_turns_and_leave_a_gap():
+    """domain.background.turn: on SQLite the batches of all jobs run one at a time, and the
+    database is left free for GAP seconds after each (another process waiting for SQLite's
+    write lock finds it free then); on PostgreSQL, or before the backend is known, batches run
+    as they come."""
+    import time
+
+    spans: dict[str, list[tuple[float, float]]] = {"a": [], "b": [], "c": []}
+
+    async def job(name: str, sqlite: bool) -> None:
+        pace = Pace(100)
+        pace.sqlite = sqlite
+        for _ in range(3):
+            async with background.turn(pace):
+                start = time.monotonic()
+                await asyncio.sleep(0.02)  # the batch's statements
+                spans[name].append((start, time.monotonic()))
+            await asyncio.sleep(0)
+
+    gaps = background.turns.gaps
+    await asyncio.gather(job("a", True), job("b", True))
+    ordered = sorted(spans["a"] + spans["b"])
+    assert len(ordered) == 6 and background.turns.gaps == gaps + 6
+    for (_, end), (start, _) in zip(ordered, ordered[1:]):
+        assert start - end >= background.GAP * 0.9  # never overlapping, a gap between any two
+
+    spans["a"].clear()
+    await asyncio.gather(job("a", False), job("c", False))  # PostgreSQL: side by side
+    assert background.turns.gaps == gaps + 6
+    assert spans["a"][0][0] < spans["c"][0][1] and spans["c"][0][0] < spans["a"][0][1]
+    assert Pace(10).sqlite is False  # unknown until suit() saw the backend
+    pace = Pace(10)
+    pace.suit("sqlite")
+    assert pace.sqlite and pace.target == background.TARGET
