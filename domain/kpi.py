@@ -465,7 +465,6 @@ KPI_COLUMNS: Final[dict[type, frozenset[str] | None]] = {
 KPI_MODELS: Final = tuple(KPI_COLUMNS)
 KPI_TABLES: Final = frozenset(m.__table__.name for m in KPI_MODELS)
 _COLUMNS_BY_TABLE: Final = {m.__table__.name: cols for m, cols in KPI_COLUMNS.items()}
-PARTICIPANT_KPI_ATTRS: Final = tuple(sorted(KPI_COLUMNS[Participant] or ()))
 CACHE_TTL_SECONDS: Final = 120.0
 CACHE_ENTRIES: Final = 64
 _DIRTY = "kpi_inputs_dirty"
@@ -477,21 +476,14 @@ class _Generation:
     value = 0
 
 
-def _columns_of(obj: Any) -> frozenset[str] | None:
-    for model, columns in KPI_COLUMNS.items():
-        if isinstance(obj, model):
-            return columns
-    return frozenset()
-
-
 def _touches_inputs(session: Session) -> bool:
     for obj in session.deleted:
         if isinstance(obj, KPI_MODELS):
             return True
     for obj in session.dirty:
-        if not isinstance(obj, KPI_MODELS):
+        if type(obj) not in KPI_COLUMNS:
             continue
-        columns = _columns_of(obj)
+        columns = KPI_COLUMNS[type(obj)]
         if columns is None:
             if session.is_modified(obj):
                 return True
@@ -511,8 +503,9 @@ def _mark_flush(session: Session, _context: Any, _instances: Any) -> None:
 def _set_columns(state: Any) -> set[str] | None:
     """The column names an ORM ``update()`` sets, or None when they cannot be told."""
     statement = state.statement
-    keys: list[Any] = list(getattr(statement, "_values", None) or ())
-    keys += [k for k, _ in getattr(statement, "_ordered_values", None) or ()]
+    if not hasattr(statement, "_values"):  # SQLAlchemy's (private) home of .values() moved
+        return None
+    keys: list[Any] = list(statement._values or ())  # noqa: SLF001 - ordered values live there too in 2.x
     parameters = state.parameters
     if isinstance(parameters, dict):
         parameters = [parameters]
