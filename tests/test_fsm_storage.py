@@ -105,6 +105,40 @@ async def test_inside_an_update_the_row_is_read_once(sessionmaker):
     assert len(selects) == 3
 
 
+async def test_a_step_writes_state_and_data_in_one_statement_at_commit(sessionmaker):
+    """set_state then set_data inside an update: one UPDATE, written when the update commits
+    (inside its transaction, rolled back with it), not one statement per call."""
+    from sqlalchemy import event
+
+    storage = DbStorage(sessionmaker)
+    await storage.set_state(KEY, "A:b")
+    await storage.set_data(KEY, {"step": 1})
+    writes: list[str] = []
+    engine = sessionmaker.kw["bind"].sync_engine
+
+    def before(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if "fsm_states" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        async with sessionmaker() as session:
+            token = CURRENT_SESSION.set(session)
+            try:
+                await storage.get_state(KEY)
+                await storage.set_state(KEY, "A:c")
+                await storage.set_data(KEY, {"step": 2})
+                assert writes == []
+                assert (await storage.get_state(KEY), await storage.get_data(KEY)) == ("A:c", {"step": 2})
+                await session.commit()
+            finally:
+                CURRENT_SESSION.reset(token)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE")
+    assert (await storage.get_state(KEY), await storage.get_data(KEY)) == ("A:c", {"step": 2})
+
+
 async def test_data_handed_out_is_a_copy(sessionmaker):
     """A handler edits the dict it was given (nested answers included) and saves it: the change is
     written, although the session still holds the row it was read from."""
