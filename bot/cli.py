@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from db.engine import create_engine_and_sessionmaker
-from db.migrate import upgrade, upgrade_if_needed
+from db.migrate import upgrade_if_needed, upgrade_locked
 from db.models import Unit
 from domain import invitations
 from domain.rules import ORG_TYPES, Invalid
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                 pass
             return 0
         if args.command == "migrate":
-            upgrade(settings.db_url)
+            asyncio.run(upgrade_locked(settings.db_url))
             print("database is up to date")
             return 0
         print(asyncio.run(_admin(settings, args)))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from alembic.config import Config
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,11 +108,65 @@ async def at_head(engine: AsyncEngine) -> bool:
     return await current_revisions(engine) == script_heads()
 
 
+#: PostgreSQL advisory lock key held while one process migrates (any fixed 64-bit number; this
+#: one is "mentorbt" in ASCII), so that instances and the admin shell starting at once on a fresh
+#: database take turns: the second finds the first one's work done instead of failing on a
+#: duplicate type or table.
+MIGRATION_LOCK_KEY = 0x6D656E746F726274
+
+
+@asynccontextmanager
+async def migration_lock(engine: AsyncEngine, url: str) -> AsyncIterator[None]:
+    """Held by one process at a time for the same database: a PostgreSQL session-level advisory
+    lock on a connection of its own (committed at once, so no transaction stays open while
+    Alembic works), or an exclusive file lock beside an SQLite file. An in-memory SQLite database
+    belongs to one process and needs none."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await conn.commit()
+        return
+    path = make_url(url).database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{path}.migrate-lock", "a+b") as handle:
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 async def upgrade_if_needed(engine: AsyncEngine, url: str) -> bool:
     """Apply the migrations unless the database is already at head; True when it ran them.
 
-    The check is a read on ``engine`` (ms); Alembic runs in a worker thread only when needed."""
+    The check is a read on ``engine`` (ms); Alembic runs in a worker thread only when needed,
+    under :func:`migration_lock`, and only if the database is still behind once the lock is held
+    (another process may have migrated it meanwhile)."""
     if await at_head(engine):
         return False
-    await upgrade_async(url)
+    async with migration_lock(engine, url):
+        if await at_head(engine):
+            return False
+        await upgrade_async(url)
     return True
+
+
+async def upgrade_locked(url: str, revision: str = "head") -> None:
+    """``upgrade`` under :func:`migration_lock` (``python -m bot migrate``)."""
+    from db.engine import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with migration_lock(engine, url):
+            await upgrade_async(url, revision)
+    finally:
+        await engine.dispose()

@@ -99,3 +99,45 @@ async def test_upgrade_if_needed_runs_alembic_only_below_head(empty_db_url):
             assert await at_head(engine)
     finally:
         await engine.dispose()
+
+
+_RACE = """
+import asyncio, sys
+from db.engine import create_engine
+from db.migrate import upgrade_if_needed
+
+async def main(url):
+    engine = create_engine(url)
+    try:
+        print("ran" if await upgrade_if_needed(engine, url) else "found")
+    finally:
+        await engine.dispose()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("empty_db_url", ["sqlite", "postgres"], indirect=True)
+async def test_two_processes_migrating_a_fresh_database_at_once_take_turns(empty_db_url):
+    """The bot and the admin shell (or two instances) started together on a new database: one
+    runs the migrations, the other waits for it and finds them done; neither fails (without the
+    lock the second failed on PostgreSQL with a duplicate type)."""
+    import sys
+    from pathlib import Path
+
+    from db.migrate import at_head
+
+    root = Path(__file__).resolve().parent.parent
+    procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", _RACE, empty_db_url, cwd=root,
+                                                  stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+             for _ in range(3)]
+    outs = [await p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err.decode()[-2000:] for _out, err in outs]
+    said = sorted(out.decode().strip() for out, _err in outs)
+    assert said == ["found", "found", "ran"]
+    engine = create_engine(empty_db_url)
+    try:
+        assert await at_head(engine)
+    finally:
+        await engine.dispose()
+    assert await _diff(empty_db_url) == []
