@@ -23,5 +23,9 @@ RUN pip install -c constraints.txt . \
 
 USER bot
 VOLUME ["/app/data"]
+# Health, metrics and (BOT_MODE=webhook) the webhook: bot/health.py, on HTTP_PORT.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('HTTP_PORT', '8080'), timeout=4)"
 # BOT_TOKEN is required; DATABASE_URL defaults to an SQLite file in /app/data.
 CMD ["python", "-m", "bot"]

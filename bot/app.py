@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.types import Update
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,6 +27,7 @@ from bot.config import Settings
 from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
+from bot.metrics import REPLY_SECONDS, UPDATES, watch_jobs
 from bot.outbox import OutboxSender
 from bot.session import BotSession
 from bot.middlewares import (
@@ -88,8 +91,17 @@ class Dispatcher(AiogramDispatcher):
     (``domain.background.foreground``): people's replies go first."""
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
-        with reply_scope(), foreground.busy():
-            return await super().feed_update(bot, update, **kwargs)
+        kind = update.event_type
+        began = time.monotonic()
+        outcome = "error"
+        try:
+            with reply_scope(), foreground.busy():
+                result = await super().feed_update(bot, update, **kwargs)
+            outcome = "unhandled" if result is UNHANDLED else "handled"
+            return result
+        finally:
+            UPDATES.labels(kind, outcome).inc()
+            REPLY_SECONDS.labels(kind).observe(time.monotonic() - began)
 
 
 @dataclass
@@ -105,7 +117,10 @@ class App:
     sender: OutboxSender | None = None
     exports: ExportRunner | None = None  # report files in the background (bot/exports.py)
     migrated: bool = False  # the last start ran the migrations
+    webhook_set: bool = False  # webhook mode: Telegram was given our address
+    http: Any = None  # bot.health.HttpServer once start_http ran
     _polling: asyncio.Task | None = field(default=None, repr=False)
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     async def bot_username(self) -> str:
         me = await self.bot.me()
@@ -119,6 +134,8 @@ class App:
         await publish_default(self.bot, self.translator, self.settings.default_locale)
         await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
         self.scheduler.start()
+        if self.settings.bot_mode == "webhook":
+            polling = False
         if polling:
             self._polling = asyncio.create_task(
                 self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False,
@@ -145,11 +162,45 @@ class App:
             await release_erased(session, self.clock())
             await session.commit()
 
+    async def start_http(self, host: str | None = None, port: int | None = None) -> int | None:
+        """The HTTP server (bot/health.py): health, metrics and, in webhook mode, the webhook,
+        which is then registered with Telegram (with the update types the routers use). Returns
+        the port it listens on; None when HTTP_PORT is 0 in polling mode."""
+        from bot.health import HttpServer
+
+        port = self.settings.http_port if port is None else port
+        if port == 0 and self.settings.bot_mode == "polling" and host is None:
+            return None
+        self.http = HttpServer(self)
+        bound = await self.http.start(host or self.settings.http_host, port)
+        log.info("HTTP server on port %s (health, metrics%s)", bound,
+                 ", webhook" if self.settings.bot_mode == "webhook" else "")
+        if self.settings.bot_mode == "webhook":
+            await self.bot.set_webhook(self.settings.webhook_url, secret_token=self.settings.webhook_secret,
+                                       allowed_updates=self.dp.resolve_used_update_types(),
+                                       drop_pending_updates=False)
+            self.webhook_set = True
+            log.info("webhook registered")
+        return bound
+
+    def request_stop(self) -> None:
+        """SIGTERM: stop polling, or in webhook mode end :meth:`wait`."""
+        self._stopped.set()
+        if self._polling is not None and not self._polling.done():
+            asyncio.ensure_future(self.dp.stop_polling())
+
     async def wait(self) -> None:
         if self._polling is not None:
             await self._polling
+        elif self.settings.bot_mode == "webhook":
+            await self._stopped.wait()
 
     async def stop(self) -> None:
+        if self.http is not None:
+            # the webhook stays registered: another instance (or this one, restarted) serves it,
+            # and Telegram keeps the updates meanwhile
+            await self.http.stop()
+            self.http = None
         if self._polling is not None and not self._polling.done():
             try:
                 await self.dp.stop_polling()
@@ -200,4 +251,5 @@ def build_app(
     dp["app"] = app
     app.exports = ExportRunner(app)
     install_jobs(app)
+    watch_jobs(scheduler)
     return app

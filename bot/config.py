@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
@@ -67,6 +67,43 @@ class Settings(BaseSettings):
 
     # --- Logging ----------------------------------------------------------------------------
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line (ids only, as every line)
+
+    # --- Serving: polling or webhook, and the HTTP server (health, metrics, webhook) --------
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""  # the public HTTPS address Telegram posts to, WEBHOOK_PATH included
+    webhook_secret: str = ""  # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token
+    webhook_path: str = "/webhook"
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8080, ge=0, le=65535)  # 0 in polling mode: no HTTP server
+    ready_poll_seconds: float = Field(90.0, gt=0)  # polling: not ready when no getUpdates came back for this long
+    ready_outbox_lag_seconds: float = Field(900.0, ge=0)  # not ready when the oldest due message waits longer; 0: not judged
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise ValueError("WEBHOOK_SECRET must be 16-256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("WEBHOOK_PATH must start with /")
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> "Settings":
+        if self.bot_mode == "webhook":
+            if not self.webhook_url.startswith(("https://", "http://")):
+                raise ValueError("BOT_MODE=webhook needs WEBHOOK_URL (the public https:// address)")
+            if not self.webhook_secret:
+                raise ValueError("BOT_MODE=webhook needs WEBHOOK_SECRET (16-256 letters, digits, _ or -)")
+            if not self.http_port:
+                raise ValueError("BOT_MODE=webhook needs HTTP_PORT (the webhook is served there)")
+        return self
 
     @field_validator("bot_token")
     @classmethod

@@ -33,6 +33,7 @@ from aiogram.types import FSInputFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import EXPORTS
 from bot.middlewares import REPLYING
 from db.models import ExportJob, Unit, User
 from domain.outbox import enqueue
@@ -249,10 +250,12 @@ class ExportRunner:
             await app.bot.send_document(chat_id, FSInputFile(path, filename=name),
                                         caption=t("rep-caption", kind=kind, unit=unit_name, rows=rows))
             await self._finish(job_id, "done", rows=rows, size=size)
+            EXPORTS.labels("done").inc()
             log.info("export %s done: %d rows, %d bytes", job_id, rows, size)
         except asyncio.CancelledError:
             raise  # the app is stopping: stop() marks the job interrupted
         except Exception as exc:  # noqa: BLE001 - any failure: log with ids, tell the user politely
+            EXPORTS.labels("failed").inc()
             log.exception("export %s failed (user %s, unit %s, %s)", job_id, user_id, unit_id, kind)
             error = str(exc) if isinstance(exc, ExportFailed) else type(exc).__name__  # the child's type
             await self._finish(job_id, "failed", error=error)

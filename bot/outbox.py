@@ -116,6 +116,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.metrics import OUTBOX_RESULTS
 from bot.middlewares import replying
 from db.base import utcnow
 from db.models import OutboxMessage, User
@@ -324,6 +325,7 @@ class OutboxSender:
         if again:
             log.warning("outbox: rows %s were being sent by a lost worker; sent again", sorted(again))
         if unknown:
+            OUTBOX_RESULTS.labels("unknown").inc(len(unknown))
             log.warning("outbox: rows %s were being sent by a lost worker; marked unknown, %d administrator(s) told",
                         sorted(unknown), reports)
         return n_released, list(unknown)
@@ -568,17 +570,22 @@ class OutboxSender:
             else:
                 message_id = (await self.bot.send_message(prepared.chat_id, prepared.text, **kwargs)).message_id
         except TelegramRetryAfter as exc:
+            OUTBOX_RESULTS.labels("retry_after").inc()
             await self._on_retry_after(prepared, exc.retry_after)
             return False
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
             if _chat_unreachable(exc):
+                OUTBOX_RESULTS.labels("forbidden").inc()
                 await self._on_unreachable(prepared, exc)
             else:
+                OUTBOX_RESULTS.labels("error").inc()
                 await self._on_error(prepared, exc)
             return False
         if message_id is None:  # an edit Telegram refuses for good (the message is gone)
+            OUTBOX_RESULTS.labels("refused").inc()
             await self._on_refused(prepared, "edit refused")
             return False
+        OUTBOX_RESULTS.labels("sent").inc()
         await self._on_sent(prepared, message_id)
         return True
 

@@ -25,6 +25,7 @@ in them (ids, chat, text, entities) is read as before.
 from __future__ import annotations
 
 import logging
+import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,11 @@ class BotSession(AiohttpSession):
         # (id of the GetUpdates object, the offset aiogram will have set once it took every
         # update handed out, the offset past the skipped ones) after a batch ending in skipped ones
         self._skip: tuple[int, int | None, int] | None = None
+        # readiness (bot/health.py), time.monotonic(): the last getUpdates asked and answered,
+        # and whether the last one failed
+        self.poll_started: float | None = None
+        self.last_polled: float | None = None
+        self.poll_failing = False
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
@@ -111,7 +117,17 @@ class BotSession(AiohttpSession):
             # restart) starts from Telegram's own offset and simply meets, and skips, them again.
             if owner == id(method) and method.offset == expected:
                 method.offset = past
-        return await super().make_request(bot, method, timeout)
+        if not isinstance(method, GetUpdates):
+            return await super().make_request(bot, method, timeout)
+        self.poll_started = time.monotonic()
+        try:
+            result = await super().make_request(bot, method, timeout)
+        except Exception:
+            self.poll_failing = True
+            raise
+        self.last_polled = time.monotonic()
+        self.poll_failing = False
+        return result
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> FormData:
         """aiogram's form, built quicker when every field is plain data (the usual case: texts,

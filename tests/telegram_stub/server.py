@@ -281,6 +281,11 @@ class FakeTelegram:
         self._allowed_updates: set[str] | None = None
         self._poll_generation = 0
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_max_connections = 40
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        """(update_id, HTTP status) of every webhook POST made, in order (failures included)."""
         self._callbacks: dict[str, int] = {}  # callback query id -> user id
         self._custom_results: dict[str, Any] = {}
         self._failures: list[_Failure] = []
@@ -372,6 +377,11 @@ class FakeTelegram:
         self._closing = True
         self.release()
         self._notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
         if self._dump_task is not None:
             self._dump_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -1278,9 +1288,78 @@ class FakeTelegram:
 
     def _m_set_webhook(self, method: str, p: dict[str, Any]) -> Any:
         self._webhook_url = str(p.get("url") or "")
+        self._webhook_secret = str(p.get("secret_token") or "")
+        self._webhook_max_connections = max(1, min(100, _as_int(p.get("max_connections"), 40)))
+        allowed = p.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = {str(a) for a in allowed} if allowed else None
         if p.get("drop_pending_updates"):
             self._updates.clear()
+        if self._webhook_url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhook())
+        self._notify()
         return True
+
+    async def _deliver_webhook(self) -> None:
+        """Telegram's side of a webhook: every pending update is POSTed as JSON to the webhook
+        URL with the secret-token header, up to ``max_connections`` at once but one at a time per
+        chat (in order), and removed once answered with a 2xx; a failure (refused, 5xx, timeout)
+        is retried after a short pause, as Telegram does."""
+        import aiohttp
+
+        in_flight: dict[int, asyncio.Task[None]] = {}  # update_id -> its POST
+        busy_chats: set[Any] = set()
+
+        def chat_of(update: dict[str, Any]) -> Any:
+            for value in update.values():
+                if isinstance(value, dict):
+                    who = value.get("from") or value.get("chat") or value.get("user") or {}
+                    if isinstance(who, dict) and "id" in who:
+                        return who["id"]
+            return None
+
+        async def post(session: aiohttp.ClientSession, url: str, update: dict[str, Any], chat: Any) -> None:
+            status = 0
+            try:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self._webhook_secret} if self._webhook_secret else {}
+                async with session.post(url, json=update, headers=headers,
+                                        timeout=aiohttp.ClientTimeout(total=60)) as response:
+                    status = response.status
+                    await response.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                status = 0
+            self.webhook_deliveries.append((update["update_id"], status))
+            if 200 <= status < 300:
+                self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+            else:
+                await asyncio.sleep(0.2)
+            busy_chats.discard(chat)
+            in_flight.pop(update["update_id"], None)
+            self._notify()
+
+        async with aiohttp.ClientSession() as session:
+            while self._webhook_url and not self._closing:
+                event = self._changed
+                url = self._webhook_url
+                for update in list(self._updates):
+                    if len(in_flight) >= self._webhook_max_connections:
+                        break
+                    if update["update_id"] in in_flight:
+                        continue
+                    if not self._allowed(update):
+                        self._updates.remove(update)
+                        self.filtered_updates.append(update)
+                        continue
+                    chat = chat_of(update)
+                    if chat is not None and chat in busy_chats:
+                        continue
+                    if chat is not None:
+                        busy_chats.add(chat)
+                    in_flight[update["update_id"]] = asyncio.ensure_future(post(session, url, update, chat))
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(event.wait(), 1.0)
+            for task in list(in_flight.values()):
+                task.cancel()
 
     def _m_get_webhook_info(self, method: str, p: dict[str, Any]) -> Any:
         return {
