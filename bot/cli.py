@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--timeout", type=float, default=GETME_TIMEOUT_S,
                    help=f"seconds to wait for Telegram's answer to getMe (default {GETME_TIMEOUT_S:g})")
     asub.add_parser("tree", help="print the hierarchy with ids")
+    db = sub.add_parser("db", help="copy the database to another one, or back up SQLite")
+    dsub = db.add_subparsers(dest="action", required=True)
+    c = dsub.add_parser("copy", help="copy every table into an empty database (e.g. from SQLite to PostgreSQL)")
+    c.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pass@host/db (must be empty)")
+    b = dsub.add_parser("backup", help="a consistent online copy of the SQLite database into a new file")
+    b.add_argument("path")
     return p
 
 
@@ -265,6 +271,23 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler])
 
 
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from db.tools import CopyRefused, backup_sqlite, copy_database
+
+    try:
+        if args.action == "copy":
+            target = load_settings(database_url=args.to, bot_token=settings.bot_token).db_url  # same URL forms
+            asyncio.run(copy_database(settings.db_url, target))
+            print("copied; point DATABASE_URL at the new database and start the bot")
+        else:
+            size = backup_sqlite(settings.db_url, args.path)
+            print(f"backup written to {args.path} ({size} bytes)")
+    except CopyRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command not in (None, "run"):
@@ -288,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             except KeyboardInterrupt:
                 pass
             return 0
+        if args.command == "db":
+            return _db(settings, args)
         if args.command == "migrate":
             asyncio.run(upgrade_locked(settings.db_url))
             print("database is up to date")
