@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.exports import ExportRunner, interrupt_running
 from bot.fsm_storage import DbStorage
 from bot.i18n import Translator
+from bot.leader import Leadership
 from bot.metrics import REPLY_SECONDS, UPDATES, watch_jobs
 from bot.outbox import OutboxSender
 from bot.session import BotSession
@@ -119,6 +120,7 @@ class App:
     migrated: bool = False  # the last start ran the migrations
     webhook_set: bool = False  # webhook mode: Telegram was given our address
     http: Any = None  # bot.health.HttpServer once start_http ran
+    leadership: Leadership | None = None  # bot/leader.py, once started
     _polling: asyncio.Task | None = field(default=None, repr=False)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -130,10 +132,14 @@ class App:
         if migrate:
             # a read when already at head (the usual restart); Alembic only when behind
             self.migrated = await upgrade_if_needed(self.engine, self.settings.db_url)
-        await self._recover()
         await publish_default(self.bot, self.translator, self.settings.default_locale)
         await publish_for_admins(self.bot, self.sessionmaker, self.translator, self.settings)
-        self.scheduler.start()
+        # the jobs and the recovery run on the leading instance only (bot/leader.py); a single
+        # instance, and any on SQLite, leads from here on, before it takes updates
+        self.scheduler.start(paused=True)
+        self.leadership = Leadership(self.engine, self.settings.leader_retry_seconds,
+                                     on_gain=self._lead, on_loss=self._follow)
+        await self.leadership.start()
         if self.settings.bot_mode == "webhook":
             polling = False
         if polling:
@@ -142,6 +148,13 @@ class App:
                                       allowed_updates=self.dp.resolve_used_update_types()),
                 name="polling",
             )
+
+    async def _lead(self) -> None:
+        await self._recover()
+        self.scheduler.resume()
+
+    async def _follow(self) -> None:
+        self.scheduler.pause()
 
     async def _recover(self) -> None:
         """What a crash can leave half-done: a matching run marked running (one bot process); and
@@ -210,6 +223,8 @@ class App:
                 await asyncio.wait_for(self._polling, timeout=10)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
+        if self.leadership is not None:
+            await self.leadership.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.sender is not None:
