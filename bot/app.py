@@ -233,6 +233,7 @@ class App:
             # after the sender: the "interrupted" notice it enqueues must wait for the next start,
             # not be caught half-sent by a sender that is being stopped
             await self.exports.stop()
+        await self.dp.fsm.events_isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
@@ -249,6 +250,12 @@ def build_app(
     engine, sessionmaker = create_engine_and_sessionmaker(settings.db_url, echo=settings.db_echo)
     translator = Translator(default=settings.default_locale)
     bot = make_bot(settings, DeferReplies(sessionmaker, clock))
+    if events_isolation is None and settings.redis_url:
+        # several instances: a person's updates are handled one at a time across all of them (a
+        # lock in Redis per person, aiogram's own), so their dialog state cannot race
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        events_isolation = RedisEventIsolation.from_url(settings.redis_url)
     dp = Dispatcher(storage=DbStorage(sessionmaker), events_isolation=events_isolation or SimpleEventIsolation())
     # the update's session is opened inside aiogram's FSM middleware (its lock, then the session,
     # then the state read), which takes that middleware's place among the outer ones

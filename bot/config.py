@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(8080, ge=0, le=65535)  # 0 in polling mode: no HTTP server
     ready_poll_seconds: float = Field(90.0, gt=0)  # polling: not ready when no getUpdates came back for this long
+    redis_url: str = ""  # several instances: one person's updates never handled at once by two of them
     leader_retry_seconds: float = Field(15.0, gt=0, le=60)  # PostgreSQL: how often a follower tries to lead (bot/leader.py)
     ready_outbox_lag_seconds: float = Field(900.0, ge=0)  # not ready when the oldest due message waits longer; 0: not judged
 
