@@ -33,6 +33,7 @@ from aiogram.types import FSInputFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import locks
 from bot.metrics import EXPORTS
 from bot.middlewares import REPLYING
 from db.models import ExportJob, Unit, User
@@ -66,7 +67,10 @@ async def interrupt_running(sessionmaker: async_sessionmaker[AsyncSession], now:
     """Jobs left ``running`` by a stopped process become ``interrupted``; each user is told once
     (the outbox's dedupe key makes a second call write nothing)."""
     async with sessionmaker() as session:
-        jobs = (await session.scalars(select(ExportJob).where(ExportJob.status == "running"))).all()
+        running = select(ExportJob).where(ExportJob.status == "running")
+        if locks.shared(session.bind):  # several instances: not the exports another one is building
+            running = running.where(locks.not_held(locks.EXPORT_JOB, ExportJob.id))
+        jobs = (await session.scalars(running)).all()
         for job in jobs:
             job.status, job.finished_at, job.error = "interrupted", now, "interrupted"
             if job.user_id is not None and job.chat_id is not None:
@@ -240,18 +244,19 @@ class ExportRunner:
         os.close(fd)
         progress = ProgressMessage(app.bot, chat_id, t, after_rows=self.progress_after_rows, every=self.progress_every)
         try:
-            rows = await self.build(app.sessionmaker, kind, unit_id, locale, path, as_of=now, year=year,
-                                    tz=app.settings.timezone, translator=app.translator, progress=progress,
-                                    chunk=self.chunk)
-            size = os.path.getsize(path)
-            day = now.astimezone(zone(app.settings.timezone)).date()
-            name = f"{kind}_{unit_id}_{day:%Y-%m-%d}.xlsx"
-            await progress.finish(t("rep-progress-done", rows=rows))
-            await app.bot.send_document(chat_id, FSInputFile(path, filename=name),
-                                        caption=t("rep-caption", kind=kind, unit=unit_name, rows=rows))
-            await self._finish(job_id, "done", rows=rows, size=size)
-            EXPORTS.labels("done").inc()
-            log.info("export %s done: %d rows, %d bytes", job_id, rows, size)
+            async with locks.holding(app.engine, locks.EXPORT_JOB, job_id):  # alive for other instances
+                rows = await self.build(app.sessionmaker, kind, unit_id, locale, path, as_of=now, year=year,
+                                        tz=app.settings.timezone, translator=app.translator, progress=progress,
+                                        chunk=self.chunk)
+                size = os.path.getsize(path)
+                day = now.astimezone(zone(app.settings.timezone)).date()
+                name = f"{kind}_{unit_id}_{day:%Y-%m-%d}.xlsx"
+                await progress.finish(t("rep-progress-done", rows=rows))
+                await app.bot.send_document(chat_id, FSInputFile(path, filename=name),
+                                            caption=t("rep-caption", kind=kind, unit=unit_name, rows=rows))
+                await self._finish(job_id, "done", rows=rows, size=size)
+                EXPORTS.labels("done").inc()
+                log.info("export %s done: %d rows, %d bytes", job_id, rows, size)
         except asyncio.CancelledError:
             raise  # the app is stopping: stop() marks the job interrupted
         except Exception as exc:  # noqa: BLE001 - any failure: log with ids, tell the user politely

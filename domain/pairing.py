@@ -42,6 +42,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import locks
 from db.models import (
     CuratorRole,
     MatchRun,
@@ -527,27 +528,34 @@ async def run_matching(session: AsyncSession, programme: Programme, *, actor_id:
     run_id = run.id
     await session.commit()
 
-    try:
-        result = await _compute(mentors, mentees, spec, excluded, fixed, on_progress, progress_interval)
-    except Exception:
-        log.exception("pairing: the engine failed (programme %s, run %s)", pid, run_id)
-        await session.rollback()
-        await session.execute(update(MatchRun).where(MatchRun.id == run_id)
-                              .values(status="failed", finished_at=now)
-                              .execution_options(synchronize_session=False))
-        await session.commit()
-        raise PairingError("run-failed") from None
+    async with run_held(session, run_id):
+        try:
+            result = await _compute(mentors, mentees, spec, excluded, fixed, on_progress, progress_interval)
+        except Exception:
+            log.exception("pairing: the engine failed (programme %s, run %s)", pid, run_id)
+            await session.rollback()
+            await session.execute(update(MatchRun).where(MatchRun.id == run_id)
+                                  .values(status="failed", finished_at=now)
+                                  .execution_options(synchronize_session=False))
+            await session.commit()
+            raise PairingError("run-failed") from None
 
-    await lock_programme(session, pid)
-    run = await session.get(MatchRun, run_id, populate_existing=True)
-    summary = await _store(session, programme, run, result, now,
-                           n_mentors=len(mentors), n_mentees=len(mentees))
-    run.summary = summary
-    run.status = "done"
-    run.finished_at = now
-    await session.flush()
-    await session.commit()
+        await lock_programme(session, pid)
+        run = await session.get(MatchRun, run_id, populate_existing=True)
+        summary = await _store(session, programme, run, result, now,
+                               n_mentors=len(mentors), n_mentees=len(mentees))
+        run.summary = summary
+        run.status = "done"
+        run.finished_at = now
+        await session.flush()
+        await session.commit()
     return run
+
+
+def run_held(session: AsyncSession, run_id: int) -> Any:
+    """While a run works its process holds it (db/locks.py): :func:`fail_stale_runs` in another
+    instance then knows it is alive."""
+    return locks.holding(session.bind, locks.MATCH_RUN, run_id)
 
 
 async def _expire_stale_runs(session: AsyncSession, programme_id: int, now: datetime) -> None:
@@ -568,6 +576,8 @@ async def fail_stale_runs(session: AsyncSession, now: datetime, programme_id: in
     stmt = update(MatchRun).where(MatchRun.status == "running")
     if programme_id is not None:
         stmt = stmt.where(MatchRun.programme_id == programme_id)
+    if locks.shared(session.bind):  # several instances: only the runs no live process holds
+        stmt = stmt.where(locks.not_held(locks.MATCH_RUN, MatchRun.id))
     result = await session.execute(stmt.values(status="failed", finished_at=now)
                                    .execution_options(synchronize_session=False))
     if result.rowcount:

@@ -106,3 +106,26 @@ async def test_on_sqlite_the_one_process_leads(make_settings, clock, tg):
         assert app.leadership.leading and app.scheduler.state == STATE_RUNNING
     finally:
         await app.stop()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_recovery_leaves_another_instance_s_export_alone(sessionmaker, clock):
+    """An instance's start-up recovery marks interrupted only the exports no live process is
+    building (db/locks.py); the one still held elsewhere keeps running until its holder lets go."""
+    from bot.exports import interrupt_running
+    from db import locks
+    from db.models import ExportJob
+
+    async with sessionmaker() as s:
+        live, dead = ExportJob(kind="participants", status="running"), ExportJob(kind="pairs", status="running")
+        s.add_all([live, dead])
+        await s.commit()
+    engine = sessionmaker.kw["bind"]
+    async with locks.holding(engine, locks.EXPORT_JOB, live.id):
+        assert await interrupt_running(sessionmaker, clock()) == 1
+        async with sessionmaker() as s:
+            assert (await s.get(ExportJob, live.id)).status == "running"
+            assert (await s.get(ExportJob, dead.id)).status == "interrupted"
+    assert await interrupt_running(sessionmaker, clock()) == 1
+    async with sessionmaker() as s:
+        assert (await s.get(ExportJob, live.id)).status == "interrupted"

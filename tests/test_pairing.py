@@ -968,6 +968,30 @@ async def test_a_run_left_running_by_a_crash_is_failed_at_start_up(sessionmaker,
         assert await pairing.fail_stale_runs(s, clock()) == 0
 
 
+async def test_a_run_another_instance_is_still_working_on_is_not_failed(sessionmaker, clock):
+    """Several instances on PostgreSQL: one starting (or taking over the lead) fails only the
+    runs no live process holds (pairing.run_held); on SQLite, one process, every running one."""
+    world = await seed(sessionmaker, clock())
+    async with sessionmaker() as s:
+        live = MatchRun(programme_id=world.programme_id, started_at=clock(), status="running", summary={})
+        dead = MatchRun(programme_id=world.programme_id, started_at=clock(), status="running", summary={})
+        s.add_all([live, dead])
+        await s.commit()
+    postgres = sessionmaker.kw["bind"].dialect.name == "postgresql"
+    async with sessionmaker() as worker:  # the instance working on ``live``
+        async with pairing.run_held(worker, live.id):
+            async with sessionmaker() as s:
+                assert await pairing.fail_stale_runs(s, clock()) == (1 if postgres else 2)
+                await s.commit()
+            async with sessionmaker() as s:
+                assert (await s.get(MatchRun, dead.id)).status == "failed"
+                assert (await s.get(MatchRun, live.id)).status == ("running" if postgres else "failed")
+    async with sessionmaker() as s:  # its process gone: failed at the next recovery
+        assert await pairing.fail_stale_runs(s, clock()) == (1 if postgres else 0)
+        await s.commit()
+        assert (await s.get(MatchRun, live.id, populate_existing=True)).status == "failed"
+
+
 async def test_the_curator_withdraws_an_unanswered_approved_pair(sessionmaker, clock):
     world = await seed(sessionmaker, clock())
     await run(sessionmaker, world, clock())

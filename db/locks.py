@@ -1,0 +1,47 @@
+"""Advisory locks that tell other instances "this process is working on that row" (PostgreSQL).
+
+A process holds ``(namespace, id)`` on a connection of its own while it works on a row (a matching
+run, an export); the lock goes with the process, however it ends. Another instance's recovery
+then touches only the rows nobody holds (:func:`not_held`). SQLite serves one process: nothing
+is held and every row counts as abandoned, as before.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+#: namespaces (the first key of the two-key advisory lock)
+MATCH_RUN = 0x4D52  # "MR"
+EXPORT_JOB = 0x4558  # "EX"
+
+
+def shared(engine: Any) -> bool:
+    return engine is not None and engine.dialect.name == "postgresql"
+
+
+@asynccontextmanager
+async def holding(engine: AsyncEngine | None, namespace: int, key: int) -> AsyncIterator[None]:
+    if not shared(engine):
+        yield
+        return
+    async with engine.connect() as conn:  # type: ignore[union-attr]
+        await conn.execute(text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": namespace, "id": key})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": namespace, "id": key})
+            await conn.commit()
+
+
+def not_held(namespace: int, column: Any) -> Any:
+    """A condition true for rows no live process holds (PostgreSQL; the try-lock it takes is a
+    transaction's and goes with it). Use only where :func:`shared` is true."""
+    return func.pg_try_advisory_xact_lock(namespace, column)
+
+
+__all__ = ["holding", "not_held", "shared", "MATCH_RUN", "EXPORT_JOB"]
