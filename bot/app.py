@@ -150,7 +150,10 @@ class App:
             )
 
     async def _lead(self) -> None:
-        await self._recover()
+        try:
+            await self._recover()
+        except Exception:  # noqa: BLE001 - the jobs must run anyway; the next leader start retries
+            log.exception("start-up recovery failed; the scheduled jobs run nonetheless")
         self.scheduler.resume()
 
     async def _follow(self) -> None:

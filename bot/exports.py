@@ -69,7 +69,7 @@ async def interrupt_running(sessionmaker: async_sessionmaker[AsyncSession], now:
     async with sessionmaker() as session:
         running = select(ExportJob).where(ExportJob.status == "running")
         if locks.shared(session.bind):  # several instances: not the exports another one is building
-            running = running.where(locks.not_held(locks.EXPORT_JOB, ExportJob.id))
+            running = running.where(locks.not_held(locks.EXPORT_JOB, ExportJob.id, ExportJob.status))
         jobs = (await session.scalars(running)).all()
         for job in jobs:
             job.status, job.finished_at, job.error = "interrupted", now, "interrupted"

@@ -6,8 +6,9 @@ On PostgreSQL every instance tries for a session-level advisory lock on a connec
 leads: it recovers what a dead leader left half-done, and its scheduler runs. The others keep
 their scheduler paused and try again. The lock lives exactly as long as the leader's database
 session: a leader that stops releases it at once, and one killed outright (SIGKILL, a lost
-machine) loses it when PostgreSQL sees its connection close, so another instance leads within
-one retry interval (15 s by default). A leader whose connection fails (its periodic check does)
+machine) loses it when PostgreSQL sees its connection close (at once for a killed process; for a
+lost machine, when TCP keepalive gives up), and another instance leads at its next try (every
+15 s by default). A leader whose connection fails (its periodic check does)
 pauses its jobs at once. The jobs themselves stay safe to overlap (dedupe keys, the outbox's
 leases), so a moment of two leaders during a network partition duplicates nothing.
 
@@ -67,7 +68,7 @@ class Leadership:
                     got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})
                     await conn.commit()
                 except BaseException:
-                    await conn.close()
+                    await conn.invalidate()  # never back to the pool: it might hold the lock
                     raise
                 if not got:
                     await conn.close()
@@ -77,19 +78,25 @@ class Leadership:
                 log.info("leading: this instance runs the scheduled jobs")
                 await self.on_gain()
             else:
-                await self._conn.execute(text("SELECT 1"))  # the session, and so the lock, still ours
-                await self._conn.commit()
+                # the session, and so the lock, still ours; a check that hangs (a partition) is a loss
+                await asyncio.wait_for(self._ping(self._conn), self.retry_seconds)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a database failure: lead no more, try again later
-            log.warning("leadership check failed (%s)", type(exc).__name__)
+        except Exception:  # noqa: BLE001 - a database failure: lead no more, try again later
+            log.warning("leadership check failed", exc_info=True)
             await self._lose()
+
+    @staticmethod
+    async def _ping(conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
 
     async def _lose(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
-                await conn.close()
+                # discarded, not returned to the pool: a pooled connection would keep the lock
+                await conn.invalidate()
         if self.leading:
             self.leading = False
             log.warning("no longer leading: scheduled jobs paused on this instance")

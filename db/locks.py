@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import case, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 #: namespaces (the first key of the two-key advisory lock)
@@ -38,10 +38,11 @@ async def holding(engine: AsyncEngine | None, namespace: int, key: int) -> Async
             await conn.commit()
 
 
-def not_held(namespace: int, column: Any) -> Any:
-    """A condition true for rows no live process holds (PostgreSQL; the try-lock it takes is a
-    transaction's and goes with it). Use only where :func:`shared` is true."""
-    return func.pg_try_advisory_xact_lock(namespace, column)
+def not_held(namespace: int, column: Any, status: Any) -> Any:
+    """A condition true for running rows no live process holds (PostgreSQL; the try-lock it
+    takes is a transaction's and goes with it), tried only on rows whose ``status`` is running,
+    whatever order PostgreSQL evaluates the conditions in. Use only where :func:`shared` is true."""
+    return case((status == "running", func.pg_try_advisory_xact_lock(namespace, column)), else_=False)
 
 
 __all__ = ["holding", "not_held", "shared", "MATCH_RUN", "EXPORT_JOB"]

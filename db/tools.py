@@ -144,10 +144,13 @@ def backup_sqlite(source_url: str, path: str | Path) -> int:
     try:
         dst = sqlite3.connect(str(target))
         try:
-            src.backup(dst, pages=1024)
+            src.backup(dst)  # in one step: a step-wise copy restarts on every write of the bot
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        finally:
+        except BaseException:
             dst.close()
+            target.unlink(missing_ok=True)  # no half-written file left to refuse the next try
+            raise
+        dst.close()
     finally:
         src.close()
     return target.stat().st_size

@@ -526,9 +526,8 @@ async def run_matching(session: AsyncSession, programme: Programme, *, actor_id:
     session.add(run)
     await session.flush()
     run_id = run.id
-    await session.commit()
-
-    async with run_held(session, run_id):
+    async with run_held(session, run_id):  # held before the row is visible as running
+        await session.commit()
         try:
             result = await _compute(mentors, mentees, spec, excluded, fixed, on_progress, progress_interval)
         except Exception:
@@ -577,7 +576,7 @@ async def fail_stale_runs(session: AsyncSession, now: datetime, programme_id: in
     if programme_id is not None:
         stmt = stmt.where(MatchRun.programme_id == programme_id)
     if locks.shared(session.bind):  # several instances: only the runs no live process holds
-        stmt = stmt.where(locks.not_held(locks.MATCH_RUN, MatchRun.id))
+        stmt = stmt.where(locks.not_held(locks.MATCH_RUN, MatchRun.id, MatchRun.status))
     result = await session.execute(stmt.values(status="failed", finished_at=now)
                                    .execution_options(synchronize_session=False))
     if result.rowcount:
