@@ -10,6 +10,8 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -38,6 +40,24 @@ async def pg_exec(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def empty_pg_database(prefix: str) -> AsyncIterator[str]:
+    """A new PostgreSQL database with no tables, dropped afterwards. Unreachable PostgreSQL fails
+    the test in CI and skips it elsewhere."""
+    import pytest
+
+    if not await pg_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not reachable, and CI=true must not skip it")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    await pg_exec(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_url(name)
+    finally:
+        await pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Templates:

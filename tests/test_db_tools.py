@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -64,16 +63,10 @@ async def region_sqlite(templates) -> str:  # noqa: ANN001
 
 @pytest.fixture
 async def empty_pg() -> str:
-    from tests.dbutil import IN_CI, pg_available, pg_exec, pg_url
+    from tests.dbutil import empty_pg_database
 
-    if not await pg_available():
-        if IN_CI:
-            pytest.fail("PostgreSQL is not reachable, and CI=true must not skip it")
-        pytest.skip("PostgreSQL not reachable")
-    name = f"mbcopy_{uuid.uuid4().hex[:10]}"
-    await pg_exec(f'CREATE DATABASE "{name}"')
-    yield pg_url(name)
-    await pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with empty_pg_database("mbcopy") as url:
+        yield url
 
 
 async def test_copy_from_sqlite_to_postgresql_then_the_bot_runs_on_the_copy(region_sqlite, empty_pg, tg, clock):

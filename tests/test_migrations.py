@@ -16,22 +16,13 @@ from db.migrate import alembic_config, downgrade, upgrade
 @pytest.fixture
 async def empty_db_url(request, templates, tmp_path):
     """A database with no tables: a new SQLite file, or a new PostgreSQL database."""
-    from tests.dbutil import IN_CI, pg_available, pg_exec, pg_url
+    from tests.dbutil import empty_pg_database
 
-    backend = request.param
-    if backend == "sqlite":
+    if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}"
         return
-    if not await pg_available():
-        if IN_CI:
-            pytest.fail("PostgreSQL is not reachable, and CI=true must not skip it")
-        pytest.skip("PostgreSQL not reachable")
-    import uuid
-
-    name = f"mbs_{uuid.uuid4().hex[:10]}"
-    await pg_exec(f'CREATE DATABASE "{name}"')
-    yield pg_url(name)
-    await pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with empty_pg_database("mbs") as url:
+        yield url
 
 
 def _revisions() -> list[str]:
