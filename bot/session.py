@@ -158,44 +158,37 @@ class BotSession(AiohttpSession):
 
     def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int,
                        content: str) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
-            checked = self._check_updates(bot, method, content)
-            if checked is not None:
-                return checked  # type: ignore[return-value]
         if HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
-            checked = self._check_result(bot, method, content)
-            if checked is not None:
-                return checked
+            try:
+                data = self.json_loads(content)  # once: what aiogram would parse again is handed on
+            except Exception:  # noqa: BLE001 - aiogram raises the proper ClientDecodeError below
+                data = None
+            if isinstance(data, dict) and data.get("ok") is True:
+                if isinstance(method, GetUpdates):
+                    checked = self._check_updates(bot, method, data)
+                else:
+                    checked = self._check_result(bot, method, data)
+                if checked is not None:
+                    return checked  # type: ignore[return-value]
         response_type(method.__returning__)  # aiogram's Response[...] below then comes from the cache
         return super().check_response(bot, method, status_code, content)
 
     def _check_result(self, bot: Bot, method: TelegramMethod[TelegramType],
-                      content: str) -> Response[TelegramType] | None:
-        """A successful answer whose result is a message, read without its keyboard; None to let
-        aiogram read the answer as it is (anything else, or anything it should report)."""
-        try:
-            data = self.json_loads(content)
-        except Exception:  # noqa: BLE001 - aiogram raises the proper ClientDecodeError
-            return None
-        if not isinstance(data, dict) or data.get("ok") is not True:
-            return None
+                      data: dict[str, Any]) -> Response[TelegramType] | None:
+        """A successful answer, a returned message read without its keyboard; None to let aiogram
+        read the untouched answer (it then raises its own ClientDecodeError)."""
         result = data.get("result")
-        if not isinstance(result, dict) or KEYBOARD_UNREAD not in result:
-            return None
-        del result[KEYBOARD_UNREAD]
+        if isinstance(result, dict):
+            result.pop(KEYBOARD_UNREAD, None)
         try:
             return response_type(method.__returning__).model_validate(data, context={"bot": bot})
         except ValidationError:
-            return None  # aiogram reads the untouched answer and raises its own ClientDecodeError
-
-    def _check_updates(self, bot: Bot, method: GetUpdates, content: str) -> Response[list[Update]] | None:
-        """The answer with the unreadable updates left out; None to let aiogram handle it as it is
-        (not JSON, not a successful list: its own errors are the right ones)."""
-        try:
-            data = self.json_loads(content)
-        except Exception:  # noqa: BLE001 - aiogram raises the proper ClientDecodeError
             return None
-        if not isinstance(data, dict) or data.get("ok") is not True or not isinstance(data.get("result"), list):
+
+    def _check_updates(self, bot: Bot, method: GetUpdates, data: dict[str, Any]) -> Response[list[Update]] | None:
+        """The answer with the unreadable updates left out; None to let aiogram handle it as it is
+        (not a successful list: its own errors are the right ones)."""
+        if not isinstance(data.get("result"), list):
             return None
         good: list[Update] = []
         skipped: list[int] = []
