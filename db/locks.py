@@ -24,17 +24,22 @@ def shared(engine: Any) -> bool:
 
 
 @asynccontextmanager
-async def holding(engine: AsyncEngine | None, namespace: int, key: int) -> AsyncIterator[None]:
+async def holding(engine: AsyncEngine | None, *key: int) -> AsyncIterator[None]:
+    """A session-level advisory lock on ``key`` (one bigint, or a namespace and an id), held on a
+    connection of its own (committed at once: no transaction stays open) until the block ends,
+    waiting for it if another process holds it. Nothing on SQLite."""
     if not shared(engine):
         yield
         return
+    args = ", ".join(f":k{i}" for i in range(len(key)))
+    params = {f"k{i}": k for i, k in enumerate(key)}
     async with engine.connect() as conn:  # type: ignore[union-attr]
-        await conn.execute(text("SELECT pg_advisory_lock(:ns, :id)"), {"ns": namespace, "id": key})
+        await conn.execute(text(f"SELECT pg_advisory_lock({args})"), params)
         await conn.commit()
         try:
             yield
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": namespace, "id": key})
+            await conn.execute(text(f"SELECT pg_advisory_unlock({args})"), params)
             await conn.commit()
 
 

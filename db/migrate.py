@@ -122,14 +122,10 @@ async def migration_lock(engine: AsyncEngine, url: str) -> AsyncIterator[None]:
     Alembic works), or an exclusive file lock beside an SQLite file. An in-memory SQLite database
     belongs to one process and needs none."""
     if engine.dialect.name == "postgresql":
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            await conn.commit()
-            try:
-                yield
-            finally:
-                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-                await conn.commit()
+        from db.locks import holding
+
+        async with holding(engine, MIGRATION_LOCK_KEY):
+            yield
         return
     path = make_url(url).database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
